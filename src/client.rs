@@ -1,0 +1,99 @@
+//! The one interface front-ends use: execute a command, ask questions, follow changes.
+//!
+//! The TUI and the CLI hold an `Arc<dyn Client>` and never learn whether the engine runs in
+//! their own process ([`local::LocalClient`]) or behind `piket serve` on a Unix socket (a later
+//! remote implementation). Calls block: the TUI runs them off its render loop
+//! (`tokio::task::spawn_blocking`), the CLI simply waits.
+
+// pub mod local; (next commit: needs the engine)
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::domain::{Command, Event, Incident, IncidentId, Query, Refusal, Source};
+
+/// What one committed command produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub incident: IncidentId,
+    /// The events appended, in order (at least one).
+    pub events: Vec<Event>,
+    /// The incident as it is after the commit.
+    pub summary: Incident,
+}
+
+/// Pushed to every subscriber after each commit, in commit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Position in the global log after this commit; a reconnecting client resumes here.
+    pub global_seq: u64,
+    pub incident: IncidentId,
+    /// The incident's last event sequence number after the commit.
+    pub seq: u32,
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// The domain said no; nothing was written.
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("{0} does not exist: `piket list --all` shows the incidents")]
+    NotFound(IncidentId),
+    /// The engine cannot be reached or the store failed; the message says what to do.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Result of walking the hash chain and recomputing every projection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    pub events: u64,
+    pub incidents: u64,
+    /// Hex of the chain head hash.
+    pub head: String,
+    /// The first problem found; `None`: the record is intact.
+    pub problem: Option<String>,
+}
+
+pub trait Client: Send + Sync {
+    /// Carry out a command as the caller (the actor is who the system says the caller is).
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] with the reason, or the engine is unavailable.
+    fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError>;
+
+    /// # Errors
+    /// [`ClientError::NotFound`] or unavailable.
+    fn incident(&self, id: IncidentId) -> Result<Incident, ClientError>;
+
+    /// Incidents matching the query, sorted and limited as it says.
+    ///
+    /// # Errors
+    /// Unavailable.
+    fn list(&self, query: &Query) -> Result<Vec<Incident>, ClientError>;
+
+    /// The whole timeline of one incident, oldest first.
+    ///
+    /// # Errors
+    /// [`ClientError::NotFound`] or unavailable.
+    fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, ClientError>;
+
+    /// The chain head as hex (for reports).
+    ///
+    /// # Errors
+    /// Unavailable.
+    fn chain_head(&self) -> Result<String, ClientError>;
+
+    /// Walk the chain and recompute every projection.
+    ///
+    /// # Errors
+    /// Unavailable (a broken record is a report with a problem, not an error).
+    fn verify(&self) -> Result<VerifyReport, ClientError>;
+
+    /// Changes committed from now on.
+    fn subscribe(&self) -> broadcast::Receiver<Change>;
+
+    /// Who this client acts as.
+    fn actor(&self) -> &str;
+}

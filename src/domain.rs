@@ -1,0 +1,29 @@
+//! The incident domain: plain types and rules, no I/O.
+//!
+//! Everything here is a pure function of its inputs (`now` is passed in, never read), so the
+//! rules of DOMAIN.md can be unit- and property-tested without a database or a terminal. The
+//! store persists these types, the engine runs [`decide`] and appends what it returns, and every
+//! front-end renders [`Incident`] and [`Event`].
+
+pub mod command;
+pub mod decide;
+pub mod event;
+pub mod ids;
+pub mod incident;
+pub mod kpi;
+pub mod lifecycle;
+pub mod policy;
+pub mod priority;
+pub mod query;
+pub mod text;
+pub mod time;
+
+pub use command::{Command, FieldChanges, NewIncident};
+pub use decide::{Refusal, Step, decide, missing_for_close};
+pub use event::{Event, EventKind, Flag, Milestone, Registration, Review, Role, Source};
+pub use ids::{IdError, IncidentId};
+pub use incident::{ActionItem, Escalation, Incident, RootCause};
+pub use lifecycle::Status;
+pub use policy::{ClosingRules, Policy, Target};
+pub use priority::{Impact, Priority, PriorityMatrix, Severity, Urgency};
+pub use query::{Query, Sort};

@@ -1,0 +1,185 @@
+//! What a responder asks for. The engine turns a command into events via [`super::decide`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::event::{Flag, Milestone, Review, Role};
+use super::ids::IncidentId;
+use super::priority::{Impact, Priority, Severity, Urgency};
+use super::time::ts_opt;
+
+/// Step 1: what the registering responder knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewIncident {
+    pub title: String,
+    pub description: Option<String>,
+    pub reported_by: Option<String>,
+    /// `None`: the front-end's own name (cli, tui).
+    pub channel: Option<String>,
+    pub services: Vec<String>,
+    pub impact: Impact,
+    pub urgency: Urgency,
+    pub severity: Severity,
+    pub category: Option<String>,
+    /// `None`: now.
+    #[serde(with = "ts_opt", default)]
+    pub detected_at: Option<DateTime<Utc>>,
+    #[serde(with = "ts_opt", default)]
+    pub impact_started_at: Option<DateTime<Utc>>,
+    #[serde(with = "ts_opt", default)]
+    pub reported_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub drill: bool,
+}
+
+/// Step 2: categorisation changes, applied together in one transaction. `None` = unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChanges {
+    pub title: Option<String>,
+    pub impact: Option<Impact>,
+    pub urgency: Option<Urgency>,
+    pub severity: Option<Severity>,
+    /// `Some(None)` clears the category.
+    pub category: Option<Option<String>>,
+    pub services: Option<Vec<String>>,
+}
+
+impl FieldChanges {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command")]
+pub enum Command {
+    Register(NewIncident),
+    Update {
+        id: IncidentId,
+        changes: FieldChanges,
+    },
+    OverridePriority {
+        id: IncidentId,
+        priority: Priority,
+        reason: String,
+    },
+    ClearPriorityOverride {
+        id: IncidentId,
+    },
+    RecordTime {
+        id: IncidentId,
+        milestone: Milestone,
+        at: DateTime<Utc>,
+        reason: Option<String>,
+    },
+    SetFlag {
+        id: IncidentId,
+        flag: Flag,
+        value: bool,
+    },
+    Acknowledge {
+        id: IncidentId,
+    },
+    /// `person: None` takes the role yourself.
+    AssignRole {
+        id: IncidentId,
+        role: Role,
+        person: Option<String>,
+    },
+    ReleaseRole {
+        id: IncidentId,
+        role: Role,
+    },
+    Contain {
+        id: IncidentId,
+        action: String,
+    },
+    Note {
+        id: IncidentId,
+        text: String,
+    },
+    Finding {
+        id: IncidentId,
+        text: String,
+    },
+    SetRootCause {
+        id: IncidentId,
+        root_cause: String,
+        trigger: Option<String>,
+        contributing_factors: Vec<String>,
+    },
+    /// `recovered_at: None`: service was restored now.
+    Resolve {
+        id: IncidentId,
+        summary: String,
+        recovered_at: Option<DateTime<Utc>>,
+    },
+    Reopen {
+        id: IncidentId,
+        reason: String,
+    },
+    StatusUpdate {
+        id: IncidentId,
+        audience: String,
+        text: String,
+    },
+    Escalate {
+        id: IncidentId,
+        to: String,
+        reason: String,
+    },
+    RecordReview {
+        id: IncidentId,
+        review: Review,
+    },
+    AddActionItem {
+        id: IncidentId,
+        text: String,
+        owner: String,
+        due: NaiveDate,
+    },
+    CompleteActionItem {
+        id: IncidentId,
+        item: u32,
+    },
+    Close {
+        id: IncidentId,
+    },
+    Correct {
+        id: IncidentId,
+        seq: u32,
+        text: String,
+    },
+}
+
+impl Command {
+    /// The incident a command is about; `None` for a registration.
+    #[must_use]
+    pub const fn incident(&self) -> Option<IncidentId> {
+        match self {
+            Self::Register(_) => None,
+            Self::Update { id, .. }
+            | Self::OverridePriority { id, .. }
+            | Self::ClearPriorityOverride { id }
+            | Self::RecordTime { id, .. }
+            | Self::SetFlag { id, .. }
+            | Self::Acknowledge { id }
+            | Self::AssignRole { id, .. }
+            | Self::ReleaseRole { id, .. }
+            | Self::Contain { id, .. }
+            | Self::Note { id, .. }
+            | Self::Finding { id, .. }
+            | Self::SetRootCause { id, .. }
+            | Self::Resolve { id, .. }
+            | Self::Reopen { id, .. }
+            | Self::StatusUpdate { id, .. }
+            | Self::Escalate { id, .. }
+            | Self::RecordReview { id, .. }
+            | Self::AddActionItem { id, .. }
+            | Self::CompleteActionItem { id, .. }
+            | Self::Close { id }
+            | Self::Correct { id, .. } => Some(*id),
+        }
+    }
+}

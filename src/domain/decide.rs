@@ -1,0 +1,554 @@
+//! The rules: given an incident and a command, the events to append or a refusal that says why.
+//!
+//! Pure: the engine passes the actor, the time and the policy in. Every refusal names what is
+//! wrong and, where the lifecycle is the reason, the steps that are possible instead.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::command::{Command, FieldChanges, NewIncident};
+use super::event::{EventKind, Registration};
+use super::incident::Incident;
+use super::lifecycle::Status;
+use super::policy::{ClosingRules, Policy};
+
+/// Longest title accepted; a title is a line in a queue, not a report.
+pub const MAX_TITLE_CHARS: usize = 500;
+/// Longest free text (note, summary, update) accepted: 64 KiB.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Clock skew tolerated for times given by people or peers.
+const FUTURE_SLACK_MINUTES: i64 = 5;
+
+/// What the engine knows about the request besides the command.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+    pub policy: &'a Policy,
+}
+
+/// A next step a responder can take; front-ends render it as a command line or a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    Acknowledge,
+    Contain,
+    Resolve,
+    Reopen,
+    Review,
+    RootCause,
+    Close,
+    Note,
+}
+
+impl Step {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Contain => "contain",
+            Self::Resolve => "resolve",
+            Self::Reopen => "reopen",
+            Self::Review => "review",
+            Self::RootCause => "root-cause",
+            Self::Close => "close",
+            Self::Note => "note",
+        }
+    }
+
+    /// The lifecycle steps possible from a status.
+    #[must_use]
+    pub fn from_status(status: Status) -> Vec<Self> {
+        match status {
+            Status::Triggered => vec![Self::Acknowledge, Self::Contain, Self::Resolve],
+            Status::Acknowledged => vec![Self::Contain, Self::Resolve],
+            Status::Contained => vec![Self::Resolve],
+            Status::Resolved => vec![Self::Close, Self::Reopen],
+            Status::Closed => vec![Self::Note],
+        }
+    }
+}
+
+/// Why a command was not carried out. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Refusal {
+    pub message: String,
+    /// Steps that are possible instead (empty when the problem is the input, not the state).
+    pub next: Vec<Step>,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Refusal {
+    fn input(message: impl Into<String>) -> Self {
+        Self { message: message.into(), next: Vec::new() }
+    }
+
+    fn state(message: impl Into<String>, next: Vec<Step>) -> Self {
+        Self { message: message.into(), next }
+    }
+}
+
+type Decision = Result<Vec<EventKind>, Refusal>;
+
+fn required(what: &str, text: &str) -> Result<String, Refusal> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(Refusal::input(format!("{what} is empty: write what happened")));
+    }
+    if t.len() > MAX_TEXT_BYTES {
+        return Err(Refusal::input(format!(
+            "{what} is {} bytes; the limit is {MAX_TEXT_BYTES}: attach long material elsewhere and link it",
+            t.len()
+        )));
+    }
+    Ok(t.to_owned())
+}
+
+fn title(text: &str) -> Result<String, Refusal> {
+    let t = required("the title", text)?;
+    let n = t.chars().count();
+    if n > MAX_TITLE_CHARS {
+        return Err(Refusal::input(format!(
+            "the title is {n} characters; the limit is {MAX_TITLE_CHARS}: put the detail in the description"
+        )));
+    }
+    Ok(t)
+}
+
+fn not_future(what: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    if t > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
+        return Err(Refusal::input(format!(
+            "{what} {} is in the future (now is {}): give a time that has passed",
+            t.format("%Y-%m-%d %H:%M:%SZ"),
+            now.format("%Y-%m-%d %H:%M:%SZ")
+        )));
+    }
+    Ok(())
+}
+
+fn known(what: &str, value: &str, allowed: &[String]) -> Result<(), Refusal> {
+    if allowed.is_empty() || allowed.iter().any(|a| a == value) {
+        Ok(())
+    } else {
+        Err(Refusal::input(format!(
+            "'{value}' is not a known {what}: use one of {} (or add it to config.toml)",
+            allowed.join(", ")
+        )))
+    }
+}
+
+fn services(list: &[String], policy: &Policy) -> Result<Vec<String>, Refusal> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for s in list {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Refusal::input("a service name is empty"));
+        }
+        known("service", s, &policy.services)?;
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn category(c: Option<&String>, policy: &Policy) -> Result<Option<String>, Refusal> {
+    match c.map(|c| c.trim()) {
+        None | Some("") => Ok(None),
+        Some(c) => {
+            known("category", c, &policy.categories)?;
+            Ok(Some(c.to_owned()))
+        }
+    }
+}
+
+fn register(n: &NewIncident, ctx: Context<'_>, default_channel: &str) -> Decision {
+    let title = title(&n.title)?;
+    let detected_at = n.detected_at.unwrap_or(ctx.now);
+    not_future("the detection time", detected_at, ctx.now)?;
+    if let Some(t) = n.impact_started_at {
+        not_future("the impact start", t, ctx.now)?;
+        if t > detected_at {
+            return Err(Refusal::input(
+                "the impact cannot start after it was detected: check --impact-started and --detected-at",
+            ));
+        }
+    }
+    if let Some(t) = n.reported_at {
+        not_future("the report time", t, ctx.now)?;
+    }
+    let description = match n.description.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(required("the description", d)?),
+    };
+    Ok(vec![EventKind::Registered(Registration {
+        title,
+        description,
+        reported_by: n.reported_by.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+        channel: n
+            .channel
+            .as_ref()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| default_channel.to_owned()),
+        services: services(&n.services, ctx.policy)?,
+        impact: n.impact,
+        urgency: n.urgency,
+        priority: ctx.policy.matrix.derive(n.impact, n.urgency),
+        severity: n.severity,
+        category: category(n.category.as_ref(), ctx.policy)?,
+        detected_at,
+        impact_started_at: n.impact_started_at,
+        reported_at: n.reported_at,
+        drill: n.drill,
+    })])
+}
+
+fn update(inc: &Incident, c: &FieldChanges, policy: &Policy) -> Decision {
+    let mut out = Vec::new();
+    if let Some(t) = &c.title {
+        let t = title(t)?;
+        if t != inc.title {
+            out.push(EventKind::TitleChanged { from: inc.title.clone(), to: t });
+        }
+    }
+    let mut impact = inc.impact;
+    let mut urgency = inc.urgency;
+    // While a manual override is in force, impact and urgency changes are recorded but the
+    // priority stays where a person put it, with their reason.
+    let derive = |i, u| {
+        if inc.priority_override.is_some() { inc.priority } else { policy.matrix.derive(i, u) }
+    };
+    if let Some(i) = c.impact.filter(|i| *i != inc.impact) {
+        impact = i;
+        out.push(EventKind::ImpactChanged { from: inc.impact, to: i, priority: derive(impact, urgency) });
+    }
+    if let Some(u) = c.urgency.filter(|u| *u != inc.urgency) {
+        urgency = u;
+        out.push(EventKind::UrgencyChanged { from: inc.urgency, to: u, priority: derive(impact, urgency) });
+    }
+    if let Some(s) = c.severity.filter(|s| *s != inc.severity) {
+        out.push(EventKind::SeverityChanged { from: inc.severity, to: s });
+    }
+    if let Some(cat) = &c.category {
+        let cat = category(cat.as_ref(), policy)?;
+        if cat != inc.category {
+            out.push(EventKind::CategoryChanged { from: inc.category.clone(), to: cat });
+        }
+    }
+    if let Some(s) = &c.services {
+        let s = services(s, policy)?;
+        if s != inc.services {
+            out.push(EventKind::ServicesChanged { from: inc.services.clone(), to: s });
+        }
+    }
+    if out.is_empty() {
+        return Err(Refusal::input(format!("nothing to change: {} already has these values", inc.id)));
+    }
+    Ok(out)
+}
+
+/// What closing still needs, in words; empty when the incident may be closed.
+#[must_use]
+pub fn missing_for_close(inc: &Incident, rules: &ClosingRules) -> Vec<String> {
+    let mut missing = Vec::new();
+    if rules.require_resolution_summary
+        && inc.resolution_summary.as_deref().is_none_or(|s| s.trim().is_empty())
+    {
+        missing.push("a resolution summary".to_owned());
+    }
+    if rules.require_root_cause && inc.root_cause.is_none() {
+        missing.push("a root cause".to_owned());
+    }
+    if rules.review_required(inc) {
+        let lessons = inc.review.as_ref().map_or(0, |r| r.lessons.len());
+        let need = usize::try_from(rules.min_lessons).unwrap_or(usize::MAX);
+        if inc.review.is_none() || lessons < need {
+            missing.push(format!(
+                "a review with at least {} lesson{} learned ({} {} requires one)",
+                rules.min_lessons,
+                if rules.min_lessons == 1 { "" } else { "s" },
+                inc.severity,
+                inc.priority
+            ));
+        }
+    }
+    if rules.require_action_items_done {
+        for a in inc.action_items.iter().filter(|a| !a.done) {
+            missing.push(format!("action item #{} ({}) is not done", a.item, a.owner));
+        }
+    }
+    missing
+}
+
+fn refuse_in(inc: &Incident, what: &str) -> Refusal {
+    let why = match inc.status {
+        Status::Resolved => "reopen it first".to_owned(),
+        Status::Closed => "a closed incident is final; register a new one that refers to it".to_owned(),
+        other => format!("that is not possible while it is {other}"),
+    };
+    Refusal::state(
+        format!("{} is {}: cannot {what}; {why}", inc.id, inc.status, what = what),
+        Step::from_status(inc.status),
+    )
+}
+
+/// Decide what a command does to an incident (`None` only for a registration).
+///
+/// # Errors
+/// A [`Refusal`] that says what is wrong; nothing is to be written.
+#[expect(clippy::too_many_lines, reason = "one match arm per command reads best as one table")]
+pub fn decide(
+    current: Option<&Incident>,
+    cmd: &Command,
+    ctx: Context<'_>,
+    default_channel: &str,
+) -> Decision {
+    let inc = match (cmd, current) {
+        (Command::Register(n), _) => return register(n, ctx, default_channel),
+        (_, Some(inc)) => inc,
+        (_, None) => {
+            let id = cmd.incident().map_or_else(String::new, |i| i.to_string());
+            return Err(Refusal::input(format!(
+                "{id} does not exist: `piket list --all` shows the incidents"
+            )));
+        }
+    };
+    let open = inc.status.is_open();
+    let closed = inc.status == Status::Closed;
+    match cmd {
+        Command::Register(_) => unreachable_register(),
+        Command::Update { changes, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "change its fields"));
+            }
+            update(inc, changes, ctx.policy)
+        }
+        Command::OverridePriority { priority, reason, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "change its priority"));
+            }
+            let reason = required("the reason for a manual priority", reason)?;
+            if *priority == inc.priority && inc.priority_override.is_some() {
+                return Err(Refusal::input(format!("{} is already {priority} by hand", inc.id)));
+            }
+            Ok(vec![EventKind::PriorityOverridden { from: inc.priority, to: *priority, reason }])
+        }
+        Command::ClearPriorityOverride { .. } => {
+            if inc.priority_override.is_none() {
+                return Err(Refusal::input(format!("{} has no manual priority to clear", inc.id)));
+            }
+            if closed {
+                return Err(refuse_in(inc, "change its priority"));
+            }
+            let to = ctx.policy.matrix.derive(inc.impact, inc.urgency);
+            Ok(vec![EventKind::PriorityOverrideCleared { from: inc.priority, to }])
+        }
+        Command::RecordTime { milestone, at, reason, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "change its times"));
+            }
+            not_future(&format!("the {} time", milestone.as_str()), *at, ctx.now)?;
+            let from = match milestone {
+                super::event::Milestone::ImpactStarted => inc.impact_started_at,
+                super::event::Milestone::Detected => Some(inc.detected_at),
+                super::event::Milestone::Reported => inc.reported_at,
+            };
+            Ok(vec![EventKind::TimeRecorded {
+                milestone: *milestone,
+                from,
+                to: *at,
+                reason: reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+            }])
+        }
+        Command::SetFlag { flag, value, .. } => {
+            let current = match flag {
+                super::event::Flag::Drill => inc.drill,
+                super::event::Flag::NearMiss => inc.near_miss,
+            };
+            if current == *value {
+                return Err(Refusal::input(format!(
+                    "{} is already {}{}",
+                    inc.id,
+                    if *value { "" } else { "not " },
+                    flag.as_str()
+                )));
+            }
+            Ok(vec![EventKind::FlagChanged { flag: *flag, value: *value }])
+        }
+        Command::Acknowledge { .. } => match inc.status {
+            Status::Triggered => Ok(vec![EventKind::Acknowledged]),
+            Status::Acknowledged | Status::Contained => Err(Refusal::state(
+                format!(
+                    "{} is already acknowledged by {}",
+                    inc.id,
+                    inc.acknowledged_by.as_deref().unwrap_or("someone")
+                ),
+                Step::from_status(inc.status),
+            )),
+            _ => Err(refuse_in(inc, "acknowledge it")),
+        },
+        Command::AssignRole { role, person, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "assign roles"));
+            }
+            let person = match person.as_deref().map(str::trim) {
+                None | Some("") => ctx.actor.to_owned(),
+                Some(p) => p.to_owned(),
+            };
+            let previous = inc.roles.get(role).cloned();
+            if previous.as_deref() == Some(person.as_str()) {
+                return Err(Refusal::input(format!("{person} is already {role} of {}", inc.id)));
+            }
+            Ok(vec![EventKind::RoleAssigned { role: *role, person, previous }])
+        }
+        Command::ReleaseRole { role, .. } => match inc.roles.get(role) {
+            Some(person) => Ok(vec![EventKind::RoleReleased { role: *role, person: person.clone() }]),
+            None => Err(Refusal::input(format!("nobody is {role} of {}", inc.id))),
+        },
+        Command::Contain { action, .. } => {
+            let action = required("the containment action", action)?;
+            match inc.status {
+                Status::Triggered => Ok(vec![EventKind::Acknowledged, EventKind::Contained { action }]),
+                Status::Acknowledged | Status::Contained => Ok(vec![EventKind::Contained { action }]),
+                _ => Err(refuse_in(inc, "record containment")),
+            }
+        }
+        Command::Note { text, .. } => Ok(vec![EventKind::Note { text: required("the note", text)? }]),
+        Command::Finding { text, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "add findings"));
+            }
+            Ok(vec![EventKind::Finding { text: required("the finding", text)? }])
+        }
+        Command::SetRootCause { root_cause, trigger, contributing_factors, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "change the root cause"));
+            }
+            let root_cause = required("the root cause", root_cause)?;
+            let trigger = trigger.as_ref().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            let contributing_factors =
+                contributing_factors.iter().map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
+            Ok(vec![EventKind::RootCauseRecorded { root_cause, trigger, contributing_factors }])
+        }
+        Command::Resolve { summary, recovered_at, .. } => {
+            if !open {
+                return Err(if inc.status == Status::Resolved {
+                    Refusal::state(format!("{} is already resolved", inc.id), Step::from_status(inc.status))
+                } else {
+                    refuse_in(inc, "resolve it")
+                });
+            }
+            let summary = required("the resolution summary", summary)?;
+            let recovered_at = recovered_at.unwrap_or(ctx.now);
+            not_future("the recovery time", recovered_at, ctx.now)?;
+            Ok(vec![EventKind::Resolved { summary, recovered_at }])
+        }
+        Command::Reopen { reason, .. } => {
+            if inc.status != Status::Resolved {
+                return Err(Refusal::state(
+                    format!(
+                        "{} is {}: only a resolved incident can be reopened{}",
+                        inc.id,
+                        inc.status,
+                        if closed { "; a closed one is final, register a new one" } else { "" }
+                    ),
+                    Step::from_status(inc.status),
+                ));
+            }
+            Ok(vec![EventKind::Reopened { reason: required("the reason to reopen", reason)? }])
+        }
+        Command::StatusUpdate { audience, text, .. } => {
+            if closed {
+                return Err(refuse_in(inc, "post status updates"));
+            }
+            Ok(vec![EventKind::StatusUpdate {
+                audience: required("the audience", audience)?,
+                text: required("the status update", text)?,
+            }])
+        }
+        Command::Escalate { to, reason, .. } => {
+            if !open {
+                return Err(refuse_in(inc, "escalate it"));
+            }
+            Ok(vec![EventKind::Escalated {
+                to: required("who to escalate to", to)?,
+                reason: required("the reason to escalate", reason)?,
+            }])
+        }
+        Command::RecordReview { review, .. } => {
+            if inc.status != Status::Resolved {
+                return Err(Refusal::state(
+                    format!("{} is {}: the review is held after it is resolved", inc.id, inc.status),
+                    Step::from_status(inc.status),
+                ));
+            }
+            let clean = |v: &[String]| -> Vec<String> {
+                v.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+            };
+            let review = super::event::Review {
+                went_well: clean(&review.went_well),
+                went_wrong: clean(&review.went_wrong),
+                got_lucky: clean(&review.got_lucky),
+                lessons: clean(&review.lessons),
+            };
+            if review.is_empty() {
+                return Err(Refusal::input(
+                    "the review is empty: record what went well, what went wrong, where you got lucky, or a lesson",
+                ));
+            }
+            Ok(vec![EventKind::ReviewRecorded(review)])
+        }
+        Command::AddActionItem { text, owner, due, .. } => {
+            let item = inc.action_items.iter().map(|a| a.item).max().unwrap_or(0) + 1;
+            Ok(vec![EventKind::ActionItemAdded {
+                item,
+                text: required("the action item", text)?,
+                owner: required("the owner", owner)?,
+                due: *due,
+            }])
+        }
+        Command::CompleteActionItem { item, .. } => match inc.action_items.iter().find(|a| a.item == *item) {
+            None => Err(Refusal::input(format!("{} has no action item #{item}", inc.id))),
+            Some(a) if a.done => {
+                Err(Refusal::input(format!("action item #{item} of {} is already done", inc.id)))
+            }
+            Some(_) => Ok(vec![EventKind::ActionItemCompleted { item: *item }]),
+        },
+        Command::Close { .. } => {
+            if inc.status != Status::Resolved {
+                return Err(Refusal::state(
+                    format!("{} is {}: resolve it before closing", inc.id, inc.status),
+                    Step::from_status(inc.status),
+                ));
+            }
+            let missing = missing_for_close(inc, &ctx.policy.closing);
+            if !missing.is_empty() {
+                return Err(Refusal::state(
+                    format!("{} cannot be closed yet; missing: {}", inc.id, missing.join("; ")),
+                    vec![Step::RootCause, Step::Review],
+                ));
+            }
+            Ok(vec![EventKind::Closed])
+        }
+        Command::Correct { seq, text, .. } => {
+            if *seq == 0 || *seq > inc.last_seq {
+                return Err(Refusal::input(format!(
+                    "{} has no event #{seq}: its timeline has events #1 to #{}",
+                    inc.id, inc.last_seq
+                )));
+            }
+            Ok(vec![EventKind::Correction { corrects: *seq, text: required("the correction", text)? }])
+        }
+    }
+}
+
+/// `decide` returns early for registrations; this arm exists only to keep the match total.
+fn unreachable_register() -> Decision {
+    Err(Refusal::input("a registration cannot target an existing incident"))
+}

@@ -1,0 +1,56 @@
+//! Incident identifiers: a number inside, `INC-42` to people.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// An incident's number. Assigned by the engine in order, never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub u64);
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "INC-{}", self.0)
+    }
+}
+
+/// Why a string is not an incident id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not an incident id: use INC-42 or 42")]
+pub struct IdError(pub String);
+
+impl FromStr for IncidentId {
+    type Err = IdError;
+
+    /// Accepts `INC-42`, `inc-42` and `42`: responders type whatever they saw last.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let digits = t
+            .strip_prefix("INC-")
+            .or_else(|| t.strip_prefix("inc-"))
+            .or_else(|| t.strip_prefix("Inc-"))
+            .unwrap_or(t);
+        match digits.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Self(n)),
+            _ => Err(IdError(s.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_forms_people_type() {
+        assert_eq!("INC-42".parse(), Ok(IncidentId(42)));
+        assert_eq!("inc-7".parse(), Ok(IncidentId(7)));
+        assert_eq!(" 3 ".parse(), Ok(IncidentId(3)));
+        assert!("INC-".parse::<IncidentId>().is_err());
+        assert!("0".parse::<IncidentId>().is_err());
+        assert!("INC-x".parse::<IncidentId>().is_err());
+        assert_eq!(IncidentId(42).to_string(), "INC-42");
+    }
+}

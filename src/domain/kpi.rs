@@ -1,0 +1,1 @@
+//! KPIs placeholder replaced below.

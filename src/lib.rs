@@ -1,0 +1,19 @@
+//! piket: incident response in the terminal.
+//!
+//! Layers, each using only those below it (see docs/ARCHITECTURE.md):
+//!
+//! ```text
+//!   tui/        cli/                      front-ends: render, parse, never touch redb
+//!        \      /
+//!        client                           one API: execute(Command), queries, subscribe()
+//!          |
+//!        engine                           commands -> domain decision -> one write txn -> Change
+//!          |
+//!        store                            redb tables, codecs, schema version, hash chain
+//!          |
+//!        domain                           pure rules: incident, events, lifecycle, priority, KPIs
+//!   config (TOML -> typed Policy and settings; depends on domain only)
+//! ```
+
+pub mod client;
+pub mod domain;
