@@ -17,3 +17,5 @@
 
 pub mod client;
 pub mod domain;
+pub mod engine;
+pub mod store;

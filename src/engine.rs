@@ -1,0 +1,177 @@
+//! The engine: the only writer of the store.
+//!
+//! A command runs as: read the incident's summary inside a write transaction -> the domain
+//! decides (or refuses, and nothing is written) -> the events are appended, chained and folded
+//! into the summary, the queue index follows -> one durable commit -> a [`Change`] to every
+//! subscriber. Reading the summary inside the write transaction means two responders pressing
+//! `a` at once get one acknowledgement and one "already acknowledged by ...".
+
+mod verify;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+
+use crate::client::{Change, Outcome, VerifyReport};
+use crate::domain::decide::Context;
+use crate::domain::incident::ApplyError;
+use crate::domain::time::to_micros;
+use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Source, decide};
+use crate::store::{Store, StoreError, StoreOptions};
+
+/// Subscribers that fall this far behind lose changes and must re-read (they are told so by
+/// `broadcast::error::RecvError::Lagged`).
+const CHANGE_BUFFER: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("{0} does not exist: `piket list --all` shows the incidents")]
+    NotFound(IncidentId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the record cannot be folded: {0}")]
+    Apply(#[from] ApplyError),
+}
+
+pub struct Engine {
+    store: Store,
+    policy: Policy,
+    changes: broadcast::Sender<Change>,
+}
+
+impl Engine {
+    /// Open the database file at `path`.
+    ///
+    /// # Errors
+    /// See [`Store::open`]: held by another process, newer schema, unreadable.
+    pub fn open(path: &Path, opts: &StoreOptions, policy: Policy) -> Result<Self, EngineError> {
+        Ok(Self::with_store(Store::open(path, opts)?, policy))
+    }
+
+    /// An engine on an in-memory store (tests, benchmarks, previews).
+    ///
+    /// # Errors
+    /// Only if redb cannot initialise.
+    pub fn in_memory(policy: Policy) -> Result<Self, EngineError> {
+        Ok(Self::with_store(Store::in_memory()?, policy))
+    }
+
+    fn with_store(store: Store, policy: Policy) -> Self {
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
+        Self { store, policy, changes }
+    }
+
+    #[must_use]
+    pub const fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    #[must_use]
+    pub fn store_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// Carry out `cmd` as `actor` at `now`. Events get `occurred_at = recorded_at = now`; times
+    /// a command names (recovered at, detected at) travel inside the event.
+    ///
+    /// # Errors
+    /// [`EngineError::Refused`] with the domain's reason (nothing written), or a store failure
+    /// (nothing written either: the transaction is all or nothing).
+    pub fn execute(
+        &self,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EngineError> {
+        let now = to_micros(now);
+        let ctx = Context { actor, now, policy: &self.policy };
+        let (outcome, global_seq) = self.store.write(|w| -> Result<_, EngineError> {
+            let current = match cmd.incident() {
+                Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
+                None => None,
+            };
+            let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
+            let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
+            let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
+            let events: Vec<Event> = kinds
+                .into_iter()
+                .zip(first_seq..)
+                .map(|(kind, seq)| Event {
+                    incident: id,
+                    seq,
+                    occurred_at: now,
+                    recorded_at: now,
+                    actor: actor.to_owned(),
+                    source,
+                    kind,
+                })
+                .collect();
+            let mut summary = match &current {
+                Some(c) => c.clone(),
+                None => Incident::from_first(&events[0])?,
+            };
+            for ev in events.iter().skip(usize::from(current.is_none())) {
+                summary.apply(ev)?;
+            }
+            let global_seq = w.append(&events)?;
+            w.put_incident(current.as_ref(), &summary)?;
+            Ok((Outcome { incident: id, events, summary }, global_seq))
+        })?;
+        // Nobody listening is normal (a CLI command); the commit stands either way.
+        let _ = self.changes.send(Change {
+            global_seq,
+            incident: outcome.incident,
+            seq: outcome.summary.last_seq,
+        });
+        Ok(outcome)
+    }
+
+    /// # Errors
+    /// Store failure.
+    pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, EngineError> {
+        Ok(self.store.read()?.incident(id)?)
+    }
+
+    /// Incidents matching `q`. The open queue is answered from its index; anything else scans
+    /// the summaries (history queries are rare and run in the background in the TUI).
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn list(&self, q: &Query) -> Result<Vec<Incident>, EngineError> {
+        let r = self.store.read()?;
+        let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
+        Ok(q.apply(candidates))
+    }
+
+    /// # Errors
+    /// Store failure.
+    pub fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, EngineError> {
+        Ok(self.store.read()?.timeline(id)?)
+    }
+
+    /// Hex of the current chain head.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn chain_head(&self) -> Result<String, EngineError> {
+        let (head, _) = self.store.read()?.head()?;
+        Ok(crate::store::hex(&head))
+    }
+
+    /// Walk the chain and recompute every projection; see [`verify::run`].
+    ///
+    /// # Errors
+    /// Store failure (a damaged record is a report, not an error).
+    pub fn verify(&self) -> Result<VerifyReport, EngineError> {
+        verify::run(&self.store.read()?)
+    }
+
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+}
