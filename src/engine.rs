@@ -18,7 +18,7 @@ use crate::domain::decide::Context;
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Source, decide};
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::{Store, StoreError, StoreOptions, Writer};
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
 /// `broadcast::error::RecvError::Lagged`).
@@ -34,6 +34,15 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("the record cannot be folded: {0}")]
     Apply(#[from] ApplyError),
+}
+
+/// One command of a batch, with who and when.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub actor: String,
+    pub source: Source,
+    pub command: Command,
+    pub now: DateTime<Utc>,
 }
 
 pub struct Engine {
@@ -87,47 +96,99 @@ impl Engine {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
-        let now = to_micros(now);
-        let ctx = Context { actor, now, policy: &self.policy };
-        let (outcome, global_seq) = self.store.write(|w| -> Result<_, EngineError> {
-            let current = match cmd.incident() {
-                Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
-                None => None,
-            };
-            let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
-            let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
-            let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
-            let events: Vec<Event> = kinds
-                .into_iter()
-                .zip(first_seq..)
-                .map(|(kind, seq)| Event {
-                    incident: id,
-                    seq,
-                    occurred_at: now,
-                    recorded_at: now,
-                    actor: actor.to_owned(),
-                    source,
-                    kind,
-                })
-                .collect();
-            let mut summary = match &current {
-                Some(c) => c.clone(),
-                None => Incident::from_first(&events[0])?,
-            };
-            for ev in events.iter().skip(usize::from(current.is_none())) {
-                summary.apply(ev)?;
+        let (outcome, global_seq) =
+            self.store.write(|w| self.decide_and_append(w, actor, source, cmd, now))?;
+        self.announce(&outcome, global_seq);
+        Ok(outcome)
+    }
+
+    /// Carry out several commands in one durable commit (group commit): each is decided on the
+    /// state the ones before it left, and a refused command does not stop the others. One fsync
+    /// for all of them is what lets bulk loads and bursts of alerts keep up.
+    ///
+    /// # Errors
+    /// A store failure, in which case none of the commands was written.
+    pub fn execute_batch(
+        &self,
+        batch: &[BatchItem],
+    ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+        let results = self.store.write(|w| -> Result<_, EngineError> {
+            let mut out = Vec::with_capacity(batch.len());
+            for item in batch {
+                match self.decide_and_append(w, &item.actor, item.source, &item.command, item.now) {
+                    Ok(r) => out.push(Ok(r)),
+                    Err(e @ (EngineError::Refused(_) | EngineError::NotFound(_))) => out.push(Err(e)),
+                    Err(other) => return Err(other),
+                }
             }
-            let global_seq = w.append(&events)?;
-            w.put_incident(current.as_ref(), &summary)?;
-            Ok((Outcome { incident: id, events, summary }, global_seq))
+            Ok(out)
         })?;
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.map(|(outcome, global_seq)| {
+                    self.announce(&outcome, global_seq);
+                    outcome
+                })
+            })
+            .collect())
+    }
+
+    fn announce(&self, outcome: &Outcome, global_seq: u64) {
         // Nobody listening is normal (a CLI command); the commit stands either way.
         let _ = self.changes.send(Change {
             global_seq,
             incident: outcome.incident,
             seq: outcome.summary.last_seq,
         });
-        Ok(outcome)
+    }
+
+    fn decide_and_append(
+        &self,
+        w: &mut Writer<'_>,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, u64), EngineError> {
+        let now = to_micros(now);
+        let ctx = Context { actor, now, policy: &self.policy };
+        let current = match cmd.incident() {
+            Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
+            None => None,
+        };
+        let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
+        let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
+        let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
+        let events: Vec<Event> = kinds
+            .into_iter()
+            .zip(first_seq..)
+            .map(|(kind, seq)| Event {
+                incident: id,
+                seq,
+                occurred_at: now,
+                recorded_at: now,
+                actor: actor.to_owned(),
+                source,
+                kind,
+            })
+            .collect();
+        let mut summary = match (&current, events.first()) {
+            (Some(c), _) => c.clone(),
+            (None, Some(first)) => Incident::from_first(first)?,
+            (None, None) => {
+                return Err(EngineError::Refused(Refusal {
+                    message: "nothing to record".into(),
+                    next: vec![],
+                }));
+            }
+        };
+        for ev in events.iter().skip(usize::from(current.is_none())) {
+            summary.apply(ev)?;
+        }
+        let global_seq = w.append(&events)?;
+        w.put_incident(current.as_ref(), &summary)?;
+        Ok((Outcome { incident: id, events, summary }, global_seq))
     }
 
     /// # Errors
