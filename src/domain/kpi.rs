@@ -543,6 +543,10 @@ pub(crate) mod sim {
         pub(crate) fn get(&self, id: IncidentId) -> &Incident {
             &self.incidents[&id].0
         }
+
+        pub(crate) fn timeline(&self, id: IncidentId) -> &[Event] {
+            &self.incidents[&id].1
+        }
     }
 }
 
