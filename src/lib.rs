@@ -19,3 +19,4 @@ pub mod client;
 pub mod domain;
 pub mod engine;
 pub mod store;
+pub mod report;
