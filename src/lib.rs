@@ -16,4 +16,5 @@
 //! ```
 
 pub mod client;
+pub mod config;
 pub mod domain;
