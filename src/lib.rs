@@ -16,6 +16,7 @@
 //! ```
 
 pub mod client;
+pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod store;
