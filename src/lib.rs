@@ -15,9 +15,10 @@
 //!   config (TOML -> typed Policy and settings; depends on domain only)
 //! ```
 
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod domain;
 pub mod engine;
-pub mod store;
 pub mod report;
+pub mod store;
