@@ -17,4 +17,6 @@
 
 pub mod client;
 pub mod domain;
+pub mod engine;
 pub mod report;
+pub mod store;
