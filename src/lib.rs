@@ -16,6 +16,7 @@
 //! ```
 
 pub mod client;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod report;
