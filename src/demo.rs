@@ -500,8 +500,9 @@ fn plan(now: DateTime<Utc>) -> Plan {
         .finding(60, "bob", "PDF renderer pool sized for 10 concurrent jobs; the run queues 4000")
         .resolve(60 * 5, "bob", "Renderer pool scaled to 80; run finished at 13:40.", 60 * 5 - 10);
 
-    let n =
+    let mut n =
         new_incident("Recommendation widget empty on product pages", &["search"], I::Low, U::Low, S::SEV4);
+    n.category = Some("data".into());
     p.story(day(7, 15, 5), "erin", n)
         .ack(90, "erin")
         .root_cause(200, "erin", "recommendations index not rebuilt after schema change", None, NONE)
