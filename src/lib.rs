@@ -15,7 +15,9 @@
 //!   config (TOML -> typed Policy and settings; depends on domain only)
 //! ```
 
+pub mod cli;
 pub mod client;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
