@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod report;

@@ -604,7 +604,7 @@ mod tests {
         let (mut sim, id) = full();
         let v = json(sim.get(id), sim.timeline(id), HEAD);
         assert_eq!(v["chain_head"], HEAD);
-        assert_eq!(v["incident"]["id"], 1);
+        assert_eq!(v["incident"]["id"], "INC-1");
         assert_eq!(v["incident"]["status"], "closed");
         assert_eq!(v["incident"]["roles"]["commander"], "dave");
         assert_eq!(v["timeline"].as_array().unwrap().len(), sim.timeline(id).len());
