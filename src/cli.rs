@@ -7,6 +7,7 @@
 mod args;
 mod output;
 pub mod run;
+pub mod server;
 pub mod when;
 
 pub use args::{Cli, Cmd};

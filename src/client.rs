@@ -1,14 +1,15 @@
 //! The one interface front-ends use: execute a command, ask questions, follow changes.
 //!
 //! The TUI and the CLI hold an `Arc<dyn Client>` and never learn whether the engine runs in
-//! their own process ([`local::LocalClient`]) or behind `piket serve` on a Unix socket (a later
-//! remote implementation). Calls block: the TUI runs them off its render loop
+//! their own process ([`local::LocalClient`], `--embedded`) or behind `piket serve` on a Unix
+//! socket ([`remote::RemoteClient`]). Calls block: the TUI runs them off its render loop
 //! (`tokio::task::spawn_blocking`), the CLI simply waits.
 
 pub mod local;
+pub mod remote;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Refusal, Source};
 
@@ -30,6 +31,16 @@ pub struct Change {
     pub incident: IncidentId,
     /// The incident's last event sequence number after the commit.
     pub seq: u32,
+}
+
+/// Whether the engine can be reached. Always [`Connection::Connected`] in process; a remote
+/// client reports `Lost` while the server is away (front-ends show a banner and refuse writes)
+/// and `Connected` again once its change feed has resumed where it left off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connected,
+    /// Why, in words for a banner; the client is reconnecting on its own.
+    Lost(String),
 }
 
 /// Why a call failed.
@@ -91,8 +102,12 @@ pub trait Client: Send + Sync {
     /// Unavailable (a broken record is a report with a problem, not an error).
     fn verify(&self) -> Result<VerifyReport, ClientError>;
 
-    /// Changes committed from now on.
+    /// Changes committed from now on. A remote client keeps this receiver across reconnects:
+    /// after an outage it delivers the changes committed meanwhile, in order, then live ones.
     fn subscribe(&self) -> broadcast::Receiver<Change>;
+
+    /// The connection state, to show a banner and refuse writes while it is lost.
+    fn connection(&self) -> watch::Receiver<Connection>;
 
     /// Who this client acts as.
     fn actor(&self) -> &str;

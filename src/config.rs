@@ -38,6 +38,7 @@ pub struct Config {
     /// resolved (relative to the config file's directory).
     pub data_dir: Option<PathBuf>,
     pub store: StoreSettings,
+    pub server: ServerSettings,
     pub policy: Policy,
     /// One-line descriptions of SEV1..SEV4, shown where a severity is chosen.
     pub severity_names: [String; 4],
@@ -54,6 +55,17 @@ pub struct StoreSettings {
     /// redb's page cache: larger keeps a long incident history fast to scroll, smaller suits
     /// a small VM that runs `piket serve`.
     pub cache_size_bytes: usize,
+}
+
+/// `[server]`: where `piket serve` listens and who may only read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (see `cli::run::socket_path`).
+    pub socket: Option<PathBuf>,
+    /// Group that owns the socket, which is then made group-writable (team use on a shared host).
+    pub socket_group: Option<String>,
+    /// Users who may read (list, show, timeline, feed) but whose commands are refused.
+    pub read_only: Vec<String>,
 }
 
 impl StoreSettings {
@@ -83,6 +95,7 @@ impl Default for Config {
             timezone: zone::local(),
             data_dir: None,
             store: StoreSettings::default(),
+            server: ServerSettings::default(),
             policy: Policy::default(),
             severity_names: DEFAULT_SEVERITY_NAMES.map(str::to_owned),
             keys: BTreeMap::new(),

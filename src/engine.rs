@@ -49,6 +49,10 @@ pub struct Engine {
     store: Store,
     policy: Policy,
     changes: broadcast::Sender<Change>,
+    /// Held from the start of a write transaction until its change is announced, so changes
+    /// reach subscribers in commit order (redb serialises writers anyway, so this costs no
+    /// concurrency) and a feed that resumes "after N" cannot skip an earlier commit.
+    commit_order: std::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -70,7 +74,7 @@ impl Engine {
 
     fn with_store(store: Store, policy: Policy) -> Self {
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        Self { store, policy, changes }
+        Self { store, policy, changes, commit_order: std::sync::Mutex::new(()) }
     }
 
     #[must_use]
@@ -96,6 +100,7 @@ impl Engine {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (outcome, global_seq) =
             self.store.write(|w| self.decide_and_append(w, actor, source, cmd, now))?;
         self.announce(&outcome, global_seq);
@@ -112,6 +117,7 @@ impl Engine {
         &self,
         batch: &[BatchItem],
     ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let results = self.store.write(|w| -> Result<_, EngineError> {
             let mut out = Vec::with_capacity(batch.len());
             for item in batch {
@@ -229,6 +235,35 @@ impl Engine {
     /// Store failure (a damaged record is a report, not an error).
     pub fn verify(&self) -> Result<VerifyReport, EngineError> {
         verify::run(&self.store.read()?)
+    }
+
+    /// The last global sequence number committed (0 for an empty record).
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn last_global_seq(&self) -> Result<u64, EngineError> {
+        Ok(self.store.read()?.head()?.1)
+    }
+
+    /// The changes committed after global sequence `after`, oldest first, at most `limit`
+    /// events' worth: what a feed replays to a client that reconnects. Consecutive events of
+    /// one incident become one change (a command's events), like the live feed sends them.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn changes_since(&self, after: u64, limit: usize) -> Result<Vec<Change>, EngineError> {
+        let events = self.store.read()?.events_since(after, limit)?;
+        let mut out: Vec<Change> = Vec::with_capacity(events.len());
+        for (global_seq, ev) in events {
+            let change = Change { global_seq, incident: ev.incident, seq: ev.seq };
+            match out.last_mut() {
+                Some(last) if last.incident == ev.incident && last.global_seq + 1 == global_seq => {
+                    *last = change;
+                }
+                _ => out.push(change),
+            }
+        }
+        Ok(out)
     }
 
     #[must_use]

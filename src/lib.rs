@@ -22,4 +22,5 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod report;
+pub mod server;
 pub mod store;

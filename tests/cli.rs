@@ -8,8 +8,16 @@ use std::process::{Command, Output, Stdio};
 use redb::ReadableTable;
 use serde_json::Value;
 
+/// One data dir, and so one server (its socket lives in the data dir), started by the first
+/// command and stopped when the test ends, pass or fail.
 struct Piket {
     dir: tempfile::TempDir,
+}
+
+impl Drop for Piket {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["server", "stop"]).output();
+    }
 }
 
 impl Piket {
@@ -26,6 +34,7 @@ impl Piket {
         c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
         c.env("TZ", "Europe/Amsterdam");
         c.env_remove("PIKET_DATA_DIR");
+        c.env_remove("PIKET_SOCKET");
         c
     }
 
@@ -270,6 +279,7 @@ fn the_actor_is_the_os_user_whatever_the_environment_says() {
 fn a_held_database_is_one_clear_line() {
     let p = Piket::new();
     p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
+    p.ok(&["server", "stop"]);
     let held = piket::engine::Engine::open(
         &p.dir.path().join("piket.redb"),
         &piket::store::StoreOptions::default(),
@@ -288,6 +298,7 @@ fn verify_fails_with_exit_1_on_a_tampered_file() {
     let p = Piket::new();
     p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["note", "1", "the original words"]);
+    p.ok(&["server", "stop"]);
     {
         let events: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("events-1");
         let db = redb::Database::open(p.dir.path().join("piket.redb")).unwrap();

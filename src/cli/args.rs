@@ -26,6 +26,14 @@ pub struct Cli {
     /// Print JSON instead of text (for scripts).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The server's Unix socket (default: [server] socket in the config; else piket.sock in
+    /// --data-dir when one is given; else $XDG_RUNTIME_DIR/piket/piket.sock).
+    #[arg(long, global = true, env = "PIKET_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Run the engine inside this process instead of talking to `piket serve` (tests, demos,
+    /// a private database on a laptop). Fails while a server holds the database.
+    #[arg(long, global = true)]
+    pub embedded: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -85,6 +93,27 @@ pub enum Cmd {
     Stats(StatsArgs),
     /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
     Verify,
+    /// Run the server in the foreground: own the database, serve the socket (systemd runs this;
+    /// any other piket starts one by itself when none is running).
+    Serve(ServeArgs),
+    /// The server on the socket: status or stop.
+    #[command(subcommand)]
+    Server(ServerCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Started by a client: leave the terminal's session (as tmux's server does).
+    #[arg(long, hide = true)]
+    pub detached: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCmd {
+    /// Whether a server answers on the socket, and what it serves; exit 1 if none does.
+    Status,
+    /// Stop the server (commands in flight finish first); exit 0 also when none was running.
+    Stop,
 }
 
 #[derive(Debug, Args)]

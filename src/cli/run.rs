@@ -17,7 +17,6 @@ use crate::client::{Client, ClientError, Outcome};
 use crate::config::Config;
 use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
 use crate::engine::Engine;
-use crate::store::StoreOptions;
 
 /// The database file inside the data dir.
 pub const DB_FILE: &str = "piket.redb";
@@ -110,17 +109,29 @@ pub fn data_dir(flag: Option<&Path>, config: &Config) -> color_eyre::Result<Path
     })
 }
 
-/// Open (creating if needed) the engine in `dir`.
+/// Open (creating if needed) the engine in `dir`, in this process.
 ///
 /// # Errors
-/// The directory cannot be made, or the store refuses (held, newer schema, damaged).
+/// The directory cannot be made, or the store refuses (held, naming the holder; newer schema;
+/// damaged).
 pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
-    create_private_dir(dir)?;
-    let opts = StoreOptions { cache_size_bytes: config.store.cache_size_bytes };
-    Engine::open(&dir.join(DB_FILE), &opts, config.policy.clone()).map_err(|e| eyre!("{e}"))
+    super::server::open_engine(dir, config)
 }
 
-fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
+/// The client for this invocation: the server on the socket (started if none runs), or the
+/// engine in this process with `--embedded`.
+///
+/// # Errors
+/// See [`super::server::connect_or_start`] and [`open_engine`].
+pub fn client(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::Result<Arc<dyn Client>> {
+    Ok(if cli.embedded {
+        Arc::new(LocalClient::new(Arc::new(open_engine(dir, config)?)))
+    } else {
+        Arc::new(super::server::connect_or_start(cli, config, dir)?)
+    })
+}
+
+pub(super) fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -136,17 +147,22 @@ fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
 ///
 /// # Errors
 /// Configuration or storage problems, reported by `main` as one message (exit 1).
-pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     let loaded = Config::load(cli.config.as_deref()).map_err(|e| eyre!("{e}"))?;
     let config = loaded.config;
     let dir = data_dir(cli.data_dir.as_deref(), &config)?;
-    let Some(command) = cli.command else {
+    let Some(command) = cli.command.take() else {
         use clap::CommandFactory;
         Cli::command().print_help().wrap_err("cannot print the help")?;
         return Ok(ExitCode::SUCCESS);
     };
-    let engine = Arc::new(open_engine(&dir, &config)?);
-    let ctx = Ctx { client: Arc::new(LocalClient::new(engine)), config, json: cli.json, now: Utc::now() };
+    match &command {
+        Cmd::Serve(a) => return super::server::serve(&cli, &config, &dir, a.detached),
+        Cmd::Server(s) => return super::server::server_cmd(&cli, &config, &dir, s),
+        _ => {}
+    }
+    let client = client(&cli, &config, &dir)?;
+    let ctx = Ctx { client, config, json: cli.json, now: Utc::now() };
     Ok(match dispatch(&ctx, command) {
         Ok(code) => code,
         Err(Fail::Input(msg)) => {
@@ -354,6 +370,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Serve(_) | Cmd::Server(_) => Err(Fail::Input("handled before a client is made".into())),
         Cmd::Verify => {
             let r = ctx.client.verify()?;
             if ctx.json {

@@ -3,28 +3,30 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
-use super::{Change, Client, ClientError, Outcome, VerifyReport};
+use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport};
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Source};
 use crate::engine::{Engine, EngineError};
 
 pub struct LocalClient {
     engine: Arc<Engine>,
     actor: String,
+    /// In process the engine is always there.
+    connection: watch::Sender<Connection>,
 }
 
 impl LocalClient {
     /// A client acting as the operating-system user running this process.
     #[must_use]
     pub fn new(engine: Arc<Engine>) -> Self {
-        Self { engine, actor: os_user() }
+        Self::with_actor(engine, os_user())
     }
 
     /// A client acting as `actor`: for tests and the demo seeder only; front-ends use [`Self::new`].
     #[must_use]
     pub fn with_actor(engine: Arc<Engine>, actor: impl Into<String>) -> Self {
-        Self { engine, actor: actor.into() }
+        Self { engine, actor: actor.into(), connection: watch::Sender::new(Connection::Connected) }
     }
 
     #[must_use]
@@ -85,6 +87,10 @@ impl Client for LocalClient {
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.engine.subscribe()
+    }
+
+    fn connection(&self) -> watch::Receiver<Connection> {
+        self.connection.subscribe()
     }
 
     fn actor(&self) -> &str {

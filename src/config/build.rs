@@ -40,7 +40,16 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
         config.on_call = names.into_iter().map(|n| n.0).collect();
     }
     if let Some(dir) = file.data_dir {
-        config.data_dir = Some(data_dir(&src, dir)?);
+        config.data_dir = Some(path(&src, "data-dir", dir)?);
+    }
+    if let Some(server) = file.server {
+        if let Some(socket) = server.socket {
+            config.server.socket = Some(path(&src, "server.socket", socket)?);
+        }
+        config.server.socket_group = server.socket_group.map(|n| n.0);
+        if let Some(users) = server.read_only {
+            config.server.read_only = users.into_iter().map(|n| n.0).collect();
+        }
     }
     if let Some(list) = file.categories {
         policy.categories = unique(&src, "categories", list)?;
@@ -98,19 +107,19 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 
 /// `~/` is the user's home (people copy paths from their shell); a relative path is taken
 /// from the config file's directory, not from wherever piket happens to be started.
-fn data_dir(src: &Source<'_>, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
+fn path(src: &Source<'_>, key: &str, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
     let span = dir.span();
     let raw = dir.into_inner();
     if raw.trim().is_empty() {
+        let what = if key == "data-dir" { "a directory path" } else { "a path" };
         return Err(src.error(
             Some(span),
-            "data-dir: expected a directory path, found an empty string (remove the key to use the default)"
-                .to_owned(),
+            format!("{key}: expected {what}, found an empty string (remove the key to use the default)"),
         ));
     }
     if let Some(rest) = raw.strip_prefix("~/").or_else(|| (raw == "~").then_some("")) {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned()).ok_or_else(|| {
-            src.error(Some(span), format!("data-dir: cannot expand \"{raw}\": no home directory is known"))
+            src.error(Some(span), format!("{key}: cannot expand \"{raw}\": no home directory is known"))
         })?;
         return Ok(home.join(rest));
     }

@@ -26,6 +26,7 @@ pub(crate) struct ConfigFile {
     pub categories: Option<Vec<Spanned<Name>>>,
     pub services: Option<Vec<Spanned<Name>>>,
     pub store: Option<StoreFile>,
+    pub server: Option<ServerFile>,
     pub priority: Option<PriorityFile>,
     pub targets: Option<TargetsFile>,
     pub severities: Option<SeveritiesFile>,
@@ -38,6 +39,19 @@ pub(crate) struct ConfigFile {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table with the key cache-size-mib")]
 pub(crate) struct StoreFile {
     pub cache_size_mib: Option<CacheSize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a table with the keys socket, socket-group and read-only"
+)]
+pub(crate) struct ServerFile {
+    /// Spanned: resolved like data-dir.
+    pub socket: Option<Spanned<String>>,
+    pub socket_group: Option<Name>,
+    pub read_only: Option<Vec<Name>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -29,7 +29,8 @@ pub struct Context<'a> {
 }
 
 /// A next step a responder can take; front-ends render it as a command line or a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Step {
     Acknowledge,
     Contain,
@@ -70,7 +71,7 @@ impl Step {
 }
 
 /// Why a command was not carried out. Nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub struct Refusal {
     pub message: String,
     /// Steps that are possible instead (empty when the problem is the input, not the state).

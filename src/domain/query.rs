@@ -64,6 +64,7 @@ impl std::str::FromStr for Sort {
 
 /// A filter over incidents. Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Query {
     /// Statuses to show; empty: the open ones (triggered, acknowledged, contained).
     pub statuses: Vec<Status>,

@@ -1,0 +1,196 @@
+//! `piket serve`: the one process that owns the database, behind a Unix socket.
+//!
+//! Every terminal and script is a client of it (see [`crate::client::remote`]). The server:
+//!
+//! - opens the engine (a second server on the same database is refused by redb's lock, and
+//!   the refusal names the holder from its owner file, see [`owner`]);
+//! - binds the socket, removing a stale socket file that nothing answers on, and sets its
+//!   permissions (private, or group-writable for a named group on a shared host);
+//! - serves the HTTP/JSON API of [`api`] under `/v1/`, learning every caller's uid from the
+//!   kernel (SO_PEERCRED): that user, never a claimed name, is the actor of what they write;
+//! - on SIGTERM, SIGINT or `POST /v1/server/stop`: stops accepting, ends the change feeds,
+//!   lets commands in flight commit and answer, closes the database, removes the socket.
+
+pub mod api;
+mod feed;
+pub mod owner;
+mod peer;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+use crate::engine::Engine;
+
+pub use peer::Peer;
+
+/// What `piket serve` needs beyond the engine.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub socket: PathBuf,
+    /// Group that owns the socket (then mode 0660); `None`: private to this user (0600).
+    pub socket_group: Option<String>,
+    /// Users whose commands are refused (they may still read and follow the feed).
+    pub read_only: Vec<String>,
+}
+
+/// State shared by the handlers.
+pub struct Shared {
+    pub engine: Arc<Engine>,
+    pub options: ServerOptions,
+    pub started: Instant,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// The uid the server runs as: it (and root) may stop the server over the socket.
+    pub uid: u32,
+    /// Change feeds currently connected.
+    pub feeds: AtomicUsize,
+    /// Flips to `true` once: the feeds end and the listener stops accepting.
+    pub shutdown: watch::Sender<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Socket(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("the server failed: {0}")]
+    Io(std::io::Error),
+}
+
+/// Make the socket's directory, and remove a socket file that nothing answers on (a server
+/// that crashed). A socket something does answer on is another server: refused.
+///
+/// # Errors
+/// Another server answers on `path`, or the directory/file cannot be managed.
+pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| {
+            ServeError::Socket(format!("cannot create the socket directory {}: {e}", dir.display()))
+        })?;
+    }
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(());
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Err(ServeError::Socket(format!(
+            "another piket server answers on {}: `piket server status` says which; stop it first",
+            path.display()
+        ))),
+        Err(_) => {
+            std::fs::remove_file(path).map_err(|e| {
+                ServeError::Socket(format!("cannot remove the stale socket {}: {e}", path.display()))
+            })?;
+            eprintln!(
+                "piket serve: removed a stale socket at {} (a server that did not stop cleanly)",
+                path.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn bind(opts: &ServerOptions) -> Result<tokio::net::UnixListener, ServeError> {
+    let path = &opts.socket;
+    let listener = tokio::net::UnixListener::bind(path)
+        .map_err(|e| ServeError::Socket(format!("cannot listen on {}: {e}", path.display())))?;
+    let mode = if let Some(name) = &opts.socket_group {
+        let group = nix::unistd::Group::from_name(name)
+            .ok()
+            .flatten()
+            .ok_or_else(|| ServeError::Socket(format!("server.socket-group: no group named {name}")))?;
+        nix::unistd::chown(path, None, Some(group.gid)).map_err(|e| {
+            ServeError::Socket(format!("cannot give {} to group {name}: {e}", path.display()))
+        })?;
+        0o660
+    } else {
+        0o600
+    };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| ServeError::Socket(format!("cannot set the mode of {}: {e}", path.display())))?;
+    Ok(listener)
+}
+
+/// Serve until SIGTERM/SIGINT or a stop request, on a runtime of its own. Blocks.
+///
+/// # Errors
+/// The socket cannot be bound, or serving failed.
+pub fn run(engine: Arc<Engine>, options: ServerOptions) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("piket-serve")
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let socket = options.socket.clone();
+    let result = rt.block_on(async move {
+        let (tx, _) = watch::channel(false);
+        let signals = shutdown_on_signals(tx.clone())?;
+        let out = serve(engine, options, tx).await;
+        signals.abort();
+        out
+    });
+    // Waits for blocking work (a commit whose caller went away) before the engine closes.
+    drop(rt);
+    let _ = std::fs::remove_file(&socket);
+    result
+}
+
+fn shutdown_on_signals(tx: watch::Sender<bool>) -> Result<tokio::task::JoinHandle<()>, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(ServeError::Io)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Io)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Io)?;
+    Ok(tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        eprintln!("piket serve: stopping: finishing commands in flight");
+        let _ = tx.send(true);
+    }))
+}
+
+/// Bind the socket and serve the API until `shutdown` flips to `true`; then wait for the
+/// requests in flight. The caller removes the socket file afterwards.
+///
+/// # Errors
+/// The socket cannot be bound, or the listener failed.
+pub async fn serve(
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    shutdown: watch::Sender<bool>,
+) -> Result<(), ServeError> {
+    let listener = bind(&options)?;
+    let shared = Arc::new(Shared {
+        engine,
+        started: Instant::now(),
+        started_at: chrono::Utc::now(),
+        uid: nix::unistd::getuid().as_raw(),
+        feeds: AtomicUsize::new(0),
+        shutdown: shutdown.clone(),
+        options,
+    });
+    eprintln!(
+        "piket serve: pid {} serving {} on {}",
+        std::process::id(),
+        shared.engine.store_path().display(),
+        shared.options.socket.display()
+    );
+    let app = api::router(shared).into_make_service_with_connect_info::<Peer>();
+    let mut stop = shutdown.subscribe();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+        .map_err(ServeError::Io)?;
+    eprintln!("piket serve: stopped");
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! The HTTP/JSON API under `/v1/` (documented for scripts in docs/API.md).
+//!
+//! Every error is `{"error": {"code": "...", "message": "...", "next": [...]}}` with a stable
+//! `code` and the matching HTTP status (see [`ApiError`]). Engine calls block (redb), so they
+//! run on tokio's blocking pool; a handler answers only after its commit is durable.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query as QueryParams, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Peer, Shared};
+use crate::domain::{Command, IncidentId, Query, Source, Step};
+use crate::engine::{Engine, EngineError};
+
+/// Largest request body accepted (a long note pasted from a log fits; a mistake does not).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The media type of the change feed: one JSON [`crate::client::Change`] per line.
+pub const NDJSON: &str = "application/x-ndjson";
+
+/// Response header of the change feed: the last global sequence committed when it started.
+pub const HEAD_HEADER: &str = "piket-head";
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/whoami", get(whoami))
+        .route("/v1/incidents", get(list_get))
+        .route("/v1/incidents/search", post(list_post))
+        .route("/v1/incidents/{id}", get(incident))
+        .route("/v1/incidents/{id}/timeline", get(timeline))
+        .route("/v1/commands", post(execute))
+        .route("/v1/chain/head", get(chain_head))
+        .route("/v1/verify", get(verify))
+        .route("/v1/changes", get(super::feed::changes))
+        .route("/v1/server/stop", post(stop))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_route",
+                "no such route: the API is under /v1/ (see docs/API.md)",
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method (see docs/API.md)",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared)
+}
+
+/// An error as the API reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next: Vec<Step>,
+}
+
+impl ApiError {
+    #[must_use]
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self { status, code: code.to_owned(), message: message.into(), next: Vec::new() }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self }))).into_response()
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Refused(r) => Self {
+                status: StatusCode::CONFLICT,
+                code: "refused".to_owned(),
+                message: r.message,
+                next: r.next,
+            },
+            EngineError::NotFound(id) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{id} does not exist"))
+            }
+            other => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store", other.to_string()),
+        }
+    }
+}
+
+/// The body as JSON whatever its Content-Type says (`curl -d` sends a form type). A body that
+/// does not parse is the client's mistake (400) with serde's reason; one over [`BODY_LIMIT`]
+/// is 413.
+fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is over the limit of {BODY_LIMIT} bytes"),
+            )
+        } else {
+            ApiError::bad_request(format!("cannot read the body: {}", e.body_text()))
+        }
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not a valid request: {e}")))
+}
+
+fn query_error(e: &QueryRejection) -> ApiError {
+    ApiError::bad_request(format!("bad query parameters: {}", e.body_text()))
+}
+
+/// Run blocking engine work off the async threads.
+async fn blocking<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let engine = Arc::clone(&shared.engine);
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| ApiError::unavailable(format!("the engine task failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
+    raw.parse().map_err(|e| ApiError::bad_request(format!("'{raw}' is not an incident id: {e}")))
+}
+
+fn known(peer: &Peer) -> Result<(), ApiError> {
+    if peer.uid.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the kernel did not say who you are (SO_PEERCRED), so nothing is answered",
+        ));
+    }
+    Ok(())
+}
+
+async fn health(State(s): State<Arc<Shared>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let last = blocking(&s, Engine::last_global_seq).await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "pid": std::process::id(),
+        "database": s.engine.store_path(),
+        "socket": s.options.socket,
+        "started_at": s.started_at,
+        "uptime_secs": s.started.elapsed().as_secs(),
+        "feeds": s.feeds.load(Ordering::Relaxed),
+        "last_global_seq": last,
+    })))
+}
+
+async fn whoami(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    known(&peer)?;
+    Ok(Json(json!({
+        "user": peer.user,
+        "uid": peer.uid,
+        "read_only": s.options.read_only.contains(&peer.user),
+    })))
+}
+
+/// `GET /v1/incidents`: the simple filters as query parameters, for curl.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ListParams {
+    all: bool,
+    /// Comma-separated statuses.
+    status: Option<String>,
+    text: Option<String>,
+    service: Option<String>,
+    person: Option<String>,
+    sort: Option<String>,
+    limit: Option<usize>,
+}
+
+impl ListParams {
+    fn into_query(self) -> Result<Query, ApiError> {
+        let statuses = match &self.status {
+            None => Vec::new(),
+            Some(s) => s
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim().parse().map_err(|e| ApiError::bad_request(format!("status: {e}"))))
+                .collect::<Result<_, _>>()?,
+        };
+        let sort = match &self.sort {
+            None => crate::domain::Sort::default(),
+            Some(s) => s.parse().map_err(|e: String| ApiError::bad_request(format!("sort: {e}")))?,
+        };
+        Ok(Query {
+            statuses,
+            all: self.all,
+            service: self.service,
+            text: self.text,
+            person: self.person,
+            sort,
+            limit: self.limit,
+            ..Query::default()
+        })
+    }
+}
+
+async fn list_get(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    params: Result<QueryParams<ListParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let q = params.into_query()?;
+    Ok(Json(blocking(&s, move |e| e.list(&q)).await?).into_response())
+}
+
+async fn list_post(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let q: Query = json_body(body)?;
+    Ok(Json(blocking(&s, move |e| e.list(&q)).await?).into_response())
+}
+
+async fn incident(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let id = parse_id(&raw)?;
+    let inc = blocking(&s, move |e| e.incident(id)).await?.ok_or(EngineError::NotFound(id))?;
+    Ok(Json(inc).into_response())
+}
+
+async fn timeline(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let id = parse_id(&raw)?;
+    let events = blocking(&s, move |e| e.timeline(id)).await?;
+    if events.is_empty() {
+        return Err(EngineError::NotFound(id).into());
+    }
+    Ok(Json(events).into_response())
+}
+
+/// `POST /v1/commands?source=tui`: the body is one [`Command`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ExecParams {
+    source: Option<Source>,
+}
+
+async fn execute(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    params: Result<QueryParams<ExecParams>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let cmd: Command = json_body(body)?;
+    if s.options.read_only.contains(&peer.user) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            format!("{} may read but not change incidents (server.read-only in the config)", peer.user),
+        ));
+    }
+    // Timers and alert receivers are the server's own sources; a caller cannot pose as them.
+    let source = match params.source.unwrap_or(Source::Api) {
+        src @ (Source::Cli | Source::Tui | Source::Api) => src,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "source {} is the server's own; use cli, tui or api",
+                other.as_str()
+            )));
+        }
+    };
+    let actor = peer.user;
+    let outcome = blocking(&s, move |e| e.execute(&actor, source, &cmd, chrono::Utc::now())).await?;
+    Ok((StatusCode::OK, Json(outcome)).into_response())
+}
+
+async fn chain_head(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    known(&peer)?;
+    let head = blocking(&s, Engine::chain_head).await?;
+    Ok(Json(json!({ "head": head })))
+}
+
+async fn verify(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    Ok(Json(blocking(&s, Engine::verify).await?).into_response())
+}
+
+async fn stop(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+) -> Result<Response, ApiError> {
+    match peer.uid {
+        Some(uid) if uid == s.uid || uid == 0 => {
+            eprintln!(
+                "piket serve: stop asked by {} (pid {})",
+                peer.user,
+                peer.pid.map_or_else(|| "?".to_owned(), |p| p.to_string())
+            );
+            let _ = s.shutdown.send(true);
+            Ok((
+                StatusCode::ACCEPTED,
+                [(header::CONNECTION, "close")],
+                Json(json!({ "status": "stopping", "pid": std::process::id() })),
+            )
+                .into_response())
+        }
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the user the server runs as (or root) may stop it; on a shared host: systemctl stop piket",
+        )),
+    }
+}
