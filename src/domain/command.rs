@@ -16,6 +16,7 @@ pub struct NewIncident {
     pub reported_by: Option<String>,
     /// `None`: the front-end's own name (cli, tui).
     pub channel: Option<String>,
+    #[serde(default)]
     pub services: Vec<String>,
     pub impact: Impact,
     pub urgency: Urgency,

@@ -1,0 +1,258 @@
+//! The server as a process: auto-start, status and stop, a second server refused, stale
+//! sockets, SIGTERM with commands in flight, and a client that survives a server restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use piket::client::remote::RemoteClient;
+use piket::client::{Client, Connection};
+use piket::domain::{Command as Cmd, Impact, NewIncident, Severity, Source, Urgency};
+use serde_json::Value;
+
+struct Dir {
+    dir: tempfile::TempDir,
+}
+
+impl Dir {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        Self { dir }
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("piket.sock")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
+        c.arg("--data-dir").arg(self.dir.path()).args(args);
+        c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
+        c.env_remove("PIKET_DATA_DIR");
+        c.env_remove("PIKET_SOCKET");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `piket serve` in the foreground, killed when the guard drops.
+    fn serve(&self) -> Served {
+        let child = self.cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        wait_for(|| RemoteClient::connect(&self.socket()).is_ok(), "the server to answer");
+        Served(Some(child))
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["server", "stop"]).output();
+    }
+}
+
+struct Served(Option<Child>);
+
+impl Served {
+    fn pid(&self) -> i32 {
+        i32::try_from(self.0.as_ref().unwrap().id()).unwrap()
+    }
+
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
+    }
+
+    fn wait(mut self) -> Output {
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn new_incident(title: &str) -> Cmd {
+    Cmd::Register(NewIncident {
+        title: title.into(),
+        description: None,
+        reported_by: None,
+        channel: None,
+        services: vec![],
+        impact: Impact::Low,
+        urgency: Urgency::Low,
+        severity: Severity::SEV4,
+        category: None,
+        detected_at: None,
+        impact_started_at: None,
+        reported_at: None,
+        drill: false,
+    })
+}
+
+#[test]
+fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
+    let d = Dir::new();
+    assert_eq!(d.run(&["server", "status"]).status.code(), Some(1), "no server yet");
+    let started = Instant::now();
+    let out = d.ok(&["list"]);
+    assert!(out.contains("0 incidents"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let status: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["socket"], d.socket().to_str().unwrap());
+    assert!(Path::new(status["database"].as_str().unwrap()).ends_with("piket.redb"));
+    assert!(d.dir.path().join("serve.log").exists(), "the started server logs in the data dir");
+    // The server outlives the command that started it, and the next command uses it.
+    d.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
+    let again: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
+    assert_eq!(again["pid"], status["pid"]);
+    assert!(d.ok(&["server", "stop"]).contains("stopped"));
+    assert!(!d.socket().exists(), "stop removes the socket");
+    assert_eq!(d.run(&["server", "status"]).status.code(), Some(1));
+    assert!(d.run(&["server", "stop"]).status.success(), "stop is idempotent");
+    // --embedded opens the database in process; the record is the one the server wrote.
+    assert!(d.ok(&["--embedded", "list"]).contains("INC-1"));
+    assert!(!d.socket().exists(), "--embedded starts no server");
+}
+
+#[test]
+fn a_second_server_on_the_same_database_exits_1_naming_the_holder() {
+    let d = Dir::new();
+    let first = d.serve();
+    let other_socket = d.dir.path().join("other.sock");
+    let out = d.cmd(&["serve", "--socket", other_socket.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another piket holds this database"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.pid())), "names the holder: {err}");
+    assert!(err.contains(d.socket().to_str().unwrap()), "and its socket: {err}");
+    // A second server on the same socket (another database) is refused too.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = d
+        .cmd(&["serve", "--socket", d.socket().to_str().unwrap()])
+        .arg("--data-dir")
+        .arg(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another piket server answers"));
+}
+
+#[test]
+fn a_stale_socket_is_cleaned_up() {
+    let d = Dir::new();
+    drop(std::os::unix::net::UnixListener::bind(d.socket()).unwrap());
+    assert!(d.socket().exists(), "a socket file nothing listens on");
+    assert!(d.ok(&["list"]).contains("0 incidents"));
+    let log = std::fs::read_to_string(d.dir.path().join("serve.log")).unwrap();
+    assert!(log.contains("removed a stale socket"), "{log}");
+}
+
+#[test]
+fn sigterm_lets_commands_in_flight_commit_then_exits() {
+    let d = Dir::new();
+    let served = d.serve();
+    let client = Arc::new(RemoteClient::connect(&d.socket()).unwrap());
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let c = Arc::clone(&client);
+            std::thread::spawn(move || {
+                let mut ok = 0_u32;
+                for n in 0..50 {
+                    if c.execute(new_incident(&format!("w{i} n{n}")), Source::Cli).is_err() {
+                        break;
+                    }
+                    ok += 1;
+                }
+                ok
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(150));
+    served.signal(nix::sys::signal::Signal::SIGTERM);
+    let acknowledged: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    let out = served.wait();
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(!d.socket().exists(), "the socket is removed");
+    // Every command that got an answer is in the record; none is half-written.
+    let listed: Value = serde_json::from_str(&d.ok(&["--embedded", "list", "--all", "--json"])).unwrap();
+    let n = u32::try_from(listed.as_array().unwrap().len()).unwrap();
+    assert!(n >= acknowledged && n <= acknowledged + 4, "{n} written, {acknowledged} answered");
+    assert!(d.ok(&["--embedded", "verify"]).starts_with("ok"));
+}
+
+#[test]
+fn a_client_rides_out_a_server_restart_and_misses_nothing() {
+    let d = Dir::new();
+    let served = d.serve();
+    let watcher = RemoteClient::connect(&d.socket()).unwrap();
+    let mut feed = watcher.subscribe();
+    let mut state = watcher.connection();
+    let writer = RemoteClient::connect(&d.socket()).unwrap();
+    let id = writer.execute(new_incident("before"), Source::Cli).unwrap().incident;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let first = rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(2), feed.recv()).await })
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.incident, id);
+
+    // The server dies hard: the client says so, and refuses writes in words.
+    served.signal(nix::sys::signal::Signal::SIGKILL);
+    drop(served);
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(2), state.wait_for(|c| matches!(c, Connection::Lost(_))))
+            .await
+            .unwrap()
+            .map(|_| ())
+    })
+    .unwrap();
+    let err = writer.execute(Cmd::Acknowledge { id }, Source::Cli).unwrap_err();
+    assert!(err.to_string().contains("nothing was recorded"), "{err}");
+
+    // Back (the stale socket is cleaned up), and changes are made before the client is back.
+    let _again = d.serve();
+    let writer = RemoteClient::connect(&d.socket()).unwrap();
+    writer.execute(Cmd::Acknowledge { id }, Source::Cli).unwrap();
+    let second = writer.execute(new_incident("meanwhile"), Source::Cli).unwrap().incident;
+    writer.execute(Cmd::Note { id: second, text: "while you were away".into() }, Source::Cli).unwrap();
+
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(5), state.wait_for(|c| *c == Connection::Connected))
+            .await
+            .unwrap()
+            .map(|_| ())
+    })
+    .unwrap();
+    let mut seen = Vec::new();
+    rt.block_on(async {
+        while seen.last().is_none_or(|c: &piket::client::Change| c.global_seq < 4) {
+            seen.push(tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap());
+        }
+    });
+    assert!(seen.iter().any(|c| c.incident == id && c.seq == 2), "the ack: {seen:?}");
+    assert!(seen.iter().any(|c| c.incident == second && c.seq == 2), "the note: {seen:?}");
+    assert_eq!(watcher.incident(id).unwrap().status, piket::domain::Status::Acknowledged);
+}
