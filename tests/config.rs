@@ -124,6 +124,9 @@ fn the_full_fixture_sets_everything() {
     assert_eq!(c.timezone, chrono_tz::Tz::Europe__Amsterdam);
     assert_eq!(c.data_dir, Some(PathBuf::from("/var/lib/piket")));
     assert_eq!(c.store.cache_size_bytes, 256 * 1024 * 1024);
+    assert_eq!(c.server.socket, Some(PathBuf::from("/run/piket/piket.sock")));
+    assert_eq!(c.server.socket_group.as_deref(), Some("oncall"));
+    assert_eq!(c.server.read_only, ["auditor"]);
     assert_eq!(c.policy.categories.len(), 7);
     assert_eq!(c.policy.services, ["api", "web", "db"]);
     assert_eq!(c.policy.matrix.0[0], [Priority::P1, Priority::P1, Priority::P2]);
