@@ -137,6 +137,8 @@ pub struct App {
     /// Positions in `incidents` that pass the filter, in queue order.
     visible: Vec<usize>,
     pub counts: [usize; 3],
+    /// Width of the widest incident id in the cache ("INC-100000" is 10).
+    pub id_width: u16,
     /// The open incident whose target is nearest, and that target.
     pub next_deadline: Option<(IncidentId, Deadline)>,
     pub loaded: bool,
@@ -208,6 +210,7 @@ impl App {
             index: HashMap::new(),
             visible: Vec::new(),
             counts: [0; 3],
+            id_width: 5,
             next_deadline: None,
             loaded: false,
             timeline: None,
@@ -912,6 +915,10 @@ impl App {
     /// Insert or replace one incident without re-sorting the whole queue.
     fn upsert(&mut self, inc: Incident) {
         let id = inc.id;
+        // Answers can arrive out of order (several fetches in flight): never go back in time.
+        if self.incident(id).is_some_and(|old| old.last_seq > inc.last_seq) {
+            return;
+        }
         let pos = if let Some(&pos) = self.index.get(&id) {
             if let Some(slot) = self.incidents.get_mut(pos) {
                 *slot = inc;
@@ -956,5 +963,7 @@ impl App {
         }
         self.counts = counts;
         self.next_deadline = next;
+        let max_id = self.incidents.iter().map(|i| i.id.0).max().unwrap_or(1);
+        self.id_width = u16::try_from(max_id.to_string().len() + 4).unwrap_or(10);
     }
 }

@@ -19,14 +19,14 @@ fn hints(app: &App) -> &'static [Action] {
         Pane::Queue => &[
             Action::SelectNext,
             Action::Open,
-            Action::Filter,
             Action::NewIncident,
             Action::Acknowledge,
             Action::Note,
-            Action::Resolve,
-            Action::Zoom,
+            Action::Filter,
             Action::Help,
             Action::Quit,
+            Action::Resolve,
+            Action::Zoom,
         ],
         Pane::Detail => &[
             Action::SelectNext,

@@ -26,28 +26,25 @@ pub fn clock_style(app: &App, remaining: chrono::Duration, target: Option<chrono
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
-    let sep = Span::styled(" │ ", t.muted());
-    let on_call = if app.on_call.is_empty() {
-        "nobody configured".to_owned()
-    } else {
-        app.on_call.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join(", ")
-    };
+    let width = usize::from(area.width);
+    let sep = || Span::styled(" │ ", t.muted());
     let [trig, ack, cont] = app.counts;
-    let mut spans = vec![
-        Span::styled(" piket", t.accent()),
-        Span::styled(format!(" · {}", sanitize_line(&app.team)), t.accent()),
-        sep.clone(),
-        Span::raw(format!("on call: {}", fit(&on_call, 24))),
-        sep.clone(),
+    let narrow = width < 120;
+    let (wt, wa, wc) =
+        if narrow { ("trig", "ack", "cont") } else { ("triggered", "acknowledged", "contained") };
+    // Segments in the order they are dropped when the line is too narrow: last first.
+    let brand = vec![Span::styled(format!(" piket · {}", sanitize_line(&app.team)), t.accent())];
+    let counts = vec![
         Span::styled(
-            format!("{trig} triggered"),
+            format!("{trig} {wt}"),
             if trig > 0 { t.fg(t.palette.triggered).add_modifier(Modifier::BOLD) } else { t.muted() },
         ),
         Span::raw(" "),
-        Span::styled(format!("{ack} ack"), t.fg(t.palette.acknowledged)),
+        Span::styled(format!("{ack} {wa}"), t.fg(t.palette.acknowledged)),
         Span::raw(" "),
-        Span::styled(format!("{cont} contained"), t.fg(t.palette.contained)),
+        Span::styled(format!("{cont} {wc}"), t.fg(t.palette.contained)),
     ];
+    let mut clock_seg = Vec::new();
     if let Some((id, d)) = app.next_deadline {
         let remaining = d.remaining(app.now);
         let target = app.incident(id).and_then(|inc| {
@@ -66,13 +63,43 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         } else {
             format!("{id} {what} in {}", countdown(remaining))
         };
-        spans.push(sep.clone());
-        spans.push(Span::styled(text, clock_style(app, remaining, target)));
+        clock_seg.push(Span::styled(text, clock_style(app, remaining, target)));
     }
-    let clock = app.now.with_timezone(&app.timezone).format("%H:%M %Z").to_string();
-    let used: usize = spans.iter().map(Span::width).sum();
-    let room = usize::from(area.width).saturating_sub(used + clock.len() + 1);
-    spans.push(Span::raw(" ".repeat(room)));
-    spans.push(Span::styled(clock, t.muted()));
+    let on_call = if app.on_call.is_empty() {
+        "nobody configured".to_owned()
+    } else {
+        app.on_call.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join(", ")
+    };
+    let on_call = vec![Span::raw(format!("on call: {}", fit(&on_call, 30)))];
+    let time = app.now.with_timezone(&app.timezone).format("%H:%M %Z").to_string();
+
+    let mut segments = vec![brand, counts, clock_seg, on_call];
+    segments.retain(|s| !s.is_empty());
+    let seg_width = |segs: &[Vec<Span<'_>>]| -> usize {
+        segs.iter().map(|s| s.iter().map(Span::width).sum::<usize>()).sum::<usize>()
+            + 3 * segs.len().saturating_sub(1)
+    };
+    let mut show_time = true;
+    while seg_width(&segments) + if show_time { time.len() + 2 } else { 0 } > width {
+        if show_time {
+            show_time = false;
+        } else if segments.len() > 1 {
+            segments.pop();
+        } else {
+            break;
+        }
+    }
+    let used = seg_width(&segments);
+    let mut spans = Vec::new();
+    for (i, seg) in segments.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(sep());
+        }
+        spans.extend(seg);
+    }
+    if show_time {
+        spans.push(Span::raw(" ".repeat(width.saturating_sub(used + time.len() + 1))));
+        spans.push(Span::styled(time, t.muted()));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

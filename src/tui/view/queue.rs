@@ -101,13 +101,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let header = Row::new(["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
         .style(t.muted().add_modifier(Modifier::BOLD));
     let widths = [
-        Constraint::Length(8),
+        Constraint::Length(app.id_width),
         Constraint::Length(2),
         Constraint::Length(4),
         Constraint::Length(14),
         Constraint::Fill(1),
         Constraint::Length(10),
-        Constraint::Length(6),
+        Constraint::Length(5),
         Constraint::Length(8),
     ];
     let table = Table::new(body, widths).header(header).block(block).column_spacing(1);

@@ -21,9 +21,11 @@ fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
     let th = &app.theme;
     let time = ev.occurred_at.with_timezone(&app.timezone).format("%H:%M").to_string();
     let actor = sanitize(&ev.actor).into_owned();
-    let kind = ev.kind.name();
     let text = sanitize(&ev.kind.describe()).into_owned();
-    let prefix_w = time.width() + 1 + actor.width() + 1 + kind.width() + 1;
+    // Most descriptions start with their kind ("acknowledged", "escalated to ..."): say it once.
+    let name = ev.kind.name().replace('_', " ");
+    let kind = if text.starts_with(&name) { String::new() } else { name };
+    let prefix_w = time.width() + 1 + actor.width() + 1 + if kind.is_empty() { 0 } else { kind.width() + 1 };
     let mut lines = Vec::new();
     let first_room = width.saturating_sub(prefix_w);
     let rest_room = width.saturating_sub(INDENT).max(1);
@@ -36,15 +38,18 @@ fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
     }
     .into_iter();
     let head = chunks.next().unwrap_or_default();
-    lines.push(Line::from(vec![
+    let mut spans = vec![
         Span::styled(time, th.muted()),
         Span::raw(" "),
         Span::styled(actor, th.fg(th.palette.accent)),
         Span::raw(" "),
-        Span::styled(kind, ratatui::style::Style::new().add_modifier(Modifier::BOLD)),
-        Span::raw(" "),
-        Span::raw(head),
-    ]));
+    ];
+    if !kind.is_empty() {
+        spans.push(Span::styled(kind, ratatui::style::Style::new().add_modifier(Modifier::BOLD)));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::raw(head));
+    lines.push(Line::from(spans));
     for c in chunks {
         lines.push(Line::from(format!("{}{c}", " ".repeat(INDENT))));
     }
