@@ -5,7 +5,7 @@
 //! remote implementation). Calls block: the TUI runs them off its render loop
 //! (`tokio::task::spawn_blocking`), the CLI simply waits.
 
-// pub mod local; (next commit: needs the engine)
+pub mod local;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;

@@ -15,6 +15,13 @@
 //!   config (TOML -> typed Policy and settings; depends on domain only)
 //! ```
 
+pub mod cli;
 pub mod client;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod engine;
+pub mod launch;
+pub mod report;
+pub mod store;
 pub mod tui;

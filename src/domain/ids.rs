@@ -6,9 +6,36 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An incident's number. Assigned by the engine in order, never reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+///
+/// Stored as a number (postcard); in JSON it is `"INC-42"`, the form people and scripts pass
+/// back to piket. JSON input accepts either form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IncidentId(pub u64);
+
+impl Serialize for IncidentId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_u64(self.0) }
+    }
+}
+
+impl<'de> Deserialize<'de> for IncidentId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(u64),
+            Text(String),
+        }
+        if d.is_human_readable() {
+            match Either::deserialize(d)? {
+                Either::Number(n) => Ok(Self(n)),
+                Either::Text(t) => t.parse().map_err(serde::de::Error::custom),
+            }
+        } else {
+            u64::deserialize(d).map(Self)
+        }
+    }
+}
 
 impl fmt::Display for IncidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,5 +79,15 @@ mod tests {
         assert!("0".parse::<IncidentId>().is_err());
         assert!("INC-x".parse::<IncidentId>().is_err());
         assert_eq!(IncidentId(42).to_string(), "INC-42");
+    }
+
+    #[test]
+    fn json_uses_the_human_form_and_storage_the_number() {
+        assert_eq!(serde_json::to_string(&IncidentId(7)).unwrap(), "\"INC-7\"");
+        assert_eq!(serde_json::from_str::<IncidentId>("7").unwrap(), IncidentId(7));
+        assert_eq!(serde_json::from_str::<IncidentId>("\"INC-7\"").unwrap(), IncidentId(7));
+        let bytes = postcard::to_stdvec(&IncidentId(300)).unwrap();
+        assert_eq!(bytes.len(), 2, "a varint, not a string");
+        assert_eq!(postcard::from_bytes::<IncidentId>(&bytes).unwrap(), IncidentId(300));
     }
 }

@@ -117,7 +117,8 @@ impl Policy {
     }
 
     /// The clock that is still running for an open incident: acknowledge until acknowledged,
-    /// then resolve. Measured from detection, the time MTTA and MTTR start from.
+    /// then resolve. Each starts where its KPI starts: acknowledge from registration (MTTA),
+    /// resolve from detection (MTTR), so a breach rate and its KPI never disagree.
     #[must_use]
     pub fn deadline(&self, inc: &Incident) -> Option<Deadline> {
         if !inc.status.is_open() {
@@ -127,7 +128,7 @@ impl Policy {
         if inc.acknowledged_at.is_none()
             && let Some(d) = target.acknowledge
         {
-            return Some(Deadline { clock: Clock::Acknowledge, due: inc.detected_at + d });
+            return Some(Deadline { clock: Clock::Acknowledge, due: inc.opened_at + d });
         }
         target.resolve.map(|d| Deadline { clock: Clock::Resolve, due: inc.detected_at + d })
     }
@@ -137,11 +138,10 @@ impl Policy {
     #[must_use]
     pub fn breached(&self, inc: &Incident, clock: Clock, now: DateTime<Utc>) -> Option<bool> {
         let target = self.target(inc.priority);
-        let (limit, done) = match clock {
-            Clock::Acknowledge => (target.acknowledge?, inc.acknowledged_at),
-            Clock::Resolve => (target.resolve?, inc.resolved_at),
+        let (due, done) = match clock {
+            Clock::Acknowledge => (inc.opened_at + target.acknowledge?, inc.acknowledged_at),
+            Clock::Resolve => (inc.detected_at + target.resolve?, inc.resolved_at),
         };
-        let due = inc.detected_at + limit;
         match done {
             Some(t) => Some(t > due),
             None if now > due => Some(true),

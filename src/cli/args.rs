@@ -1,0 +1,366 @@
+//! Argument definitions (clap derive). Help texts are what `piket <cmd> --help` shows.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::{Impact, IncidentId, Priority, Role, Severity, Sort, Status, Urgency};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "piket",
+    version,
+    about = "Incident response in the terminal: one live queue, an append-only hash-chained record",
+    long_about = "Incident response in the terminal.\n\nWithout a command, piket opens the full-screen queue. \
+                  Every step of the process is also a command here, for scripts and quick hands.",
+    after_help = "Times: \"10m ago\", \"14:02\", \"2026-11-20 14:02\" (display zone) or RFC 3339.\n\
+                  Text arguments: \"-\" reads the text from standard input."
+)]
+pub struct Cli {
+    /// Directory of the database (default: the platform data dir, e.g. ~/.local/share/piket).
+    #[arg(long, global = true, env = "PIKET_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (default: PIKET_CONFIG, then the platform config dir, e.g. ~/.config/piket/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of text (for scripts).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// 1. Register an incident; prints its id.
+    New(NewArgs),
+    /// 2. Change title, impact, urgency (priority follows), severity, category or services.
+    Set(SetArgs),
+    /// 2. Set the priority by hand (needs --reason), or --clear to derive it again.
+    Priority(PriorityArgs),
+    /// 1. Record when the impact started, was detected or reported.
+    Time(TimeArgs),
+    /// Mark or unmark a drill / near miss (left out of KPIs).
+    Flag(FlagArgs),
+    /// 3. Acknowledge: you have it.
+    #[command(visible_alias = "ack")]
+    Acknowledge(IdArg),
+    /// 3. Take a role (no PERSON) or assign it; --release to clear it.
+    Role(RoleArgs),
+    /// 3. Record a containment action (the first one marks the incident contained).
+    Contain(TextArgs),
+    /// 4. Add a note to the timeline.
+    Note(TextArgs),
+    /// 4. Add a finding of the investigation.
+    Finding(TextArgs),
+    /// 4. Record the root cause, trigger and contributing factors.
+    RootCause(RootCauseArgs),
+    /// 5. Resolve: service restored.
+    Resolve(ResolveArgs),
+    /// 5. Reopen a resolved incident.
+    Reopen(ReasonArgs),
+    /// 6. Post a status update for an audience.
+    Update(UpdateArgs),
+    /// 6. Escalate to a person or team.
+    Escalate(EscalateArgs),
+    /// 8. Record the post-incident review.
+    Review(ReviewArgs),
+    /// 8. Action items: add or complete.
+    #[command(subcommand)]
+    Action(ActionCmd),
+    /// 8. Close; refuses, listing what is missing, until the closing rules are met.
+    Close(IdArg),
+    /// Correct an earlier event (the original stays; this one points at it).
+    Correct(CorrectArgs),
+    /// 7. One incident's fields.
+    Show(IdArg),
+    /// 7. One incident's timeline (UTC and display zone).
+    Timeline(IdArg),
+    /// 7. List incidents (default: the open queue).
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// 7. Write an incident report (Markdown, or JSON).
+    Export(ExportArgs),
+    /// KPIs: MTTA, time to contain, MTTR; counts per week and severity.
+    Stats(StatsArgs),
+    /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// Incident id: INC-42 or 42.
+    pub id: IncidentId,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// One line that says what is wrong.
+    pub title: String,
+    /// Affected service (repeatable).
+    #[arg(long = "service", short = 's', value_name = "SERVICE")]
+    pub services: Vec<String>,
+    #[arg(long, short = 'i', value_parser = parse::<Impact>)]
+    pub impact: Impact,
+    #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
+    pub urgency: Urgency,
+    /// 1 (critical) .. 4 (minor). If unsure, pick the higher.
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Severity,
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Who reported it ("customer support", a name).
+    #[arg(long)]
+    pub reported_by: Option<String>,
+    #[arg(long, short = 'd')]
+    pub description: Option<String>,
+    /// How it reached you (default: cli).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// When it was detected (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// When the impact started, if known.
+    #[arg(long, value_name = "TIME")]
+    pub impact_started: Option<String>,
+    /// When it was reported.
+    #[arg(long, value_name = "TIME")]
+    pub reported_at: Option<String>,
+    /// An exercise: left out of KPIs.
+    #[arg(long)]
+    pub drill: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    pub id: IncidentId,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, short = 'i', value_parser = parse::<Impact>)]
+    pub impact: Option<Impact>,
+    #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
+    pub urgency: Option<Urgency>,
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Option<Severity>,
+    /// Category ("" clears it).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The affected services, replacing the current list (repeatable).
+    #[arg(long = "service", short = 's', value_name = "SERVICE")]
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PriorityArgs {
+    pub id: IncidentId,
+    /// P1 .. P5.
+    #[arg(value_parser = parse::<Priority>, required_unless_present = "clear")]
+    pub priority: Option<Priority>,
+    /// Why the matrix is wrong here (required for a manual priority).
+    #[arg(long, short = 'r', required_unless_present = "clear")]
+    pub reason: Option<String>,
+    /// Drop the manual priority; derive it from impact and urgency again.
+    #[arg(long, conflicts_with_all = ["priority", "reason"])]
+    pub clear: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MilestoneArg {
+    ImpactStarted,
+    Detected,
+    Reported,
+}
+
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    pub id: IncidentId,
+    pub milestone: MilestoneArg,
+    pub at: String,
+    #[arg(long, short = 'r')]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FlagArg {
+    Drill,
+    NearMiss,
+}
+
+#[derive(Debug, Args)]
+pub struct FlagArgs {
+    pub id: IncidentId,
+    pub flag: FlagArg,
+    /// Unmark instead of mark.
+    #[arg(long)]
+    pub off: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    pub id: IncidentId,
+    /// commander, deputy, scribe, comms or sme.
+    #[arg(value_parser = parse::<Role>)]
+    pub role: Role,
+    /// Who gets the role (default: you). Handing over names both people in the timeline.
+    pub person: Option<String>,
+    /// Clear the role instead.
+    #[arg(long, conflicts_with = "person")]
+    pub release: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    pub id: IncidentId,
+    /// The text ("-": read standard input).
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RootCauseArgs {
+    pub id: IncidentId,
+    /// The root cause ("-": read standard input).
+    pub cause: String,
+    /// What set it off.
+    #[arg(long)]
+    pub trigger: Option<String>,
+    /// A contributing factor (repeatable).
+    #[arg(long = "factor")]
+    pub factors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    pub id: IncidentId,
+    /// What fixed it ("-": read standard input).
+    #[arg(long, short = 'm')]
+    pub summary: String,
+    /// When service was restored (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub recovered_at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReasonArgs {
+    pub id: IncidentId,
+    #[arg(long, short = 'r')]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub id: IncidentId,
+    /// The update ("-": read standard input).
+    pub text: String,
+    /// Who it is for (stakeholders, customers, support, ...).
+    #[arg(long, short = 'a', default_value = "stakeholders")]
+    pub audience: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EscalateArgs {
+    pub id: IncidentId,
+    /// Person or team.
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, short = 'r')]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    pub id: IncidentId,
+    /// What went well (repeatable).
+    #[arg(long = "went-well")]
+    pub went_well: Vec<String>,
+    /// What went wrong (repeatable).
+    #[arg(long = "went-wrong")]
+    pub went_wrong: Vec<String>,
+    /// Where we got lucky (repeatable).
+    #[arg(long = "lucky")]
+    pub lucky: Vec<String>,
+    /// A lesson learned (repeatable).
+    #[arg(long = "lesson")]
+    pub lessons: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCmd {
+    /// Add an action item with an owner and a due date.
+    Add {
+        id: IncidentId,
+        text: String,
+        #[arg(long)]
+        owner: String,
+        /// 2026-12-01 or +14d.
+        #[arg(long)]
+        due: String,
+    },
+    /// Mark an action item done.
+    Done { id: IncidentId, item: u32 },
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectArgs {
+    pub id: IncidentId,
+    /// The event number (#) being corrected, from `piket timeline`.
+    pub seq: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these statuses (repeatable; default: the open ones).
+    #[arg(long, value_parser = parse::<Status>)]
+    pub status: Vec<Status>,
+    /// Every status, closed included.
+    #[arg(long, short = 'a')]
+    pub all: bool,
+    #[arg(long, short = 'p', value_parser = parse::<Priority>)]
+    pub priority: Vec<Priority>,
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Vec<Severity>,
+    #[arg(long, short = 's')]
+    pub service: Option<String>,
+    /// Words that must all occur in id, title, description or category.
+    #[arg(long, short = 't')]
+    pub text: Option<String>,
+    /// Only incidents you lead or hold a role in.
+    #[arg(long)]
+    pub mine: bool,
+    /// priority, newest, oldest, severity or updated.
+    #[arg(long, default_value = "priority", value_parser = parse::<Sort>)]
+    pub sort: Sort,
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum ExportFormat {
+    #[default]
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub id: IncidentId,
+    #[arg(long, short = 'f', value_enum, default_value_t)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// How far back: 7d, 30d, 12w ...
+    #[arg(long, default_value = "30d")]
+    pub since: String,
+    /// Count drills and near misses too.
+    #[arg(long)]
+    pub include_drills: bool,
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
+}

@@ -1,0 +1,250 @@
+//! Text for people. Every piece of user- or peer-supplied text is sanitised here before it
+//! reaches a terminal; JSON output is escaped by serde_json instead.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::client::Outcome;
+use crate::domain::policy::Deadline;
+use crate::domain::text::{sanitize, sanitize_line};
+use crate::domain::{Event, Incident, Policy, Step};
+use crate::report::duration::human_duration;
+
+/// "2026-11-20 09:14 CET".
+#[must_use]
+pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+fn opt_time(t: Option<DateTime<Utc>>, tz: Tz) -> String {
+    t.map_or_else(|| "-".to_owned(), |t| local(t, tz))
+}
+
+/// Truncate to `width` characters with an ellipsis.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// What a committed command did, one line per event.
+#[must_use]
+pub fn outcome(o: &Outcome) -> String {
+    let mut s = String::new();
+    for ev in &o.events {
+        let _ = writeln!(s, "{} #{} {}", o.incident, ev.seq, sanitize_line(&ev.kind.describe()));
+    }
+    let _ =
+        write!(s, "{} is {} ({}, {})", o.incident, o.summary.status, o.summary.priority, o.summary.severity);
+    s
+}
+
+/// The countdown of the running target clock, e.g. "acknowledge due in 3m 10s".
+#[must_use]
+pub fn deadline(d: Option<Deadline>, now: DateTime<Utc>) -> String {
+    match d {
+        None => String::new(),
+        Some(d) => {
+            let left = d.remaining(now);
+            if left < chrono::Duration::zero() {
+                format!("{} target breached {} ago", d.clock.as_str(), human_duration(-left))
+            } else {
+                format!("{} due in {}", d.clock.as_str(), human_duration(left))
+            }
+        }
+    }
+}
+
+/// `piket show`.
+#[must_use]
+pub fn show(inc: &Incident, policy: &Policy, tz: Tz, now: DateTime<Utc>) -> String {
+    let mut s = String::new();
+    let line = |s: &mut String, k: &str, v: &str| {
+        let _ = writeln!(s, "{k:<16}{v}");
+    };
+    let _ = writeln!(s, "{}  {}", inc.id, sanitize_line(&inc.title));
+    line(&mut s, "status", inc.status.as_str());
+    let prio = match &inc.priority_override {
+        Some(r) => format!("{} (set by hand: {})", inc.priority, sanitize_line(r)),
+        None => format!("{} (impact {} x urgency {})", inc.priority, inc.impact, inc.urgency),
+    };
+    line(&mut s, "priority", &prio);
+    line(&mut s, "severity", &format!("{}{}", inc.severity, if inc.is_major() { " (major)" } else { "" }));
+    line(&mut s, "category", &sanitize_line(inc.category.as_deref().unwrap_or("-")));
+    line(
+        &mut s,
+        "services",
+        &sanitize_line(&if inc.services.is_empty() { "-".to_owned() } else { inc.services.join(", ") }),
+    );
+    line(&mut s, "channel", &sanitize_line(&inc.channel));
+    line(&mut s, "reported by", &sanitize_line(inc.reported_by.as_deref().unwrap_or("-")));
+    line(&mut s, "registered by", &sanitize_line(&inc.registered_by));
+    for (role, who) in &inc.roles {
+        line(&mut s, role.as_str(), &sanitize_line(who));
+    }
+    let mut flags = Vec::new();
+    if inc.drill {
+        flags.push("drill");
+    }
+    if inc.near_miss {
+        flags.push("near miss");
+    }
+    if !flags.is_empty() {
+        line(&mut s, "flags", &flags.join(", "));
+    }
+    let d = deadline(policy.deadline(inc), now);
+    if !d.is_empty() {
+        line(&mut s, "target", &d);
+    }
+    let _ = writeln!(s);
+    line(&mut s, "impact started", &opt_time(inc.impact_started_at, tz));
+    line(&mut s, "detected", &local(inc.detected_at, tz));
+    line(&mut s, "reported", &opt_time(inc.reported_at, tz));
+    line(&mut s, "opened", &local(inc.opened_at, tz));
+    let ack = match (&inc.acknowledged_at, &inc.acknowledged_by) {
+        (Some(t), Some(by)) => format!("{} by {}", local(*t, tz), sanitize_line(by)),
+        _ => "-".to_owned(),
+    };
+    line(&mut s, "acknowledged", &ack);
+    line(&mut s, "contained", &opt_time(inc.contained_at, tz));
+    line(&mut s, "resolved", &opt_time(inc.resolved_at, tz));
+    line(&mut s, "recovered", &opt_time(inc.recovered_at, tz));
+    line(&mut s, "closed", &opt_time(inc.closed_at, tz));
+    if let Some(d) = &inc.description {
+        let _ = writeln!(s, "\ndescription\n  {}", sanitize(d).replace('\n', "\n  "));
+    }
+    if let Some(r) = &inc.resolution_summary {
+        let _ = writeln!(s, "\nresolution\n  {}", sanitize(r).replace('\n', "\n  "));
+    }
+    if let Some(rc) = &inc.root_cause {
+        let _ = writeln!(s, "\nroot cause\n  {}", sanitize(&rc.root_cause).replace('\n', "\n  "));
+        if let Some(t) = &rc.trigger {
+            let _ = writeln!(s, "  trigger: {}", sanitize_line(t));
+        }
+        for f in &rc.contributing_factors {
+            let _ = writeln!(s, "  contributing: {}", sanitize_line(f));
+        }
+    }
+    if !inc.escalations.is_empty() {
+        let _ = writeln!(s, "\nescalations");
+        for e in &inc.escalations {
+            let _ = writeln!(
+                s,
+                "  {} {} -> {}: {}",
+                local(e.at, tz),
+                sanitize_line(&e.by),
+                sanitize_line(&e.to),
+                sanitize_line(&e.reason)
+            );
+        }
+    }
+    if let Some(r) = &inc.review {
+        let _ = writeln!(s, "\nreview");
+        for (head, items) in [
+            ("went well", &r.went_well),
+            ("went wrong", &r.went_wrong),
+            ("got lucky", &r.got_lucky),
+            ("lesson", &r.lessons),
+        ] {
+            for i in items {
+                let _ = writeln!(s, "  {head}: {}", sanitize_line(i));
+            }
+        }
+    }
+    if !inc.action_items.is_empty() {
+        let _ = writeln!(s, "\naction items");
+        for a in &inc.action_items {
+            let _ = writeln!(
+                s,
+                "  #{} [{}] {} (owner {}, due {})",
+                a.item,
+                if a.done { "x" } else { " " },
+                sanitize_line(&a.text),
+                sanitize_line(&a.owner),
+                a.due
+            );
+        }
+    }
+    let missing = crate::domain::missing_for_close(inc, &policy.closing);
+    if inc.status == crate::domain::Status::Resolved && !missing.is_empty() {
+        let _ = writeln!(s, "\nto close, still needed: {}", missing.join("; "));
+    }
+    let _ = write!(s, "\n{} events in the timeline (piket timeline {})", inc.last_seq, inc.id);
+    s
+}
+
+/// `piket list`: one line per incident, widest column last.
+#[must_use]
+pub fn list(incidents: &[Incident], tz: Tz, now: DateTime<Utc>) -> String {
+    let _ = tz;
+    let mut s = format!(
+        "{:<8} {:<3} {:<5} {:<13} {:>7}  {:<14} {:<10} {}\n",
+        "ID", "PRI", "SEV", "STATUS", "AGE", "SERVICE", "OWNER", "TITLE"
+    );
+    for i in incidents {
+        let age = human_duration(now - i.opened_at);
+        let services = sanitize_line(&i.services.join(",")).into_owned();
+        let owner = i.owner().map_or_else(|| "-".to_owned(), |o| sanitize_line(o).into_owned());
+        let _ = writeln!(
+            s,
+            "{:<8} {:<3} {:<5} {:<13} {:>7}  {:<14} {:<10} {}",
+            i.id.to_string(),
+            i.priority.to_string(),
+            i.severity.to_string(),
+            i.status.as_str(),
+            fit(&age, 7),
+            fit(if services.is_empty() { "-" } else { &services }, 14),
+            fit(&owner, 10),
+            sanitize_line(&i.title)
+        );
+    }
+    let _ = write!(s, "{} incident{}", incidents.len(), if incidents.len() == 1 { "" } else { "s" });
+    s
+}
+
+/// `piket timeline`: UTC first (the record), the display zone beside it.
+#[must_use]
+pub fn timeline(events: &[Event], tz: Tz) -> String {
+    let mut s = String::new();
+    for ev in events {
+        let text = sanitize(&ev.kind.describe())
+            .replace('\n', "\n                                                    ");
+        let _ = writeln!(
+            s,
+            "#{:<4} {} ({})  {:<10} {:<5} {}",
+            ev.seq,
+            ev.occurred_at.format("%Y-%m-%d %H:%M:%SZ"),
+            ev.occurred_at.with_timezone(&tz).format("%H:%M %Z"),
+            fit(&sanitize_line(&ev.actor), 10),
+            ev.source.as_str(),
+            text
+        );
+    }
+    s.pop();
+    s
+}
+
+/// The way forward after a refusal, as command lines.
+#[must_use]
+pub fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) -> Vec<String> {
+    let Some(id) = id else { return Vec::new() };
+    steps
+        .iter()
+        .map(|st| match st {
+            Step::Acknowledge => format!("piket ack {id}"),
+            Step::Contain => format!("piket contain {id} \"what you did\""),
+            Step::Resolve => format!("piket resolve {id} --summary \"what fixed it\""),
+            Step::Reopen => format!("piket reopen {id} --reason \"why\""),
+            Step::Review => format!("piket review {id} --lesson \"what we learned\""),
+            Step::RootCause => format!("piket root-cause {id} \"the cause\""),
+            Step::Close => format!("piket close {id}"),
+            Step::Note => format!("piket note {id} \"text\""),
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! Times typed on the command line.
+//!
+//! Responders write times the way they think of them during an incident: "10m ago", "14:02"
+//! (today, in the display zone), "2026-11-20 14:02", or full RFC 3339. Everything is turned
+//! into UTC here, before it reaches the engine.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Parse a time; `now` and `tz` give meaning to relative and local forms.
+///
+/// # Errors
+/// A sentence naming the forms that are accepted.
+pub fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Some(ago) = t.strip_suffix("ago").map(str::trim) {
+        return parse_span(ago).map(|d| now - d).ok_or_else(|| help(s));
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
+            return local(naive, tz, s);
+        }
+    }
+    for fmt in ["%H:%M:%S", "%H:%M"] {
+        if let Ok(time) = NaiveTime::parse_from_str(t, fmt) {
+            let today = now.with_timezone(&tz).date_naive();
+            let mut at = local(today.and_time(time), tz, s)?;
+            // "03:10" typed at 00:20 means last night, not tonight.
+            if at > now + Duration::minutes(5) {
+                at = local((today - Duration::days(1)).and_time(time), tz, s)?;
+            }
+            return Ok(at);
+        }
+    }
+    Err(help(s))
+}
+
+fn local(naive: NaiveDateTime, tz: Tz, original: &str) -> Result<DateTime<Utc>, String> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        // The hour that happens twice when clocks go back: say so rather than guess.
+        LocalResult::Ambiguous(a, b) => Err(format!(
+            "'{original}' happens twice in {tz} (clocks went back): give it with an offset, e.g. {} or {}",
+            a.to_rfc3339(),
+            b.to_rfc3339()
+        )),
+        LocalResult::None => {
+            Err(format!("'{original}' does not exist in {tz} (clocks went forward): check the time"))
+        }
+    }
+}
+
+fn help(s: &str) -> String {
+    format!(
+        "'{s}' is not a time: use e.g. \"10m ago\", \"14:02\", \"2026-11-20 14:02\" (display zone) or \"2026-11-20T13:02:00Z\""
+    )
+}
+
+/// "90s", "10m", "2h", "3d", "1h30m", "2w".
+#[must_use]
+pub fn parse_span(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = Duration::zero();
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().ok()?;
+        num.clear();
+        let unit = match c {
+            's' => Duration::seconds(n),
+            'm' => Duration::minutes(n),
+            'h' => Duration::hours(n),
+            'd' => Duration::days(n),
+            'w' => Duration::weeks(n),
+            ' ' => continue,
+            _ => return None,
+        };
+        total += unit;
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(total)
+}
+
+/// A due date: "2026-12-01", or "+14d" / "14d" from today.
+///
+/// # Errors
+/// A sentence naming the accepted forms.
+pub fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, String> {
+    let t = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    parse_span(t.trim_start_matches('+'))
+        .map(|d| (now + d).with_timezone(&tz).date_naive())
+        .ok_or_else(|| format!("'{s}' is not a date: use 2026-12-01 or +14d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn relative_and_local_forms() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        assert_eq!(parse_time("10m ago", ams, now()), Ok(now() - Duration::minutes(10)));
+        assert_eq!(parse_time("1h30m ago", ams, now()), Ok(now() - Duration::minutes(90)));
+        // 10:30 in Amsterdam (UTC+1 in November) is 09:30Z.
+        assert_eq!(
+            parse_time("2026-11-20 10:30", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap())
+        );
+        assert_eq!(
+            parse_time("10:30", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap())
+        );
+        // 11:30 local is 10:30Z, later than now: it means yesterday.
+        assert_eq!(
+            parse_time("11:30", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 19, 10, 30, 0).unwrap())
+        );
+        assert_eq!(
+            parse_time("2026-11-20T08:00:00Z", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap())
+        );
+    }
+
+    #[test]
+    fn dst_gaps_and_overlaps_are_explained() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        let gap = parse_time("2026-03-29 02:30", ams, now()).unwrap_err();
+        assert!(gap.contains("does not exist"), "{gap}");
+        let twice = parse_time("2026-10-25 02:30", ams, now()).unwrap_err();
+        assert!(twice.contains("happens twice"), "{twice}");
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_examples() {
+        let e = parse_time("yesterday-ish", Tz::UTC, now()).unwrap_err();
+        assert!(e.contains("10m ago"), "{e}");
+        assert!(parse_span("5x").is_none());
+        assert!(parse_span("").is_none());
+        assert_eq!(parse_date("+14d", Tz::UTC, now()), Ok(NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()));
+        assert!(parse_date("soon", Tz::UTC, now()).is_err());
+    }
+}

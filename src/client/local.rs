@@ -1,0 +1,93 @@
+//! The in-process client: the engine in this very process.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::broadcast;
+
+use super::{Change, Client, ClientError, Outcome, VerifyReport};
+use crate::domain::{Command, Event, Incident, IncidentId, Query, Source};
+use crate::engine::{Engine, EngineError};
+
+pub struct LocalClient {
+    engine: Arc<Engine>,
+    actor: String,
+}
+
+impl LocalClient {
+    /// A client acting as the operating-system user running this process.
+    #[must_use]
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self { engine, actor: os_user() }
+    }
+
+    /// A client acting as `actor`: for tests and the demo seeder only; front-ends use [`Self::new`].
+    #[must_use]
+    pub fn with_actor(engine: Arc<Engine>, actor: impl Into<String>) -> Self {
+        Self { engine, actor: actor.into() }
+    }
+
+    #[must_use]
+    pub const fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+}
+
+/// The name the system has for the user running this process; never taken from the
+/// environment (USER can be set to anything).
+#[must_use]
+pub fn os_user() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(u)) => u.name,
+        _ => format!("uid:{uid}"),
+    }
+}
+
+impl From<EngineError> for ClientError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Refused(r) => Self::Refused(r),
+            EngineError::NotFound(id) => Self::NotFound(id),
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl Client for LocalClient {
+    fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError> {
+        Ok(self.engine.execute(&self.actor, source, &cmd, Utc::now())?)
+    }
+
+    fn incident(&self, id: IncidentId) -> Result<Incident, ClientError> {
+        self.engine.incident(id)?.ok_or(ClientError::NotFound(id))
+    }
+
+    fn list(&self, query: &Query) -> Result<Vec<Incident>, ClientError> {
+        Ok(self.engine.list(query)?)
+    }
+
+    fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, ClientError> {
+        let t = self.engine.timeline(id)?;
+        if t.is_empty() {
+            return Err(ClientError::NotFound(id));
+        }
+        Ok(t)
+    }
+
+    fn chain_head(&self) -> Result<String, ClientError> {
+        Ok(self.engine.chain_head()?)
+    }
+
+    fn verify(&self) -> Result<VerifyReport, ClientError> {
+        Ok(self.engine.verify()?)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.engine.subscribe()
+    }
+
+    fn actor(&self) -> &str {
+        &self.actor
+    }
+}

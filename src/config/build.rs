@@ -1,0 +1,180 @@
+//! From the parsed file to a [`Config`]: defaults for what is absent, then the checks that need
+//! more than one value at a time (duplicates, acknowledge versus resolve).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::duration::display;
+use super::error::ConfigError;
+use super::file::{ConfigFile, TargetsFile};
+use super::value::Name;
+use super::{Config, StoreSettings};
+use crate::domain::{Priority, Target};
+
+/// The file's text and path, for placing errors found after parsing.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, message)
+    }
+}
+
+pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Config, ConfigError> {
+    let src = Source { path: origin, text };
+    let mut config = Config::default();
+    let policy = &mut config.policy;
+
+    if let Some(Name(team)) = file.team {
+        config.team = team;
+    }
+    if let Some(zone) = file.timezone {
+        config.timezone = zone.0;
+    }
+    if let Some(names) = file.on_call {
+        config.on_call = names.into_iter().map(|n| n.0).collect();
+    }
+    if let Some(dir) = file.data_dir {
+        config.data_dir = Some(data_dir(&src, dir)?);
+    }
+    if let Some(list) = file.categories {
+        policy.categories = unique(&src, "categories", list)?;
+    }
+    if let Some(list) = file.services {
+        policy.services = unique(&src, "services", list)?;
+    }
+    if let Some(size) = file.store.and_then(|s| s.cache_size_mib) {
+        config.store = StoreSettings { cache_size_bytes: size.0 };
+    }
+    if let Some(m) = file.priority.and_then(|p| p.matrix) {
+        for (i, row) in [m.high, m.medium, m.low].into_iter().enumerate() {
+            if let Some(row) = row {
+                policy.matrix.0[i] = row.0;
+            }
+        }
+    }
+    if let Some(targets) = file.targets {
+        policy.targets = targets_over(&src, &targets, &policy.targets)?;
+    }
+    if let Some(sevs) = file.severities {
+        for (name, given) in config.severity_names.iter_mut().zip(sevs.entries()) {
+            if let Some(Name(text)) = given {
+                *name = text;
+            }
+        }
+    }
+    if let Some(c) = file.closing {
+        let rules = &mut policy.closing;
+        set(&mut rules.require_resolution_summary, c.require_resolution_summary);
+        set(&mut rules.require_root_cause, c.require_root_cause);
+        set(&mut rules.min_lessons, c.min_lessons);
+        set(&mut rules.require_action_items_done, c.require_action_items_done);
+        if let Some(list) = c.review_for_severities {
+            rules.review_for_severities = list.into_iter().map(|s| s.0).collect();
+        }
+        if let Some(list) = c.review_for_priorities {
+            rules.review_for_priorities = list.into_iter().map(|p| p.0).collect();
+        }
+    }
+    if let Some(keys) = file.keys {
+        config.keys = keys.into_iter().map(|(action, specs)| (action, specs.0)).collect();
+    }
+    if let Some(theme) = file.theme {
+        config.theme = theme;
+    }
+    Ok(config)
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+/// `~/` is the user's home (people copy paths from their shell); a relative path is taken
+/// from the config file's directory, not from wherever piket happens to be started.
+fn data_dir(src: &Source<'_>, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
+    let span = dir.span();
+    let raw = dir.into_inner();
+    if raw.trim().is_empty() {
+        return Err(src.error(
+            Some(span),
+            "data-dir: expected a directory path, found an empty string (remove the key to use the default)"
+                .to_owned(),
+        ));
+    }
+    if let Some(rest) = raw.strip_prefix("~/").or_else(|| (raw == "~").then_some("")) {
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned()).ok_or_else(|| {
+            src.error(Some(span), format!("data-dir: cannot expand \"{raw}\": no home directory is known"))
+        })?;
+        return Ok(home.join(rest));
+    }
+    let path = PathBuf::from(&raw);
+    if path.is_absolute() {
+        return Ok(path);
+    }
+    Ok(src.path.parent().map_or_else(|| path.clone(), |base| base.join(&path)))
+}
+
+/// Category and service names are chosen from these lists, so a name listed twice (even in a
+/// different case) would show up twice in the picker and is almost always a copy-paste slip.
+fn unique(src: &Source<'_>, key: &str, list: Vec<Spanned<Name>>) -> Result<Vec<String>, ConfigError> {
+    let mut seen: Vec<(String, Range<usize>)> = Vec::with_capacity(list.len());
+    for entry in list {
+        let span = entry.span();
+        let Name(name) = entry.into_inner();
+        if let Some((first, first_span)) = seen.iter().find(|(s, _)| s.to_lowercase() == name.to_lowercase())
+        {
+            let line = super::error::Position::at(src.text, first_span.start).line;
+            let same = if *first == name { String::new() } else { format!(" (as \"{first}\")") };
+            return Err(src.error(
+                Some(span),
+                format!("{key}: \"{name}\" is listed twice, also on line {line}{same}: remove one of them"),
+            ));
+        }
+        seen.push((name, span));
+    }
+    Ok(seen.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Merges the file's targets over `defaults`, field by field, then refuses a priority whose
+/// acknowledge target is longer than its resolve target: no incident can meet that.
+fn targets_over(
+    src: &Source<'_>,
+    file: &TargetsFile,
+    defaults: &[Target; 5],
+) -> Result<[Target; 5], ConfigError> {
+    let mut out = *defaults;
+    for ((slot, entry), priority) in out.iter_mut().zip(file.entries()).zip(Priority::ALL) {
+        let Some(entry) = entry else { continue };
+        let given = entry.get_ref();
+        if let Some(ack) = given.acknowledge {
+            slot.acknowledge = ack.0;
+        }
+        if let Some(resolve) = given.resolve {
+            slot.resolve = resolve.0;
+        }
+        if let (Some(ack), Some(resolve)) = (slot.acknowledge, slot.resolve)
+            && ack > resolve
+        {
+            let whose = |set: bool| if set { "" } else { ", the default" };
+            return Err(src.error(
+                Some(entry.span()),
+                format!(
+                    "targets.{priority}: the acknowledge target ({}{}) is longer than the resolve target ({}{}), \
+                     which no incident can meet: make acknowledge shorter or resolve longer for {priority}",
+                    display(ack),
+                    whose(given.acknowledge.is_some()),
+                    display(resolve),
+                    whose(given.resolve.is_some()),
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,238 @@
+//! The engine: the only writer of the store.
+//!
+//! A command runs as: read the incident's summary inside a write transaction -> the domain
+//! decides (or refuses, and nothing is written) -> the events are appended, chained and folded
+//! into the summary, the queue index follows -> one durable commit -> a [`Change`] to every
+//! subscriber. Reading the summary inside the write transaction means two responders pressing
+//! `a` at once get one acknowledgement and one "already acknowledged by ...".
+
+mod verify;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+
+use crate::client::{Change, Outcome, VerifyReport};
+use crate::domain::decide::Context;
+use crate::domain::incident::ApplyError;
+use crate::domain::time::to_micros;
+use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Source, decide};
+use crate::store::{Store, StoreError, StoreOptions, Writer};
+
+/// Subscribers that fall this far behind lose changes and must re-read (they are told so by
+/// `broadcast::error::RecvError::Lagged`).
+const CHANGE_BUFFER: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("{0} does not exist: `piket list --all` shows the incidents")]
+    NotFound(IncidentId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the record cannot be folded: {0}")]
+    Apply(#[from] ApplyError),
+}
+
+/// One command of a batch, with who and when.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub actor: String,
+    pub source: Source,
+    pub command: Command,
+    pub now: DateTime<Utc>,
+}
+
+pub struct Engine {
+    store: Store,
+    policy: Policy,
+    changes: broadcast::Sender<Change>,
+}
+
+impl Engine {
+    /// Open the database file at `path`.
+    ///
+    /// # Errors
+    /// See [`Store::open`]: held by another process, newer schema, unreadable.
+    pub fn open(path: &Path, opts: &StoreOptions, policy: Policy) -> Result<Self, EngineError> {
+        Ok(Self::with_store(Store::open(path, opts)?, policy))
+    }
+
+    /// An engine on an in-memory store (tests, benchmarks, previews).
+    ///
+    /// # Errors
+    /// Only if redb cannot initialise.
+    pub fn in_memory(policy: Policy) -> Result<Self, EngineError> {
+        Ok(Self::with_store(Store::in_memory()?, policy))
+    }
+
+    fn with_store(store: Store, policy: Policy) -> Self {
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
+        Self { store, policy, changes }
+    }
+
+    #[must_use]
+    pub const fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    #[must_use]
+    pub fn store_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// Carry out `cmd` as `actor` at `now`. Events get `occurred_at = recorded_at = now`; times
+    /// a command names (recovered at, detected at) travel inside the event.
+    ///
+    /// # Errors
+    /// [`EngineError::Refused`] with the domain's reason (nothing written), or a store failure
+    /// (nothing written either: the transaction is all or nothing).
+    pub fn execute(
+        &self,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EngineError> {
+        let (outcome, global_seq) =
+            self.store.write(|w| self.decide_and_append(w, actor, source, cmd, now))?;
+        self.announce(&outcome, global_seq);
+        Ok(outcome)
+    }
+
+    /// Carry out several commands in one durable commit (group commit): each is decided on the
+    /// state the ones before it left, and a refused command does not stop the others. One fsync
+    /// for all of them is what lets bulk loads and bursts of alerts keep up.
+    ///
+    /// # Errors
+    /// A store failure, in which case none of the commands was written.
+    pub fn execute_batch(
+        &self,
+        batch: &[BatchItem],
+    ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+        let results = self.store.write(|w| -> Result<_, EngineError> {
+            let mut out = Vec::with_capacity(batch.len());
+            for item in batch {
+                match self.decide_and_append(w, &item.actor, item.source, &item.command, item.now) {
+                    Ok(r) => out.push(Ok(r)),
+                    Err(e @ (EngineError::Refused(_) | EngineError::NotFound(_))) => out.push(Err(e)),
+                    Err(other) => return Err(other),
+                }
+            }
+            Ok(out)
+        })?;
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.map(|(outcome, global_seq)| {
+                    self.announce(&outcome, global_seq);
+                    outcome
+                })
+            })
+            .collect())
+    }
+
+    fn announce(&self, outcome: &Outcome, global_seq: u64) {
+        // Nobody listening is normal (a CLI command); the commit stands either way.
+        let _ = self.changes.send(Change {
+            global_seq,
+            incident: outcome.incident,
+            seq: outcome.summary.last_seq,
+        });
+    }
+
+    fn decide_and_append(
+        &self,
+        w: &mut Writer<'_>,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, u64), EngineError> {
+        let now = to_micros(now);
+        let ctx = Context { actor, now, policy: &self.policy };
+        let current = match cmd.incident() {
+            Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
+            None => None,
+        };
+        let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
+        let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
+        let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
+        let events: Vec<Event> = kinds
+            .into_iter()
+            .zip(first_seq..)
+            .map(|(kind, seq)| Event {
+                incident: id,
+                seq,
+                occurred_at: now,
+                recorded_at: now,
+                actor: actor.to_owned(),
+                source,
+                kind,
+            })
+            .collect();
+        let mut summary = match (&current, events.first()) {
+            (Some(c), _) => c.clone(),
+            (None, Some(first)) => Incident::from_first(first)?,
+            (None, None) => {
+                return Err(EngineError::Refused(Refusal {
+                    message: "nothing to record".into(),
+                    next: vec![],
+                }));
+            }
+        };
+        for ev in events.iter().skip(usize::from(current.is_none())) {
+            summary.apply(ev)?;
+        }
+        let global_seq = w.append(&events)?;
+        w.put_incident(current.as_ref(), &summary)?;
+        Ok((Outcome { incident: id, events, summary }, global_seq))
+    }
+
+    /// # Errors
+    /// Store failure.
+    pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, EngineError> {
+        Ok(self.store.read()?.incident(id)?)
+    }
+
+    /// Incidents matching `q`. The open queue is answered from its index; anything else scans
+    /// the summaries (history queries are rare and run in the background in the TUI).
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn list(&self, q: &Query) -> Result<Vec<Incident>, EngineError> {
+        let r = self.store.read()?;
+        let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
+        Ok(q.apply(candidates))
+    }
+
+    /// # Errors
+    /// Store failure.
+    pub fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, EngineError> {
+        Ok(self.store.read()?.timeline(id)?)
+    }
+
+    /// Hex of the current chain head.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn chain_head(&self) -> Result<String, EngineError> {
+        let (head, _) = self.store.read()?.head()?;
+        Ok(crate::store::hex(&head))
+    }
+
+    /// Walk the chain and recompute every projection; see [`verify::run`].
+    ///
+    /// # Errors
+    /// Store failure (a damaged record is a report, not an error).
+    pub fn verify(&self) -> Result<VerifyReport, EngineError> {
+        verify::run(&self.store.read()?)
+    }
+
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+}

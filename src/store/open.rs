@@ -1,0 +1,102 @@
+//! Opening the database file: the one place where redb's builder options are chosen.
+
+use std::path::{Path, PathBuf};
+
+use redb::backends::InMemoryBackend;
+use redb::{Builder, Database, DatabaseError};
+
+use super::error::StoreError;
+use super::read::Reader;
+use super::schema;
+use super::write::Writer;
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// redb's page cache; bounded so a long-running server does not grow without limit.
+    pub cache_size_bytes: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { cache_size_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// An open database. One per process: redb's default (exclusive) mode refuses a second opener,
+/// which is what makes "one owner of the audit record" hold.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open or create the database at `path` (its directory must exist).
+    ///
+    /// # Errors
+    /// [`StoreError::Held`] when another process has it open, [`StoreError::Newer`] for a file
+    /// from a newer piket, [`StoreError::Open`] for anything else, naming the file.
+    pub fn open(path: &Path, opts: &StoreOptions) -> Result<Self, StoreError> {
+        let mut b = Builder::new();
+        b.set_cache_size(opts.cache_size_bytes);
+        b.set_repair_callback(|session| {
+            if session.progress() == 0.0 {
+                eprintln!("piket: the database was not closed cleanly; repairing it before use");
+            }
+        });
+        let db = b.create(path).map_err(|e| match e {
+            DatabaseError::DatabaseAlreadyOpen => StoreError::Held { path: path.to_owned() },
+            other => StoreError::Open { path: path.to_owned(), reason: other.to_string() },
+        })?;
+        schema::prepare(&db, path)?;
+        Ok(Self { db, path: path.to_owned() })
+    }
+
+    /// A database in memory, for tests and benchmarks that must not touch the disk.
+    ///
+    /// # Errors
+    /// Only if redb cannot initialise (it should not).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let db = Builder::new()
+            .create_with_backend(InMemoryBackend::new())
+            .map_err(|e| StoreError::Open { path: path.clone(), reason: e.to_string() })?;
+        schema::prepare(&db, &path)?;
+        Ok(Self { db, path })
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A consistent snapshot for queries.
+    ///
+    /// # Errors
+    /// redb could not start a read transaction.
+    pub fn read(&self) -> Result<Reader, StoreError> {
+        use redb::ReadableDatabase;
+        Ok(Reader::new(self.db.begin_read()?))
+    }
+
+    /// Run `f` in one durable write transaction: all of it is committed, or none of it.
+    /// Write transactions are serialised by redb, so `f` sees every earlier commit.
+    ///
+    /// # Errors
+    /// Whatever `f` returns (nothing is committed), or a failed commit.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
+        txn.set_durability(redb::Durability::Immediate).map_err(StoreError::from)?;
+        txn.set_quick_repair(true);
+        let out = {
+            let mut w = Writer::new(&txn).map_err(E::from)?;
+            let out = f(&mut w)?;
+            w.finish().map_err(E::from)?;
+            out
+        };
+        txn.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}

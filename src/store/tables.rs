@@ -1,0 +1,36 @@
+//! Every redb table piket has, in one place. Names carry a version: a table whose key or value
+//! layout changes gets a new name and a migration (see `schema.rs`), never an in-place reinterpretation.
+
+use redb::TableDefinition;
+
+/// Key: (incident id, event seq from 1). Value: an encoded event (`codec::encode_event`):
+/// version byte, blake3 chain hash (32 bytes), postcard bytes of the event.
+/// The source of truth; append-only.
+pub const EVENTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("events-1");
+
+/// Key: global sequence number from 1, in commit order. Value: (incident id, event seq).
+/// The order of the hash chain, and the cursor a change feed resumes from.
+pub const LOG: TableDefinition<u64, (u64, u32)> = TableDefinition::new("log-1");
+
+/// Key: incident id. Value: encoded [`crate::domain::Incident`] summary (version byte + postcard).
+/// A projection of the events, rebuilt and compared by `verify`.
+pub const INCIDENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("incidents-1");
+
+/// Key: (priority number, opened_at in microseconds, incident id). Value: none.
+/// The open queue in its natural order, so listing it never scans closed history.
+pub const OPEN_QUEUE: TableDefinition<(u8, i64, u64), ()> = TableDefinition::new("open-queue-1");
+
+/// Key: a name from [`meta`]. Value: its bytes (little-endian numbers, raw hashes).
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta-1");
+
+/// Names in [`META`].
+pub mod meta {
+    /// u32: the schema this file follows.
+    pub const SCHEMA: &str = "schema-version";
+    /// u64: the last incident id handed out.
+    pub const LAST_ID: &str = "last-incident-id";
+    /// u64: the last global sequence number used.
+    pub const LAST_GLOBAL: &str = "last-global-seq";
+    /// 32 bytes: the hash of the last event in the chain (all zero before the first).
+    pub const HEAD: &str = "chain-head";
+}

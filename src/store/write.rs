@@ -1,0 +1,132 @@
+//! The write side: what one command's transaction can do.
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use crate::domain::{Event, Incident, IncidentId};
+
+use super::codec::{self, HASH_LEN, Hash};
+use super::error::StoreError;
+use super::tables::{self, meta};
+
+/// Tables of one write transaction, opened once (habit: iroh-docs `Tables`).
+pub struct Writer<'txn> {
+    events: Table<'txn, (u64, u32), &'static [u8]>,
+    log: Table<'txn, u64, (u64, u32)>,
+    incidents: Table<'txn, u64, &'static [u8]>,
+    queue: Table<'txn, (u8, i64, u64), ()>,
+    meta: Table<'txn, &'static str, &'static [u8]>,
+    head: Hash,
+    last_global: u64,
+    last_id: u64,
+    dirty: bool,
+}
+
+fn u64_of(bytes: Option<redb::AccessGuard<'_, &'static [u8]>>) -> Result<u64, StoreError> {
+    match bytes {
+        None => Ok(0),
+        Some(v) => v
+            .value()
+            .try_into()
+            .map(u64::from_le_bytes)
+            .map_err(|_| StoreError::Corrupt("a counter in the meta table is malformed".to_owned())),
+    }
+}
+
+fn queue_key(inc: &Incident) -> (u8, i64, u64) {
+    (inc.priority.number(), inc.opened_at.timestamp_micros(), inc.id.0)
+}
+
+impl<'txn> Writer<'txn> {
+    pub(super) fn new(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        let meta_t = txn.open_table(tables::META)?;
+        let head = match meta_t.get(meta::HEAD)? {
+            None => [0; HASH_LEN],
+            Some(v) => v.value().try_into().map_err(|_| {
+                StoreError::Corrupt("the chain head in the meta table is malformed".to_owned())
+            })?,
+        };
+        let last_global = u64_of(meta_t.get(meta::LAST_GLOBAL)?)?;
+        let last_id = u64_of(meta_t.get(meta::LAST_ID)?)?;
+        Ok(Self {
+            events: txn.open_table(tables::EVENTS)?,
+            log: txn.open_table(tables::LOG)?,
+            incidents: txn.open_table(tables::INCIDENTS)?,
+            queue: txn.open_table(tables::OPEN_QUEUE)?,
+            meta: meta_t,
+            head,
+            last_global,
+            last_id,
+            dirty: false,
+        })
+    }
+
+    /// The current summary of an incident, as of this transaction.
+    ///
+    /// # Errors
+    /// A read failure or an undecodable summary.
+    pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.incidents.get(id.0)?.map(|v| codec::decode_incident(v.value())).transpose()
+    }
+
+    /// Hand out the next incident id (committed with the transaction, so never reused).
+    pub fn allocate_id(&mut self) -> IncidentId {
+        self.last_id += 1;
+        self.dirty = true;
+        IncidentId(self.last_id)
+    }
+
+    /// Append events to the timeline and the chain, in order. Returns the global sequence
+    /// number of the last one.
+    ///
+    /// # Errors
+    /// An event that would overwrite an existing one (a bug upstream; refused, not applied).
+    pub fn append(&mut self, events: &[Event]) -> Result<u64, StoreError> {
+        for ev in events {
+            let key = (ev.incident.0, ev.seq);
+            if self.events.get(key)?.is_some() {
+                return Err(StoreError::Corrupt(format!(
+                    "{} already has event #{}; refusing to overwrite the record",
+                    ev.incident, ev.seq
+                )));
+            }
+            let (bytes, hash) = codec::encode_event(ev, &self.head)?;
+            self.events.insert(key, bytes.as_slice())?;
+            self.last_global += 1;
+            self.log.insert(self.last_global, key)?;
+            self.head = hash;
+            self.dirty = true;
+        }
+        Ok(self.last_global)
+    }
+
+    /// Store an incident's new summary and keep the open-queue index in step with it.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn put_incident(&mut self, before: Option<&Incident>, after: &Incident) -> Result<(), StoreError> {
+        if let Some(b) = before.filter(|b| b.status.is_open()) {
+            self.queue.remove(queue_key(b))?;
+        }
+        if after.status.is_open() {
+            self.queue.insert(queue_key(after), ())?;
+        }
+        self.incidents.insert(after.id.0, codec::encode_incident(after)?.as_slice())?;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Hex of the chain head as it stands in this transaction.
+    #[must_use]
+    pub fn head_hex(&self) -> String {
+        codec::hex(&self.head)
+    }
+
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        if self.dirty {
+            self.meta.insert(meta::HEAD, self.head.as_slice())?;
+            self.meta.insert(meta::LAST_GLOBAL, self.last_global.to_le_bytes().as_slice())?;
+            self.meta.insert(meta::LAST_ID, self.last_id.to_le_bytes().as_slice())?;
+        }
+        Ok(())
+    }
+}

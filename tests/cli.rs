@@ -1,0 +1,317 @@
+//! The real binary, as a responder or a script uses it: every step, every refusal, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use redb::ReadableTable;
+use serde_json::Value;
+
+struct Piket {
+    dir: tempfile::TempDir,
+}
+
+impl Piket {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        Self { dir }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
+        c.arg("--data-dir").arg(self.dir.path()).args(args);
+        // A config file the user may have must not change what the tests see.
+        c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
+        c.env("TZ", "Europe/Amsterdam");
+        c.env_remove("PIKET_DATA_DIR");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Run, expect success, return stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "piket {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run, expect exit code `code`, return stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "piket {args:?}: stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+}
+
+fn the_os_user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn all_eight_steps_from_the_command_line() {
+    let p = Piket::new();
+    // 1. register
+    let id = p.ok(&[
+        "new",
+        "Checkout API returns 502",
+        "--service",
+        "checkout",
+        "--impact",
+        "high",
+        "--urgency",
+        "medium",
+        "--severity",
+        "2",
+        "--category",
+        "availability",
+        "--reported-by",
+        "customer support",
+    ]);
+    assert_eq!(id.trim(), "INC-1");
+    let inc = p.json(&["show", "INC-1"]);
+    assert_eq!(inc["priority"], 2);
+    assert_eq!(inc["status"], "triggered");
+    assert_eq!(inc["reported_by"], "customer support");
+
+    // 2. categorise and prioritise
+    let out = p.ok(&["set", "INC-1", "--urgency", "high"]);
+    assert!(out.contains("urgency medium -> high (priority P1)"), "{out}");
+    let err = p.fails(&["priority", "INC-1", "P3"], 2);
+    assert!(err.contains("--reason"), "a manual priority needs a reason: {err}");
+    p.ok(&["priority", "INC-1", "P2", "--reason", "only internal users affected"]);
+    assert_eq!(p.json(&["show", "1"])["priority"], 2);
+    p.ok(&["priority", "INC-1", "--clear"]);
+    assert_eq!(p.json(&["show", "1"])["priority"], 1);
+    p.ok(&["time", "INC-1", "impact-started", "30m ago", "--reason", "from the error graph"]);
+
+    // 3. first response
+    let out = p.ok(&["ack", "INC-1"]);
+    assert!(out.contains("INC-1 is acknowledged"), "{out}");
+    p.ok(&["role", "INC-1", "commander"]);
+    p.ok(&["role", "INC-1", "scribe", "carol"]);
+    let out = p.ok(&["role", "INC-1", "scribe", "dave"]);
+    assert!(out.contains("scribe handed over from carol to dave"), "{out}");
+    p.ok(&["contain", "INC-1", "rolled back deploy 4711"]);
+
+    // 4. investigate (a note from standard input)
+    let mut child = p.cmd(&["note", "INC-1", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"error rate back to baseline\nwatching for 30 minutes").unwrap();
+    assert!(child.wait().unwrap().success());
+    p.ok(&["finding", "INC-1", "connection pool exhausted"]);
+    p.ok(&["root-cause", "INC-1", "pool size halved", "--trigger", "deploy 4711", "--factor", "no saturation alert"]);
+
+    // 6. communicate and escalate
+    p.ok(&["update", "INC-1", "Payments work again", "--audience", "customers"]);
+    p.ok(&["escalate", "INC-1", "--to", "db team", "--reason", "they own the pool config"]);
+
+    // 5. resolve, reopen, resolve again
+    p.ok(&["resolve", "INC-1", "--summary", "pool size restored", "--recovered-at", "5m ago"]);
+    p.ok(&["reopen", "INC-1", "--reason", "errors are back"]);
+    assert_eq!(p.json(&["show", "1"])["status"], "contained");
+    p.ok(&["resolve", "INC-1", "--summary", "pool size restored, config pinned"]);
+
+    // 8. close and evaluate
+    let err = p.fails(&["close", "INC-1"], 1);
+    assert!(err.contains("missing: a review with at least 1 lesson learned"), "{err}");
+    assert!(err.contains("next: piket review INC-1"), "{err}");
+    p.ok(&["review", "INC-1", "--went-well", "fast rollback", "--went-wrong", "no alert", "--lucky", "low traffic", "--lesson", "alert on pool saturation"]);
+    p.ok(&["action", "add", "INC-1", "add a pool saturation alert", "--owner", "bob", "--due", "2026-12-01"]);
+    p.ok(&["action", "done", "INC-1", "1"]);
+    let out = p.ok(&["close", "INC-1"]);
+    assert!(out.contains("INC-1 is closed"), "{out}");
+
+    // 7. document
+    let inc = p.json(&["show", "INC-1"]);
+    assert_eq!(inc["status"], "closed");
+    assert_eq!(inc["roles"]["commander"], the_os_user());
+    assert_eq!(inc["roles"]["scribe"], "dave");
+    assert_eq!(inc["reopened"], 1);
+    assert_eq!(inc["action_items"][0]["done"], true);
+    let timeline = p.json(&["timeline", "INC-1"]);
+    let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for k in ["registered", "acknowledged", "contained", "note", "finding", "root_cause", "status_update", "escalated", "resolved", "reopened", "review", "closed"] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    let note = timeline.as_array().unwrap().iter().find(|e| e["kind"] == "note").unwrap();
+    assert_eq!(note["data"]["text"], "error rate back to baseline\nwatching for 30 minutes");
+
+    let md = p.ok(&["export", "INC-1"]);
+    assert!(md.starts_with("# INC-1: Checkout API returns 502"), "{md}");
+    assert!(md.contains("alert on pool saturation"));
+    let head = p.json(&["verify"])["head"].as_str().unwrap().to_owned();
+    assert!(md.contains(&head), "the report carries the chain head");
+    let file = p.dir.path().join("inc-1.json");
+    p.ok(&["export", "INC-1", "--format", "json", "--output", file.to_str().unwrap()]);
+    let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(exported["chain_head"], head.as_str());
+
+    let list = p.ok(&["list", "--all"]);
+    assert!(list.contains("INC-1") && list.contains("closed"), "{list}");
+    assert!(p.ok(&["list"]).contains("0 incidents"), "closed incidents leave the open queue");
+    let stats = p.ok(&["stats"]);
+    assert!(stats.contains("MTTA"), "{stats}");
+    assert!(p.ok(&["verify"]).starts_with("ok:"));
+}
+
+#[test]
+fn illegal_steps_are_refused_with_the_reason_and_the_way_forward() {
+    let p = Piket::new();
+    p.ok(&["new", "Search is slow", "-i", "low", "-u", "low", "--severity", "4"]);
+    p.ok(&["resolve", "INC-1", "--summary", "cache warmed"]);
+
+    let err = p.fails(&["ack", "INC-1"], 1);
+    assert!(err.contains("INC-1 is resolved: cannot acknowledge it; reopen it first"), "{err}");
+    assert!(err.contains("next: piket reopen INC-1 --reason"), "{err}");
+    let err = p.fails(&["contain", "INC-1", "restart"], 1);
+    assert!(err.contains("reopen it first"), "{err}");
+    let err = p.fails(&["resolve", "INC-1", "--summary", "again"], 1);
+    assert!(err.contains("INC-1 is already resolved"), "{err}");
+    let err = p.fails(&["close", "INC-1"], 1);
+    assert!(err.contains("missing: a root cause"), "{err}");
+    let err = p.fails(&["note", "INC-1", "   "], 1);
+    assert!(err.contains("the note is empty"), "{err}");
+    let err = p.fails(&["ack", "INC-9"], 1);
+    assert!(err.contains("INC-9 does not exist"), "{err}");
+    let err = p.fails(&["set", "INC-1", "--impact", "low"], 1);
+    assert!(err.contains("nothing to change"), "{err}");
+    let err = p.fails(&["new", "x", "-i", "huge", "-u", "low", "--severity", "1"], 2);
+    assert!(err.contains("'huge' is not an impact: use high, medium or low"), "{err}");
+    let err = p.fails(&["ack", "INC-x"], 2);
+    assert!(err.contains("not an incident id"), "{err}");
+    let err = p.fails(&["time", "INC-1", "detected", "yesterday-ish"], 1);
+    assert!(err.contains("is not a time"), "{err}");
+    let err = p.fails(&["frobnicate"], 2);
+    assert!(err.contains("unrecognized subcommand"), "{err}");
+    let err = p.fails(&["close", "INC-1", "--force"], 2);
+    assert!(err.contains("--force"), "{err}");
+
+    p.ok(&["root-cause", "INC-1", "cold cache after deploy"]);
+    p.ok(&["close", "INC-1"]);
+    let err = p.fails(&["reopen", "INC-1", "--reason", "again"], 1);
+    assert!(err.contains("a closed one is final"), "{err}");
+    // Refusals wrote nothing: the chain still verifies and has exactly the accepted events.
+    let v = p.json(&["verify"]);
+    assert_eq!(v["events"], 4);
+    assert_eq!(v["problem"], Value::Null);
+}
+
+#[test]
+fn the_actor_is_the_os_user_whatever_the_environment_says() {
+    let p = Piket::new();
+    let out = p.cmd(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]).env("USER", "mallory").env("LOGNAME", "mallory").output().unwrap();
+    assert!(out.status.success());
+    let timeline = p.json(&["timeline", "1"]);
+    assert_eq!(timeline[0]["actor"], the_os_user());
+    assert_ne!(timeline[0]["actor"], "mallory");
+}
+
+#[test]
+fn a_held_database_is_one_clear_line() {
+    let p = Piket::new();
+    p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
+    let held = piket::engine::Engine::open(
+        &p.dir.path().join("piket.redb"),
+        &piket::store::StoreOptions::default(),
+        piket::domain::Policy::default(),
+    )
+    .unwrap();
+    let err = p.fails(&["list"], 1);
+    assert!(err.contains("piket.redb: another piket holds this database"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    drop(held);
+    p.ok(&["list"]);
+}
+
+#[test]
+fn verify_fails_with_exit_1_on_a_tampered_file() {
+    let p = Piket::new();
+    p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
+    p.ok(&["note", "1", "the original words"]);
+    {
+        let events: redb::TableDefinition<(u64, u32), &[u8]> = redb::TableDefinition::new("events-1");
+        let db = redb::Database::open(p.dir.path().join("piket.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(events).unwrap();
+            let bytes = t.get((1, 2)).unwrap().unwrap().value().to_vec();
+            let text = String::from_utf8_lossy(&bytes).replace("original", "doctored");
+            t.insert((1, 2), text.as_bytes()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let err = p.fails(&["verify"], 1);
+    assert!(err.contains("FAILED"), "{err}");
+    assert!(err.contains("INC-1 #2"), "{err}");
+}
+
+#[test]
+fn untrusted_text_never_puts_escape_sequences_on_the_terminal() {
+    let p = Piket::new();
+    p.ok(&["new", "disk \u{1b}]52;c;ZXZpbA==\u{7}full \u{1b}[2J", "-i", "low", "-u", "low", "--severity", "4"]);
+    for args in [&["list"][..], &["show", "1"], &["timeline", "1"], &["export", "1"]] {
+        let out = p.ok(args);
+        assert!(!out.contains('\u{1b}'), "{args:?} printed an escape: {out:?}");
+        assert!(!out.contains('\u{7}'), "{args:?} printed a bell");
+    }
+    // The record keeps what was sent; JSON escapes it.
+    let json = p.ok(&["show", "1", "--json"]);
+    assert!(json.contains("\\u001b]52"), "{json}");
+}
+
+fn expectation(fixture: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let pos = text.lines().find_map(|l| l.strip_prefix("# expect: ")).unwrap().trim().to_owned();
+    let words = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# expect-text: "))
+        .map(|l| l.split(" | ").map(|w| w.trim().to_owned()).collect())
+        .unwrap_or_default();
+    (pos, words)
+}
+
+#[test]
+fn bad_config_files_are_refused_by_the_binary_with_file_line_and_column() {
+    let p = Piket::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/config_fixtures/invalid").unwrap() {
+        let path = entry.unwrap().path();
+        let (pos, words) = expectation(&path);
+        let err = p.fails(&["--config", path.to_str().unwrap(), "list"], 1);
+        let want = format!("{}:{pos}: ", path.display());
+        assert!(err.contains(&want), "{} should say {want}: {err}", path.display());
+        for w in words {
+            assert!(err.contains(&w), "{}: missing {w:?} in {err}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10);
+    for entry in std::fs::read_dir("tests/config_fixtures/valid").unwrap() {
+        let path = entry.unwrap().path();
+        p.ok(&["--config", path.to_str().unwrap(), "list", "--all"]);
+    }
+    let err = p.fails(&["--config", "/nonexistent/piket.toml", "list"], 1);
+    assert!(err.contains("/nonexistent/piket.toml"), "{err}");
+}
