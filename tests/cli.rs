@@ -117,11 +117,20 @@ fn all_eight_steps_from_the_command_line() {
     p.ok(&["contain", "INC-1", "rolled back deploy 4711"]);
 
     // 4. investigate (a note from standard input)
-    let mut child = p.cmd(&["note", "INC-1", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        p.cmd(&["note", "INC-1", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(b"error rate back to baseline\nwatching for 30 minutes").unwrap();
     assert!(child.wait().unwrap().success());
     p.ok(&["finding", "INC-1", "connection pool exhausted"]);
-    p.ok(&["root-cause", "INC-1", "pool size halved", "--trigger", "deploy 4711", "--factor", "no saturation alert"]);
+    p.ok(&[
+        "root-cause",
+        "INC-1",
+        "pool size halved",
+        "--trigger",
+        "deploy 4711",
+        "--factor",
+        "no saturation alert",
+    ]);
 
     // 6. communicate and escalate
     p.ok(&["update", "INC-1", "Payments work again", "--audience", "customers"]);
@@ -137,7 +146,18 @@ fn all_eight_steps_from_the_command_line() {
     let err = p.fails(&["close", "INC-1"], 1);
     assert!(err.contains("missing: a review with at least 1 lesson learned"), "{err}");
     assert!(err.contains("next: piket review INC-1"), "{err}");
-    p.ok(&["review", "INC-1", "--went-well", "fast rollback", "--went-wrong", "no alert", "--lucky", "low traffic", "--lesson", "alert on pool saturation"]);
+    p.ok(&[
+        "review",
+        "INC-1",
+        "--went-well",
+        "fast rollback",
+        "--went-wrong",
+        "no alert",
+        "--lucky",
+        "low traffic",
+        "--lesson",
+        "alert on pool saturation",
+    ]);
     p.ok(&["action", "add", "INC-1", "add a pool saturation alert", "--owner", "bob", "--due", "2026-12-01"]);
     p.ok(&["action", "done", "INC-1", "1"]);
     let out = p.ok(&["close", "INC-1"]);
@@ -152,7 +172,20 @@ fn all_eight_steps_from_the_command_line() {
     assert_eq!(inc["action_items"][0]["done"], true);
     let timeline = p.json(&["timeline", "INC-1"]);
     let kinds: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for k in ["registered", "acknowledged", "contained", "note", "finding", "root_cause", "status_update", "escalated", "resolved", "reopened", "review", "closed"] {
+    for k in [
+        "registered",
+        "acknowledged",
+        "contained",
+        "note",
+        "finding",
+        "root_cause",
+        "status_update",
+        "escalated",
+        "resolved",
+        "reopened",
+        "review",
+        "closed",
+    ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
     let note = timeline.as_array().unwrap().iter().find(|e| e["kind"] == "note").unwrap();
@@ -221,7 +254,12 @@ fn illegal_steps_are_refused_with_the_reason_and_the_way_forward() {
 #[test]
 fn the_actor_is_the_os_user_whatever_the_environment_says() {
     let p = Piket::new();
-    let out = p.cmd(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]).env("USER", "mallory").env("LOGNAME", "mallory").output().unwrap();
+    let out = p
+        .cmd(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"])
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let timeline = p.json(&["timeline", "1"]);
     assert_eq!(timeline[0]["actor"], the_os_user());
@@ -270,7 +308,16 @@ fn verify_fails_with_exit_1_on_a_tampered_file() {
 #[test]
 fn untrusted_text_never_puts_escape_sequences_on_the_terminal() {
     let p = Piket::new();
-    p.ok(&["new", "disk \u{1b}]52;c;ZXZpbA==\u{7}full \u{1b}[2J", "-i", "low", "-u", "low", "--severity", "4"]);
+    p.ok(&[
+        "new",
+        "disk \u{1b}]52;c;ZXZpbA==\u{7}full \u{1b}[2J",
+        "-i",
+        "low",
+        "-u",
+        "low",
+        "--severity",
+        "4",
+    ]);
     for args in [&["list"][..], &["show", "1"], &["timeline", "1"], &["export", "1"]] {
         let out = p.ok(args);
         assert!(!out.contains('\u{1b}'), "{args:?} printed an escape: {out:?}");
