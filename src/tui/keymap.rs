@@ -286,6 +286,31 @@ impl KeyMap {
     }
 }
 
+impl KeyMap {
+    /// The key table as Markdown (assets/help/keys.md, the README's key table).
+    #[must_use]
+    pub fn markdown(&self) -> String {
+        let mut out =
+            String::from("<!-- Generated from assets/default-keys.toml; a test fails when it drifts. -->\n");
+        let mut scope = None;
+        for (a, keys) in self.describe() {
+            if scope != Some(a.scope()) {
+                scope = Some(a.scope());
+                out.push_str(&format!(
+                    "\n### {}\n\n| keys | action | what it does |\n|---|---|---|\n",
+                    a.scope().as_str()
+                ));
+            }
+            let keys = keys.split(' ').map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" ");
+            out.push_str(&format!("| {keys} | {} | {} |\n", a.name(), a.help().replace('|', "\\|")));
+        }
+        out.push_str(
+            "\nIn forms, enter moves to the next field (a new line in text boxes), left/right change a choice, ctrl-u clears a field, ctrl-w deletes a word.\n",
+        );
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +373,17 @@ mod tests {
         let esc = "esc".parse().unwrap();
         assert_eq!(km.action(Scope::Normal, esc), Some(Action::Back));
         assert_eq!(km.action(Scope::Input, esc), Some(Action::Cancel));
+    }
+
+    #[test]
+    fn the_documented_key_table_is_the_default_keymap() {
+        let km = KeyMap::build(&BTreeMap::new()).unwrap();
+        let doc = include_str!("../../assets/help/keys.md");
+        if std::env::var_os("PIKET_BLESS").is_some() {
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/help/keys.md"), km.markdown())
+                .unwrap();
+            return;
+        }
+        assert_eq!(doc, km.markdown(), "assets/help/keys.md is stale; regenerate it from KeyMap::markdown");
     }
 }

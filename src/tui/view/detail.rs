@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -57,6 +56,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         sanitize_line(&inc.services.join(", ")).into_owned()
     };
     let category = inc.category.as_deref().map_or_else(|| "–".to_owned(), |c| sanitize_line(c).into_owned());
+    // Roles, in role order: "commander ben, scribe cleo".
+    let (roles, people) = if inc.roles.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let list: Vec<String> = inc.roles.iter().map(|(r, p)| format!("{r} {}", sanitize_line(p))).collect();
+        (" · roles ".to_owned(), list.join(", "))
+    };
     let mut flags = String::new();
     if inc.drill {
         flags.push_str(" · drill");
@@ -82,7 +88,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(" · category ", label),
             Span::raw(category),
         ]),
-        Line::from(vec![Span::styled("services ", label), Span::raw(services)]),
+        Line::from(vec![
+            Span::styled("services ", label),
+            Span::raw(services),
+            Span::styled(roles, label),
+            Span::raw(people),
+        ]),
         Line::from(vec![
             Span::styled("detected ", label),
             Span::raw(time(app, Some(inc.detected_at))),
@@ -94,8 +105,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(time(app, inc.resolved_at)),
         ]),
     ];
-    let lines: Vec<Line<'_>> = lines.into_iter().map(|l| l.style(ratatui::style::Style::new())).collect();
     frame.render_widget(Paragraph::new(lines), fields);
-    let _ = Modifier::BOLD;
     timeline::render(frame, tl, app);
 }

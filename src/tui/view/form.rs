@@ -2,7 +2,7 @@
 //! the fields with their hints and messages in place, and the submit and cancel keys.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
@@ -125,15 +125,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
             lines.push(Line::styled(fit(&format!("   ⚠ {e}"), width), th.error()));
         }
     }
-    if let Some(e) = &form.error {
-        lines.push(Line::raw(""));
-        for l in wrap(&format!("⚠ {}", sanitize(e)), width) {
-            lines.push(Line::styled(l, th.error()));
-        }
-    }
+    // A refusal is pinned to the bottom of the form, so it is seen however tall the form is.
+    let errors: Vec<Line<'_>> = form.error.as_ref().map_or_else(Vec::new, |e| {
+        wrap(&format!("⚠ {}", sanitize(e)), width)
+            .into_iter()
+            .take(4)
+            .map(|l| Line::styled(l, th.error()))
+            .collect()
+    });
+    let err_rows = u16::try_from(errors.len()).unwrap_or(0);
+    let [body, bottom] = inner.layout(&Layout::vertical([Constraint::Fill(1), Constraint::Length(err_rows)]));
     // Keep the focused field on screen in short terminals.
-    let rows = usize::from(inner.height);
+    let rows = usize::from(body.height);
     let skip = cursor_line.saturating_sub(rows.saturating_sub(2)).min(lines.len().saturating_sub(rows));
     let lines: Vec<Line<'_>> = lines.into_iter().skip(skip).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(Paragraph::new(errors), bottom);
 }
