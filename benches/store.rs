@@ -98,50 +98,45 @@ fn commit_tails(path: &Path) {
     }
 }
 
+/// Bytes on disk per event for a typical working pattern: one transaction per command (as the
+/// engine commits them), 20 incidents active at a time, each living through registration, an
+/// acknowledgement, a containment action, notes and a resolution.
 fn bytes_per_event(dir: &Path) {
     let path = dir.join("size.redb");
     let e = Engine::open(&path, &StoreOptions::default(), Policy::default()).unwrap();
-    populate(&e, 2000, 2000);
     let t0 = Utc::now();
-    let mut batch = Vec::new();
-    // A typical working timeline: acks, notes, a status update, containment, resolution.
-    for round in 0..10u64 {
-        for id in 1..=2000u64 {
-            let command = match round {
-                0 => Command::Acknowledge { id: IncidentId(id) },
-                1 => Command::Contain {
-                    id: IncidentId(id),
-                    action: "failed over to the standby database".into(),
-                },
-                9 => Command::Resolve {
-                    id: IncidentId(id),
-                    summary: "pool size restored to 64".into(),
-                    recovered_at: None,
-                },
-                5 => Command::StatusUpdate {
-                    id: IncidentId(id),
-                    audience: "stakeholders".into(),
-                    text: "Payments work again; we are watching error rates".into(),
-                },
-                _ => Command::Note {
-                    id: IncidentId(id),
-                    text: format!("checked node {round}: connection pool at 100%"),
-                },
-            };
-            batch.push(BatchItem { actor: "alice".into(), source: Source::Tui, command, now: t0 });
+    let mut active = std::collections::VecDeque::new();
+    let (mut next, mut events) = (0u64, 0u64);
+    while next < 2000 || !active.is_empty() {
+        while active.len() < 20 && next < 2000 {
+            next += 1;
+            let id = e.execute("alice", Source::Tui, &registration(next), t0).unwrap().incident;
+            events += 1;
+            active.push_back((id, 0));
         }
-        e.execute_batch(&batch).unwrap();
-        batch.clear();
+        let Some((id, round)) = active.pop_front() else { break };
+        let command = match round {
+            0 => Command::Acknowledge { id },
+            1 => Command::Contain { id, action: "failed over to the standby database".into() },
+            9 => Command::Resolve { id, summary: "pool size restored to 64".into(), recovered_at: None },
+            5 => Command::StatusUpdate {
+                id,
+                audience: "stakeholders".into(),
+                text: "Payments work again; we are watching error rates".into(),
+            },
+            _ => Command::Note { id, text: format!("checked node {round}: connection pool at 100%") },
+        };
+        events += e.execute("alice", Source::Tui, &command, t0).unwrap().events.len() as u64;
+        if round < 9 {
+            active.push_back((id, round + 1));
+        }
     }
-    let report = e.verify().unwrap();
+    assert_eq!(e.verify().unwrap().problem, None);
     drop(e);
     let size = std::fs::metadata(&path).unwrap().len();
     println!(
-        "disk: {} bytes for {} events in {} incidents = {} bytes per event (summaries and indexes included)",
-        size,
-        report.events,
-        report.incidents,
-        size / report.events
+        "disk: {size} bytes for {events} events in 2000 incidents = {} bytes per event (summaries and indexes included)",
+        size / events
     );
 }
 

@@ -289,14 +289,15 @@ fn verify_fails_with_exit_1_on_a_tampered_file() {
     p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["note", "1", "the original words"]);
     {
-        let events: redb::TableDefinition<(u64, u32), &[u8]> = redb::TableDefinition::new("events-1");
+        let events: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("events-1");
         let db = redb::Database::open(p.dir.path().join("piket.redb")).unwrap();
         let txn = db.begin_write().unwrap();
         {
             let mut t = txn.open_table(events).unwrap();
-            let bytes = t.get((1, 2)).unwrap().unwrap().value().to_vec();
-            let text = String::from_utf8_lossy(&bytes).replace("original", "doctored");
-            t.insert((1, 2), text.as_bytes()).unwrap();
+            let mut bytes = t.get(2).unwrap().unwrap().value().to_vec();
+            let at = bytes.windows(8).position(|w| w == b"original").unwrap();
+            bytes[at..at + 8].copy_from_slice(b"doctored");
+            t.insert(2, bytes.as_slice()).unwrap();
         }
         txn.commit().unwrap();
     }

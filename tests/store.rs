@@ -11,7 +11,7 @@ use piket::engine::Engine;
 use piket::store::StoreOptions;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-const EVENTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("events-1");
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events-1");
 const FIXTURE: &str = "tests/fixtures/schema-1.redb";
 
 fn sample(path: &Path) -> Engine {
@@ -75,10 +75,10 @@ fn one_changed_byte_is_found_by_verify() {
         let txn = db.begin_write().unwrap();
         {
             let mut t = txn.open_table(EVENTS).unwrap();
-            let mut bytes = t.get((1, 3)).unwrap().unwrap().value().to_vec();
+            let mut bytes = t.get(3).unwrap().unwrap().value().to_vec();
             let last = bytes.len() - 1;
             bytes[last] ^= 0x01;
-            t.insert((1, 3), bytes.as_slice()).unwrap();
+            t.insert(3, bytes.as_slice()).unwrap();
         }
         txn.commit().unwrap();
     }
@@ -97,7 +97,7 @@ fn a_removed_event_is_found_by_verify() {
     {
         let db = redb::Database::open(&path).unwrap();
         let txn = db.begin_write().unwrap();
-        txn.open_table(EVENTS).unwrap().remove((1, 4)).unwrap();
+        txn.open_table(EVENTS).unwrap().remove(4).unwrap();
         txn.commit().unwrap();
     }
     let e = Engine::open(&path, &StoreOptions::default(), Policy::default()).unwrap();

@@ -315,7 +315,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&list)?;
             } else {
-                println!("{}", output::list(&list, ctx.tz(), ctx.now));
+                println!("{}", output::list(&list, ctx.now));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -552,3 +552,227 @@ pub fn decide(
 fn unreachable_register() -> Decision {
     Err(Refusal::input("a registration cannot target an existing incident"))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::event::{Event, Review, Source};
+    use crate::domain::ids::IncidentId;
+    use crate::domain::priority::{Impact, Priority, Severity, Urgency};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+    }
+
+    /// Run commands through `decide` and `apply`, as the engine does, without a store.
+    fn run(policy: &Policy, cmds: &[Command]) -> Result<Incident, Refusal> {
+        let mut inc: Option<Incident> = None;
+        for cmd in cmds {
+            let ctx = Context { actor: "alice", now: now(), policy };
+            let kinds = decide(inc.as_ref(), cmd, ctx, "cli")?;
+            for kind in kinds {
+                let seq = inc.as_ref().map_or(1, |i| i.last_seq + 1);
+                let ev = Event {
+                    incident: IncidentId(1),
+                    seq,
+                    occurred_at: now(),
+                    recorded_at: now(),
+                    actor: "alice".into(),
+                    source: Source::Cli,
+                    kind,
+                };
+                match inc.as_mut() {
+                    Some(i) => i.apply(&ev).unwrap(),
+                    None => inc = Some(Incident::from_first(&ev).unwrap()),
+                }
+            }
+        }
+        Ok(inc.unwrap())
+    }
+
+    fn reg(impact: Impact, urgency: Urgency, severity: Severity) -> Command {
+        Command::Register(NewIncident {
+            title: "Checkout API returns 502".into(),
+            description: None,
+            reported_by: None,
+            channel: None,
+            services: vec![],
+            impact,
+            urgency,
+            severity,
+            category: None,
+            detected_at: None,
+            impact_started_at: None,
+            reported_at: None,
+            drill: false,
+        })
+    }
+
+    const ID: IncidentId = IncidentId(1);
+
+    #[test]
+    fn a_manual_priority_survives_impact_changes_until_cleared() {
+        let p = Policy::default();
+        let inc = run(
+            &p,
+            &[
+                reg(Impact::Low, Urgency::Low, Severity::SEV4),
+                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
+                Command::Update {
+                    id: ID,
+                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(inc.priority, Priority::P2);
+        let inc = run(
+            &p,
+            &[
+                reg(Impact::Low, Urgency::Low, Severity::SEV4),
+                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
+                Command::Update {
+                    id: ID,
+                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
+                },
+                Command::ClearPriorityOverride { id: ID },
+            ],
+        )
+        .unwrap();
+        assert_eq!(inc.priority, Priority::P4, "medium impact x low urgency");
+        assert_eq!(inc.priority_override, None);
+    }
+
+    #[test]
+    fn closing_lists_everything_that_is_missing() {
+        let p = Policy::default();
+        let err = run(
+            &p,
+            &[
+                reg(Impact::High, Urgency::High, Severity::SEV1),
+                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
+                Command::Close { id: ID },
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "INC-1 cannot be closed yet; missing: a root cause; a review with at least 1 lesson learned (SEV1 P1 requires one)"
+        );
+        // A minor incident needs no review.
+        let inc = run(
+            &p,
+            &[
+                reg(Impact::Low, Urgency::Low, Severity::SEV4),
+                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
+                Command::SetRootCause {
+                    id: ID,
+                    root_cause: "typo".into(),
+                    trigger: None,
+                    contributing_factors: vec![],
+                },
+                Command::Close { id: ID },
+            ],
+        )
+        .unwrap();
+        assert_eq!(inc.status, Status::Closed);
+    }
+
+    #[test]
+    fn a_review_without_lessons_does_not_satisfy_a_major_incident() {
+        let p = Policy::default();
+        let err = run(
+            &p,
+            &[
+                reg(Impact::High, Urgency::High, Severity::SEV2),
+                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
+                Command::SetRootCause {
+                    id: ID,
+                    root_cause: "x".into(),
+                    trigger: None,
+                    contributing_factors: vec![],
+                },
+                Command::RecordReview {
+                    id: ID,
+                    review: Review { went_well: vec!["fast".into()], ..Review::default() },
+                },
+                Command::Close { id: ID },
+            ],
+        )
+        .unwrap_err();
+        assert!(err.message.contains("a review with at least 1 lesson"), "{}", err.message);
+    }
+
+    #[test]
+    fn containment_of_a_triggered_incident_acknowledges_it_first() {
+        let inc = run(
+            &Policy::default(),
+            &[
+                reg(Impact::High, Urgency::High, Severity::SEV1),
+                Command::Contain { id: ID, action: "failover".into() },
+            ],
+        )
+        .unwrap();
+        assert_eq!(inc.status, Status::Contained);
+        assert_eq!(inc.acknowledged_by.as_deref(), Some("alice"));
+        assert_eq!(inc.last_seq, 3);
+    }
+
+    #[test]
+    fn reopening_returns_to_the_furthest_response_state() {
+        let inc = run(
+            &Policy::default(),
+            &[
+                reg(Impact::High, Urgency::High, Severity::SEV1),
+                Command::Acknowledge { id: ID },
+                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
+                Command::Reopen { id: ID, reason: "back".into() },
+            ],
+        )
+        .unwrap();
+        assert_eq!(inc.status, Status::Acknowledged);
+        assert_eq!(inc.resolved_at, None);
+        assert_eq!(inc.reopened, 1);
+    }
+
+    #[test]
+    fn times_in_the_future_and_unknown_services_are_refused() {
+        let p = Policy { services: vec!["checkout".into(), "payments".into()], ..Policy::default() };
+        let mut n = NewIncident {
+            title: "x".into(),
+            description: None,
+            reported_by: None,
+            channel: None,
+            services: vec!["chekout".into()],
+            impact: Impact::Low,
+            urgency: Urgency::Low,
+            severity: Severity::SEV4,
+            category: None,
+            detected_at: None,
+            impact_started_at: None,
+            reported_at: None,
+            drill: false,
+        };
+        let err = run(&p, &[Command::Register(n.clone())]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "'chekout' is not a known service: use one of checkout, payments (or add it to config.toml)"
+        );
+        n.services = vec!["checkout".into()];
+        n.detected_at = Some(now() + chrono::Duration::hours(1));
+        let err = run(&p, &[Command::Register(n)]).unwrap_err();
+        assert!(err.message.contains("is in the future"), "{}", err.message);
+    }
+
+    #[test]
+    fn long_titles_are_refused_with_the_limit() {
+        let mut cmd = reg(Impact::Low, Urgency::Low, Severity::SEV4);
+        if let Command::Register(n) = &mut cmd {
+            n.title = "x".repeat(MAX_TITLE_CHARS + 1);
+        }
+        let err = run(&Policy::default(), &[cmd]).unwrap_err();
+        assert!(err.message.contains("the limit is 500"), "{}", err.message);
+    }
+}

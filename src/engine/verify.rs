@@ -22,29 +22,37 @@ impl From<StoreError> for Found {
     }
 }
 
-struct Walk {
+struct Walk<'r> {
+    reader: &'r Reader,
     prev: Hash,
     expected_global: u64,
     summaries: BTreeMap<IncidentId, Incident>,
 }
 
-impl Walk {
+impl Walk<'_> {
     fn step(&mut self, e: LogEntry) -> Result<(), Found> {
-        let at = format!("event {} #{} (log position {})", e.incident, e.seq, e.global_seq);
         if e.global_seq != self.expected_global {
-            return Err(Found(format!("{at}: log position {} is missing", self.expected_global)));
+            return Err(Found(format!(
+                "event {} of the log is missing (the next one present is {})",
+                self.expected_global, e.global_seq
+            )));
         }
         self.expected_global += 1;
         let hash = chain(&self.prev, &e.body);
+        let ev = decode_event_body(&e.body);
+        let at = match &ev {
+            Ok(ev) => format!("event {} #{} (log position {})", ev.incident, ev.seq, e.global_seq),
+            Err(_) => format!("log position {}", e.global_seq),
+        };
         if hash != e.stored_hash {
             return Err(Found(format!(
                 "{at}: its hash does not match its bytes and the chain before it; the record was altered here"
             )));
         }
         self.prev = hash;
-        let ev = decode_event_body(&e.body).map_err(|err| Found(format!("{at}: {err}")))?;
-        if ev.incident != e.incident || ev.seq != e.seq {
-            return Err(Found(format!("{at}: the event says it is {} #{}", ev.incident, ev.seq)));
+        let ev = ev.map_err(|err| Found(format!("{at}: {err}")))?;
+        if self.reader.timeline_entry(ev.incident, ev.seq)? != Some(e.global_seq) {
+            return Err(Found(format!("{at}: the timeline index does not point at this event")));
         }
         match self.summaries.get_mut(&ev.incident) {
             Some(s) => s.apply(&ev).map_err(|err| Found(format!("{at}: {err}")))?,
@@ -59,7 +67,7 @@ impl Walk {
 
 pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
     let (stored_head, last_global) = r.head()?;
-    let mut walk = Walk { prev: [0; HASH_LEN], expected_global: 1, summaries: BTreeMap::new() };
+    let mut walk = Walk { reader: r, prev: [0; HASH_LEN], expected_global: 1, summaries: BTreeMap::new() };
     let walked = r.walk_log(|e| walk.step(e));
     let events = walk.expected_global - 1;
     let report = |problem: Option<String>, incidents: usize| VerifyReport {
@@ -90,12 +98,12 @@ fn check_totals(
         )));
     }
     if last_global != events {
-        return Ok(Some(format!("the log has {events} entries but the meta table counts {last_global}")));
+        return Ok(Some(format!("the log has {events} events but the meta table counts {last_global}")));
     }
-    let stored_events = r.event_count()?;
-    if stored_events != events {
+    let indexed = r.timeline_len()?;
+    if indexed != events {
         return Ok(Some(format!(
-            "{stored_events} events are stored but the log chains {events}: some were added outside the engine"
+            "the timeline index has {indexed} entries but the log chains {events} events: it was edited outside the engine"
         )));
     }
     let stored = r.all_incidents()?;

@@ -12,12 +12,9 @@ pub struct Reader {
     txn: ReadTransaction,
 }
 
-/// One position of the global log, as `verify` walks it.
+/// One event in commit order, as `verify` walks it.
 pub struct LogEntry {
     pub global_seq: u64,
-    /// The key the log points at.
-    pub incident: IncidentId,
-    pub seq: u32,
     /// The hash stored with the event.
     pub stored_hash: Hash,
     /// The canonical bytes the hash covers.
@@ -81,55 +78,54 @@ impl Reader {
     /// One incident's timeline, oldest first.
     ///
     /// # Errors
-    /// Storage failure or an undecodable event.
+    /// Storage failure, an index entry without its event, or an undecodable event.
     pub fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
-        let t = self.txn.open_table(tables::EVENTS)?;
+        let index = self.txn.open_table(tables::TIMELINE)?;
+        let events = self.txn.open_table(tables::EVENTS)?;
         let mut out = Vec::new();
-        for entry in t.range((id.0, 0)..=(id.0, u32::MAX))? {
-            let (_, v) = entry?;
+        for entry in index.range((id.0, 0)..=(id.0, u32::MAX))? {
+            let (k, g) = entry?;
+            let g = g.value();
+            let v = events.get(g)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("{id} #{} points at event {g}, which is missing", k.value().1))
+            })?;
             out.push(codec::decode_event(v.value())?);
         }
         Ok(out)
     }
 
-    /// Walk the global log in order, calling `f` for each entry; stops at the first error `f`
+    /// Where the timeline index says an event is: (incident, seq) -> global sequence.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn timeline_entry(&self, id: IncidentId, seq: u32) -> Result<Option<u64>, StoreError> {
+        Ok(self.txn.open_table(tables::TIMELINE)?.get((id.0, seq))?.map(|g| g.value()))
+    }
+
+    /// Number of entries in the timeline index (each must point at one event).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn timeline_len(&self) -> Result<u64, StoreError> {
+        Ok(self.txn.open_table(tables::TIMELINE)?.len()?)
+    }
+
+    /// Walk the events in commit order, calling `f` for each; stops at the first error `f`
     /// returns.
     ///
     /// # Errors
-    /// Storage failure, a log entry pointing at a missing event, or `f`'s error.
+    /// Storage failure, a malformed record, or `f`'s error.
     pub fn walk_log<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(LogEntry) -> Result<(), E>,
     ) -> Result<(), E> {
-        let log = self.txn.open_table(tables::LOG).map_err(StoreError::from)?;
         let events = self.txn.open_table(tables::EVENTS).map_err(StoreError::from)?;
-        for entry in log.iter().map_err(StoreError::from)? {
-            let (g, key) = entry.map_err(StoreError::from)?;
-            let (id, seq) = key.value();
-            let v = events.get((id, seq)).map_err(StoreError::from)?.ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "log entry {} names INC-{id} #{seq}, which is missing",
-                    g.value()
-                ))
-            })?;
+        for entry in events.iter().map_err(StoreError::from)? {
+            let (g, v) = entry.map_err(StoreError::from)?;
             let stored = codec::split_event(v.value())?;
-            f(LogEntry {
-                global_seq: g.value(),
-                incident: IncidentId(id),
-                seq,
-                stored_hash: stored.hash,
-                body: stored.body.to_vec(),
-            })?;
+            f(LogEntry { global_seq: g.value(), stored_hash: stored.hash, body: stored.body.to_vec() })?;
         }
         Ok(())
-    }
-
-    /// Number of stored events (to catch events that are not in the log).
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn event_count(&self) -> Result<u64, StoreError> {
-        Ok(self.txn.open_table(tables::EVENTS)?.len()?)
     }
 
     /// The chain head and the last global sequence number.

@@ -9,7 +9,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::error::StoreError;
 use super::tables::{self, meta};
 
-/// The version this piket writes. 1: the first release (events-1, log-1, incidents-1,
+/// The version this piket writes. 1: the first release (events-1, timeline-1, incidents-1,
 /// open-queue-1, meta-1).
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -50,7 +50,7 @@ pub fn prepare(db: &redb::Database, path: &std::path::Path) -> Result<(), StoreE
     };
     // Open every table so a fresh file has them all and readers never meet a missing table.
     txn.open_table(tables::EVENTS)?;
-    txn.open_table(tables::LOG)?;
+    txn.open_table(tables::TIMELINE)?;
     txn.open_table(tables::INCIDENTS)?;
     txn.open_table(tables::OPEN_QUEUE)?;
     txn.commit()?;

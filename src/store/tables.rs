@@ -3,14 +3,15 @@
 
 use redb::TableDefinition;
 
-/// Key: (incident id, event seq from 1). Value: an encoded event (`codec::encode_event`):
-/// version byte, blake3 chain hash (32 bytes), postcard bytes of the event.
-/// The source of truth; append-only.
-pub const EVENTS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("events-1");
+/// Key: global sequence number from 1, in commit order. Value: an encoded event
+/// (`codec::encode_event`): version byte, blake3 chain hash (32 bytes), postcard bytes.
+/// The source of truth and the order of the hash chain; append-only, so its pages fill up
+/// completely, and "everything since N" (a change feed resuming) is one range scan.
+pub const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events-1");
 
-/// Key: global sequence number from 1, in commit order. Value: (incident id, event seq).
-/// The order of the hash chain, and the cursor a change feed resumes from.
-pub const LOG: TableDefinition<u64, (u64, u32)> = TableDefinition::new("log-1");
+/// Key: (incident id, event seq from 1). Value: the event's global sequence number.
+/// An incident's timeline in order, without scanning other incidents' events.
+pub const TIMELINE: TableDefinition<(u64, u32), u64> = TableDefinition::new("timeline-1");
 
 /// Key: incident id. Value: encoded [`crate::domain::Incident`] summary (version byte + postcard).
 /// A projection of the events, rebuilt and compared by `verify`.

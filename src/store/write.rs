@@ -10,8 +10,8 @@ use super::tables::{self, meta};
 
 /// Tables of one write transaction, opened once (habit: iroh-docs `Tables`).
 pub struct Writer<'txn> {
-    events: Table<'txn, (u64, u32), &'static [u8]>,
-    log: Table<'txn, u64, (u64, u32)>,
+    events: Table<'txn, u64, &'static [u8]>,
+    timeline: Table<'txn, (u64, u32), u64>,
     incidents: Table<'txn, u64, &'static [u8]>,
     queue: Table<'txn, (u8, i64, u64), ()>,
     meta: Table<'txn, &'static str, &'static [u8]>,
@@ -49,7 +49,7 @@ impl<'txn> Writer<'txn> {
         let last_id = u64_of(meta_t.get(meta::LAST_ID)?)?;
         Ok(Self {
             events: txn.open_table(tables::EVENTS)?,
-            log: txn.open_table(tables::LOG)?,
+            timeline: txn.open_table(tables::TIMELINE)?,
             incidents: txn.open_table(tables::INCIDENTS)?,
             queue: txn.open_table(tables::OPEN_QUEUE)?,
             meta: meta_t,
@@ -83,16 +83,16 @@ impl<'txn> Writer<'txn> {
     pub fn append(&mut self, events: &[Event]) -> Result<u64, StoreError> {
         for ev in events {
             let key = (ev.incident.0, ev.seq);
-            if self.events.get(key)?.is_some() {
+            if self.timeline.get(key)?.is_some() {
                 return Err(StoreError::Corrupt(format!(
                     "{} already has event #{}; refusing to overwrite the record",
                     ev.incident, ev.seq
                 )));
             }
             let (bytes, hash) = codec::encode_event(ev, &self.head)?;
-            self.events.insert(key, bytes.as_slice())?;
             self.last_global += 1;
-            self.log.insert(self.last_global, key)?;
+            self.events.insert(self.last_global, bytes.as_slice())?;
+            self.timeline.insert(key, self.last_global)?;
             self.head = hash;
             self.dirty = true;
         }
