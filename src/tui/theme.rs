@@ -79,9 +79,11 @@ impl Theme {
         let mut palette = Palette::default();
         let mut errors = Vec::new();
         for (name, value) in user {
+            // config.example.toml's wording for the triggered colour.
+            let slot = if name == "unacknowledged" { "triggered" } else { name.as_str() };
             match value.parse::<Color>() {
                 Ok(c) => {
-                    if !palette.set(name, c) {
+                    if !palette.set(slot, c) {
                         errors.push(format!(
                             "[theme]: '{name}' is not a theme colour; use one of {}",
                             Palette::NAMES.join(", ")
@@ -144,8 +146,15 @@ mod tests {
 
     #[test]
     fn user_colours_patch_and_bad_ones_are_named() {
-        let ok: BTreeMap<String, String> = [("accent".to_owned(), "magenta".to_owned())].into();
-        assert_eq!(Theme::build(&ok, false).unwrap().palette.accent, Color::Magenta);
+        let ok: BTreeMap<String, String> = [
+            ("accent".to_owned(), "magenta".to_owned()),
+            ("unacknowledged".to_owned(), "light-red".to_owned()),
+            ("muted".to_owned(), "dark-gray".to_owned()),
+        ]
+        .into();
+        let th = Theme::build(&ok, false).unwrap();
+        assert_eq!(th.palette.accent, Color::Magenta);
+        assert_eq!(th.palette.triggered, Color::LightRed);
         let bad: BTreeMap<String, String> =
             [("accent".to_owned(), "purplish".to_owned()), ("sparkle".to_owned(), "red".to_owned())].into();
         let errs = Theme::build(&bad, false).unwrap_err();
