@@ -369,6 +369,19 @@ impl App {
         }
     }
 
+    /// The priority an impact or urgency key would give (unchanged while set by hand).
+    #[must_use]
+    pub fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
+        let (i, u) = match action {
+            Action::ImpactUp => (inc.impact.raised(), inc.urgency),
+            Action::ImpactDown => (inc.impact.lowered(), inc.urgency),
+            Action::UrgencyUp => (inc.impact, inc.urgency.raised()),
+            Action::UrgencyDown => (inc.impact, inc.urgency.lowered()),
+            _ => return None,
+        };
+        Some(if inc.priority_override.is_some() { inc.priority } else { self.policy.matrix.derive(i, u) })
+    }
+
     /// The incident actions possible now for the selected incident, for the escalation pane.
     #[must_use]
     pub fn possible_actions(&self) -> Vec<Action> {

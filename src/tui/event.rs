@@ -110,7 +110,7 @@ pub async fn run_loop(
     };
 
     let size = terminal.size()?;
-    app.now = Utc::now();
+    let _ = app.update(Msg::Tick(Utc::now()));
     let _ = app.update(Msg::Resize(size.width, size.height));
     for e in app.start() {
         spawn(e);
@@ -143,13 +143,54 @@ pub async fn run_loop(
             _ = term.recv() => return Ok(()),
             _ = hup.recv() => return Ok(()),
         };
-        app.now = Utc::now();
-        for e in app.update(msg) {
+        // The clock moves only through `update`, like everything else in the app.
+        let mut effects =
+            if matches!(msg, Msg::Tick(_)) { Vec::new() } else { app.update(Msg::Tick(Utc::now())) };
+        effects.extend(app.update(msg));
+        for e in effects {
             if e == Effect::Quit {
                 return Ok(());
             }
             spawn(e);
         }
         dirty = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use ratatui::crossterm::event::KeyEvent;
+
+    use super::*;
+    use crate::tui::TuiSettings;
+    use crate::tui::action::Action;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {
+        TermEvent::Key(KeyEvent::new(code, mods))
+    }
+
+    #[test]
+    fn keys_become_actions_on_the_main_screen_and_text_in_forms() {
+        let settings = TuiSettings { keys: BTreeMap::new(), ..TuiSettings::default() };
+        let mut app = App::new(&settings, "ana", Utc::now()).unwrap();
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(matches!(translate(&app, &q), Some(Msg::Action(Action::Quit))));
+        let big_r = key(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        assert!(matches!(translate(&app, &big_r), Some(Msg::Action(Action::Resolve))));
+        assert!(
+            translate(&app, &key(KeyCode::Char('%'), KeyModifiers::NONE)).is_none(),
+            "unbound keys do nothing"
+        );
+        let _ = app.update(Msg::Action(Action::NewIncident));
+        assert!(matches!(translate(&app, &q), Some(Msg::Type('q'))), "q is a letter in a form");
+        let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(matches!(translate(&app, &ctrl_s), Some(Msg::Action(Action::Submit))));
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert!(matches!(translate(&app, &enter), Some(Msg::Edit(Edit::Enter))));
+        let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(translate(&app, &ctrl_c), Some(Msg::Action(Action::Cancel))));
+        assert!(matches!(translate(&app, &TermEvent::Resize(100, 30)), Some(Msg::Resize(100, 30))));
     }
 }

@@ -59,7 +59,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let actions = app.possible_actions();
     for (i, a) in actions.iter().enumerate() {
         let key = app.keymap.first(*a).unwrap_or_else(|| "–".to_owned());
-        let label = a.name().replace('_', " ");
+        let mut label = a.name().replace('_', " ");
+        if let Some(p) = app.selected_incident().and_then(|inc| app.priority_after(*a, inc)) {
+            label.push_str(&format!(" → {p}"));
+        }
         let line = Line::from(vec![
             Span::styled(format!("{key:>6} "), th.accent()),
             Span::raw(fit(&label, width.saturating_sub(7))),

@@ -13,7 +13,7 @@ use crate::tui::app::{App, Level, Pane};
 /// The actions hinted in the footer for what has focus.
 fn hints(app: &App) -> &'static [Action] {
     if app.filtering {
-        return &[Action::Submit, Action::Cancel];
+        return &[Action::Cancel];
     }
     match app.focus {
         Pane::Queue => &[
@@ -83,6 +83,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
     };
     let mut spans = Vec::new();
+    if app.filtering {
+        // Enter is an editing key, not a binding: it applies the filter as well.
+        spans.push(Span::styled(" enter", th.accent()));
+        spans.push(Span::styled(" apply ", th.muted()));
+    }
     for &a in hints(app) {
         let Some(key) = app.keymap.first(a) else { continue };
         let key = if a == Action::SelectNext {

@@ -94,11 +94,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 used += b.len();
                 blocks.push(b);
             }
+            let single = blocks.len() == 1;
             for b in blocks.into_iter().rev() {
                 lines.extend(b);
             }
-            let skip = lines.len().saturating_sub(rows);
-            lines.drain(..skip);
+            if single {
+                // One event taller than the pane: show its head (who and when), cut its tail.
+                lines.truncate(rows);
+            } else {
+                let skip = lines.len().saturating_sub(rows);
+                lines.drain(..skip);
+            }
             (start, n)
         }
     };
