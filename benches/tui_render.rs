@@ -122,6 +122,19 @@ fn tails() {
         term.draw(|f| view::render(f, &app)).unwrap();
         whole.push(t.elapsed());
     }
+    // Filter as you type over 100k: each keystroke re-filters the cache and draws.
+    let mut filter = Vec::new();
+    for _ in 0..20 {
+        let _ = app.update(Msg::Action(Action::Filter));
+        for ch in "p:1 node 4".chars() {
+            let t = Instant::now();
+            let _ = app.update(Msg::Type(ch));
+            term.draw(|f| view::render(f, &app)).unwrap();
+            filter.push(t.elapsed());
+        }
+        let _ = app.update(Msg::Action(Action::Cancel));
+    }
+    percentiles("filter keystroke (refilter 100k + whole frame), 200x50", filter);
     percentiles("queue pane render, 100k incidents, 200x50", queue);
     percentiles("whole screen render, 100k incidents, 200x50", whole);
     percentiles("key to frame (page move + whole frame), 100k, 200x50", key);

@@ -293,3 +293,22 @@ fn export_key_asks_for_an_export_of_the_selected_incident() {
     let fx = h.app.update(Msg::Action(Action::Export));
     assert_eq!(fx, vec![piket::tui::effect::Effect::Export(IncidentId(3))]);
 }
+
+#[test]
+fn a_scrolled_timeline_stays_put_when_events_arrive() {
+    let c = seeded();
+    for n in 0..40 {
+        c.run("ben", Command::Note { id: IncidentId(2), text: format!("check {n}") });
+    }
+    let mut h = app(&c);
+    select(&mut h, 2);
+    h.act(Action::Open);
+    h.act(Action::SelectFirst);
+    assert_eq!(h.app.timeline_top, Some(0));
+    c.run("ben", Command::Note { id: IncidentId(2), text: "another one".into() });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.app.selected_timeline().unwrap().events.len(), 47, "the new event arrived");
+    assert_eq!(h.app.timeline_top, Some(0), "and the view did not jump");
+    h.act(Action::SelectLast);
+    assert_eq!(h.app.timeline_top, None, "G follows the newest again");
+}

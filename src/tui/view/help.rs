@@ -44,13 +44,24 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize) {
     let th = &app.theme;
     let popup = area.centered(Constraint::Max(96), Constraint::Percentage(90));
+    let inner = Block::bordered().inner(popup);
+    let all = lines(app, usize::from(inner.width));
+    let rows = usize::from(inner.height);
+    let scroll = scroll.min(all.len().saturating_sub(rows));
+    let position = if all.len() > rows {
+        format!(
+            " lines {}-{} of {} · j/k scroll · any other key closes ",
+            scroll + 1,
+            (scroll + rows).min(all.len()),
+            all.len()
+        )
+    } else {
+        " any key closes ".to_owned()
+    };
     let block = Block::bordered()
         .border_style(th.accent())
         .title(Line::styled(" Keys (from your keymap) ", th.accent()))
-        .title_bottom(Line::styled(" j/k scroll · any other key closes ", th.muted()));
-    let inner = block.inner(popup);
-    let all = lines(app, usize::from(inner.width));
-    let scroll = scroll.min(all.len().saturating_sub(usize::from(inner.height)));
+        .title_bottom(Line::styled(position, th.muted()));
     let shown: Vec<Line<'_>> = all.into_iter().skip(scroll).collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
