@@ -706,7 +706,7 @@ impl App {
                 }
                 Edit::Clear | Edit::DeleteWord => self.filter_text.clear(),
                 Edit::Enter => self.filtering = false,
-                Edit::Left | Edit::Right => {}
+                Edit::Left | Edit::Right | Edit::Home | Edit::End | Edit::Delete => {}
             }
             self.refilter();
         }

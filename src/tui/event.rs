@@ -46,6 +46,9 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
                 KeyCode::Enter => Some(Msg::Edit(Edit::Enter)),
                 KeyCode::Left => Some(Msg::Edit(Edit::Left)),
                 KeyCode::Right => Some(Msg::Edit(Edit::Right)),
+                KeyCode::Home => Some(Msg::Edit(Edit::Home)),
+                KeyCode::End => Some(Msg::Edit(Edit::End)),
+                KeyCode::Delete => Some(Msg::Edit(Edit::Delete)),
                 _ => None,
             }
         }

@@ -28,6 +28,8 @@ pub struct Field {
     pub hint: String,
     pub kind: FieldKind,
     pub value: String,
+    /// Byte position of the cursor in `value` (always on a character boundary).
+    pub cursor: usize,
     /// Index into the choices of a [`FieldKind::Choice`].
     pub choice: usize,
     pub required: bool,
@@ -42,6 +44,7 @@ impl Field {
             hint: hint.into(),
             kind: FieldKind::Line,
             value: String::new(),
+            cursor: 0,
             choice: 0,
             required: false,
             error: None,
@@ -63,6 +66,7 @@ impl Field {
     }
     fn with_value(mut self, v: &str) -> Self {
         v.clone_into(&mut self.value);
+        self.cursor = self.value.len();
         self
     }
 
@@ -81,6 +85,25 @@ impl Field {
 
     fn lines(&self) -> Vec<String> {
         self.value.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    }
+
+    fn insert(&mut self, text: &str) {
+        self.value.insert_str(self.cursor, text);
+        self.cursor += text.len();
+    }
+
+    fn prev_boundary(&self) -> usize {
+        self.value[..self.cursor].char_indices().next_back().map_or(0, |(i, _)| i)
+    }
+
+    fn next_boundary(&self) -> usize {
+        self.value[self.cursor..].chars().next().map_or(self.cursor, |c| self.cursor + c.len_utf8())
+    }
+
+    /// The text before and after the cursor.
+    #[must_use]
+    pub fn split_at_cursor(&self) -> (&str, &str) {
+        self.value.split_at(self.cursor.min(self.value.len()))
     }
 
     fn opt(&self) -> Option<String> {
@@ -112,8 +135,16 @@ pub enum Edit {
     Backspace,
     /// New line in a multi-line field, next field otherwise.
     Enter,
+    /// Cursor left, or the previous choice.
     Left,
+    /// Cursor right, or the next choice.
     Right,
+    /// Start of the line.
+    Home,
+    /// End of the line.
+    End,
+    /// Delete the character under the cursor.
+    Delete,
     /// Clear the field (ctrl-u).
     Clear,
     /// Delete the last word (ctrl-w).
@@ -292,7 +323,7 @@ impl Form {
                     }
                 }
             }
-            _ => f.value.push(c),
+            _ => f.insert(c.encode_utf8(&mut [0; 4])),
         }
     }
 
@@ -302,7 +333,7 @@ impl Form {
         let Some(f) = self.fields.get_mut(self.focus) else { return false };
         f.error = None;
         match (e, &f.kind) {
-            (Edit::Enter, FieldKind::Multi) => f.value.push('\n'),
+            (Edit::Enter, FieldKind::Multi) => f.insert("\n"),
             (Edit::Enter, _) => {
                 if last {
                     return true;
@@ -312,12 +343,31 @@ impl Form {
             (Edit::Left, FieldKind::Choice(opts)) => f.choice = (f.choice + opts.len() - 1) % opts.len(),
             (Edit::Right, FieldKind::Choice(opts)) => f.choice = (f.choice + 1) % opts.len(),
             (Edit::Backspace, FieldKind::Line | FieldKind::Multi) => {
-                f.value.pop();
+                let prev = f.prev_boundary();
+                f.value.replace_range(prev..f.cursor, "");
+                f.cursor = prev;
             }
-            (Edit::Clear, FieldKind::Line | FieldKind::Multi) => f.value.clear(),
+            (Edit::Delete, FieldKind::Line | FieldKind::Multi) => {
+                let next = f.next_boundary();
+                f.value.replace_range(f.cursor..next, "");
+            }
+            (Edit::Left, FieldKind::Line | FieldKind::Multi) => f.cursor = f.prev_boundary(),
+            (Edit::Right, FieldKind::Line | FieldKind::Multi) => f.cursor = f.next_boundary(),
+            (Edit::Home, FieldKind::Line | FieldKind::Multi) => {
+                // Start of the current line.
+                f.cursor = f.value[..f.cursor].rfind('\n').map_or(0, |i| i + 1);
+            }
+            (Edit::End, FieldKind::Line | FieldKind::Multi) => {
+                f.cursor = f.value[f.cursor..].find('\n').map_or(f.value.len(), |i| f.cursor + i);
+            }
+            (Edit::Clear, FieldKind::Line | FieldKind::Multi) => {
+                f.value.clear();
+                f.cursor = 0;
+            }
             (Edit::DeleteWord, FieldKind::Line | FieldKind::Multi) => {
-                let keep = f.value.trim_end().rfind(char::is_whitespace).map_or(0, |i| i + 1);
-                f.value.truncate(keep);
+                let keep = f.value[..f.cursor].trim_end().rfind(char::is_whitespace).map_or(0, |i| i + 1);
+                f.value.replace_range(keep..f.cursor, "");
+                f.cursor = keep;
             }
             _ => {}
         }
@@ -329,9 +379,11 @@ impl Form {
         let Some(f) = self.fields.get_mut(self.focus) else { return };
         match f.kind {
             FieldKind::Line => {
-                f.value.extend(text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }))
+                let line: String =
+                    text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+                f.insert(&line);
             }
-            FieldKind::Multi => f.value.push_str(&text.replace("\r\n", "\n")),
+            FieldKind::Multi => f.insert(&text.replace("\r\n", "\n")),
             FieldKind::Choice(_) => {}
         }
     }
@@ -463,5 +515,30 @@ mod tests {
         f.edit(Edit::Enter);
         f.type_char('b');
         assert_eq!(f.fields[6].value, "a\nb");
+    }
+
+    #[test]
+    fn the_cursor_moves_and_edits_in_place() {
+        let mut f = Form::new_incident(&Policy::default());
+        for c in "db dwn".chars() {
+            f.type_char(c);
+        }
+        f.edit(Edit::Left);
+        f.edit(Edit::Left);
+        f.type_char('o');
+        assert_eq!(f.fields[0].value, "db down");
+        f.edit(Edit::Home);
+        f.edit(Edit::Delete);
+        f.type_char('D');
+        f.edit(Edit::End);
+        f.type_char('!');
+        assert_eq!(f.fields[0].value, "Db down!");
+        f.edit(Edit::Left);
+        f.edit(Edit::DeleteWord);
+        assert_eq!(f.fields[0].value, "Db !");
+        f.paste("é\nx");
+        assert_eq!(f.fields[0].value, "Db é x!");
+        f.edit(Edit::Backspace);
+        assert_eq!(f.fields[0].split_at_cursor(), ("Db é ", "!"));
     }
 }

@@ -88,20 +88,29 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
                 lines.push(Line::from(spans));
             }
             FieldKind::Line => {
-                let text = sanitize(&f.value).replace('\n', " ");
-                let shown = if focused { format!("{text}▏") } else { text };
-                // Show the end of a long line, where the typing happens.
-                let room = width.saturating_sub(4);
+                let (before, after) = f.split_at_cursor();
+                let before = sanitize(before).replace('\n', " ");
+                let after = sanitize(after).replace('\n', " ");
+                let at = before.chars().count();
+                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+                // A window of the line that keeps the cursor in sight.
+                let room = width.saturating_sub(4).max(1);
                 let chars: Vec<char> = shown.chars().collect();
-                let tail: String = chars[chars.len().saturating_sub(room)..].iter().collect();
-                lines.push(Line::from(vec![Span::raw("   "), Span::styled(tail, value_style)]));
+                let start = (at + 1).saturating_sub(room);
+                let window: String = chars[start..chars.len().min(start + room)].iter().collect();
+                lines.push(Line::from(vec![Span::raw("   "), Span::styled(window, value_style)]));
             }
             FieldKind::Multi => {
-                let text = sanitize(&f.value).into_owned();
-                let shown = if focused { format!("{text}▏") } else { text };
+                let (before, after) = f.split_at_cursor();
+                let (before, after) = (sanitize(before), sanitize(after));
+                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
                 let wrapped = wrap(&shown, width.saturating_sub(4));
                 let rows = if focused { TEXT_ROWS } else { wrapped.len().clamp(1, 2) };
-                let skip = wrapped.len().saturating_sub(rows);
+                let mut skip = wrapped.len().saturating_sub(rows);
+                // Keep the cursor's line in the window when editing further up.
+                if let Some(i) = wrapped.iter().position(|l| l.contains('▏')) {
+                    skip = skip.min(i);
+                }
                 let mut n = 0;
                 for l in wrapped.into_iter().skip(skip) {
                     lines.push(Line::from(vec![Span::raw("   "), Span::styled(l, value_style)]));
