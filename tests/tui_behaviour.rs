@@ -312,3 +312,19 @@ fn a_scrolled_timeline_stays_put_when_events_arrive() {
     h.act(Action::SelectLast);
     assert_eq!(h.app.timeline_top, None, "G follows the newest again");
 }
+
+#[test]
+fn the_header_counts_breached_targets_and_names_the_next_one() {
+    let c = seeded();
+    let mut h = app(&c);
+    let (overdue, next) = h.app.deadlines_now();
+    assert_eq!(overdue, 1, "INC-1 (P1) was not acknowledged within 5 minutes");
+    assert_eq!(next.map(|(id, _)| id), Some(IncidentId(3)));
+    h.set_now(c.now() + Duration::days(3));
+    assert_eq!(h.app.deadlines_now(), (4, None), "every open target has passed");
+    // Acknowledging stops the acknowledge clock: the resolve clock runs instead.
+    c.run("ana", Command::Acknowledge { id: IncidentId(1) });
+    h.send(Msg::Tick(c.now() - Duration::minutes(1)));
+    let (_, next) = h.app.deadlines_now();
+    assert!(next.is_some_and(|(id, d)| id == IncidentId(1) && d.clock.as_str() == "resolve"), "{next:?}");
+}

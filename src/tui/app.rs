@@ -139,8 +139,9 @@ pub struct App {
     pub counts: [usize; 3],
     /// Width of the widest incident id in the cache ("INC-100000" is 10).
     pub id_width: u16,
-    /// The open incident whose target is nearest, and that target.
-    pub next_deadline: Option<(IncidentId, Deadline)>,
+    /// Every open incident's running target, soonest first (rebuilt when data changes, so the
+    /// header finds the next one and the overdue count with a binary search per frame).
+    deadlines: Vec<(Deadline, IncidentId)>,
     pub loaded: bool,
     pub timeline: Option<Timeline>,
 
@@ -211,7 +212,7 @@ impl App {
             visible: Vec::new(),
             counts: [0; 3],
             id_width: 5,
-            next_deadline: None,
+            deadlines: Vec::new(),
             loaded: false,
             timeline: None,
             selected: None,
@@ -250,7 +251,7 @@ impl App {
     /// A countdown or an age is on screen, so the clock should tick.
     #[must_use]
     pub fn needs_tick(&self) -> bool {
-        !self.visible.is_empty() || self.next_deadline.is_some()
+        !self.visible.is_empty() || !self.deadlines.is_empty()
     }
 
     // ---- read access for views -------------------------------------------------------------
@@ -367,6 +368,14 @@ impl App {
             Some(cmd) => decide(Some(inc), &cmd, self.ctx(), "tui").map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// How many running targets are already breached, and the next one still ahead.
+    #[must_use]
+    pub fn deadlines_now(&self) -> (usize, Option<(IncidentId, Deadline)>) {
+        let now = self.now;
+        let overdue = self.deadlines.partition_point(|(d, _)| d.due <= now);
+        (overdue, self.deadlines.get(overdue).map(|(d, id)| (*id, *d)))
     }
 
     /// The priority an impact or urgency key would give (unchanged while set by hand).
@@ -960,7 +969,7 @@ impl App {
 
     fn recount(&mut self) {
         let mut counts = [0; 3];
-        let mut next: Option<(IncidentId, Deadline)> = None;
+        let mut deadlines = Vec::new();
         for inc in &self.incidents {
             match inc.status {
                 Status::Triggered => counts[0] += 1,
@@ -968,14 +977,13 @@ impl App {
                 Status::Contained => counts[2] += 1,
                 _ => continue,
             }
-            if let Some(d) = self.policy.deadline(inc)
-                && next.is_none_or(|(_, n)| d.due < n.due)
-            {
-                next = Some((inc.id, d));
+            if let Some(d) = self.policy.deadline(inc) {
+                deadlines.push((d, inc.id));
             }
         }
+        deadlines.sort_unstable_by_key(|(d, id)| (d.due, *id));
         self.counts = counts;
-        self.next_deadline = next;
+        self.deadlines = deadlines;
         let max_id = self.incidents.iter().map(|i| i.id.0).max().unwrap_or(1);
         self.id_width = u16::try_from(max_id.to_string().len() + 4).unwrap_or(10);
     }

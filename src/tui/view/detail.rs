@@ -79,6 +79,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(" "),
             Span::styled(status_label(inc.status), status_style(th, inc.status)),
             Span::styled(flags, th.fg(th.palette.warn)),
+            Span::raw(" · "),
+            match app.policy.deadline(inc) {
+                Some(d) => super::header::deadline_span(app, inc.id, d, false),
+                None => Span::styled("no running target", th.muted()),
+            },
         ]),
         Line::from(vec![
             Span::styled("impact ", label),

@@ -24,6 +24,35 @@ pub fn clock_style(app: &App, remaining: chrono::Duration, target: Option<chrono
     }
 }
 
+/// "INC-7 ack in 04:12", coloured by how much of the target is left.
+#[must_use]
+pub fn deadline_span(
+    app: &App,
+    id: crate::domain::IncidentId,
+    d: crate::domain::policy::Deadline,
+    with_id: bool,
+) -> Span<'static> {
+    let remaining = d.remaining(app.now);
+    let target = app.incident(id).and_then(|inc| {
+        let tg = app.policy.target(inc.priority);
+        match d.clock {
+            Clock::Acknowledge => tg.acknowledge,
+            Clock::Resolve => tg.resolve,
+        }
+    });
+    let what = match d.clock {
+        Clock::Acknowledge => "ack",
+        Clock::Resolve => "resolve",
+    };
+    let who = if with_id { format!("{id} ") } else { String::new() };
+    let text = if remaining <= chrono::Duration::zero() {
+        format!("{who}{what} overdue {}", countdown(remaining))
+    } else {
+        format!("{who}{what} in {}", countdown(remaining))
+    };
+    Span::styled(text, clock_style(app, remaining, target))
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let width = usize::from(area.width);
@@ -44,27 +73,25 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(" "),
         Span::styled(format!("{cont} {wc}"), t.fg(t.palette.contained)),
     ];
-    let mut clock_seg = Vec::new();
-    if let Some((id, d)) = app.next_deadline {
-        let remaining = d.remaining(app.now);
-        let target = app.incident(id).and_then(|inc| {
-            let tg = app.policy.target(inc.priority);
-            match d.clock {
-                Clock::Acknowledge => tg.acknowledge,
-                Clock::Resolve => tg.resolve,
-            }
-        });
-        let what = match d.clock {
-            Clock::Acknowledge => "ack",
-            Clock::Resolve => "resolve",
-        };
-        let text = if remaining <= chrono::Duration::zero() {
-            format!("{id} {what} overdue {}", countdown(remaining))
-        } else {
-            format!("{id} {what} in {}", countdown(remaining))
-        };
-        clock_seg.push(Span::styled(text, clock_style(app, remaining, target)));
+    // The clock segment in three sizes; the widest that fits beside brand and counts is used.
+    let (overdue, next) = app.deadlines_now();
+    let over = || Span::styled(format!("{overdue} overdue"), t.error());
+    let mut variants: Vec<Vec<Span<'_>>> = Vec::new();
+    match (overdue, next) {
+        (0, Some((id, d))) => variants.push(vec![deadline_span(app, id, d, true)]),
+        (_, Some((id, d))) => {
+            variants.push(vec![over(), Span::styled(" · next ", t.muted()), deadline_span(app, id, d, true)]);
+            variants.push(vec![over(), Span::raw(" "), deadline_span(app, id, d, true)]);
+            variants.push(vec![over()]);
+        }
+        (0, None) => {}
+        (_, None) => variants.push(vec![over()]),
     }
+    let base: usize = brand.iter().chain(&counts).map(Span::width).sum::<usize>() + 3;
+    let clock_seg = variants
+        .into_iter()
+        .find(|v| base + 3 + v.iter().map(Span::width).sum::<usize>() <= width)
+        .unwrap_or_default();
     let on_call = if app.on_call.is_empty() {
         "nobody configured".to_owned()
     } else {
