@@ -1,5 +1,6 @@
 //! The event loop: one `tokio::select!` over terminal input, the engine's change feed, answers
-//! to effects, a 1 s clock (only while an age or countdown is on screen) and SIGTERM / SIGHUP.
+//! to effects, a 1 s clock and SIGTERM / SIGHUP. The clock redraws every second only while an
+//! age or countdown is on screen; otherwise only when the header's minute changes.
 //!
 //! It draws after a message changed something, never at a fixed frame rate: frames cost
 //! bandwidth over SSH. Client calls block, so effects run on `spawn_blocking` and their
@@ -142,7 +143,14 @@ pub async fn run_loop(
                 }
             },
             Some(m) = rx.recv() => m,
-            _ = tick.tick(), if app.needs_tick() => Msg::Tick(Utc::now()),
+            _ = tick.tick() => {
+                let now = Utc::now();
+                // Nothing ages on screen: only the header's HH:MM can change, once a minute.
+                if !app.needs_tick() && now.timestamp() / 60 == app.now.timestamp() / 60 {
+                    continue;
+                }
+                Msg::Tick(now)
+            }
             _ = term.recv() => return Ok(()),
             _ = hup.recv() => return Ok(()),
         };
