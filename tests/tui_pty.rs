@@ -203,3 +203,68 @@ fn sigterm_restores_the_terminal() {
 fn sighup_restores_the_terminal() {
     signal_restores(nix::sys::signal::Signal::SIGHUP);
 }
+
+/// Run by `a_panic_restores_the_terminal` in a pty: the same hook order as `main`
+/// (color-eyre first, then the terminal guard, which chains ratatui's restoring hook in front),
+/// then a panic while the app is on the alternate screen.
+#[test]
+#[ignore = "a child process for a_panic_restores_the_terminal, not a test on its own"]
+fn panic_child() {
+    if std::env::var_os("PIKET_PANIC_CHILD").is_none() {
+        return;
+    }
+    color_eyre::config::HookBuilder::default().display_env_section(false).install().unwrap();
+    let mut guard = piket::tui::terminal::TerminalGuard::new().unwrap();
+    guard.terminal().draw(|f| f.render_widget("piket is drawing", f.area())).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    panic!("boom: something broke mid-incident");
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let pair = native_pty_system()
+        .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(std::env::current_exe().unwrap());
+    cmd.args(["--ignored", "--exact", "panic_child", "--nocapture", "--test-threads=1"]);
+    cmd.env("PIKET_PANIC_CHILD", "1");
+    cmd.env("RUST_BACKTRACE", "0");
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let screen = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZero::new(ROWS).unwrap(),
+        std::num::NonZero::new(COLS).unwrap(),
+        0,
+    )));
+    let sink = Arc::clone(&screen);
+    let saw_alternate = Arc::new(Mutex::new(false));
+    let saw = Arc::clone(&saw_alternate);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut p = sink.lock().unwrap();
+            p.process(&buf[..n]);
+            if p.screen().alternate_screen() {
+                *saw.lock().unwrap() = true;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the panicking child did not exit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let p = screen.lock().unwrap();
+    assert!(*saw_alternate.lock().unwrap(), "the child never entered the alternate screen");
+    assert!(!p.screen().alternate_screen(), "still on the alternate screen after a panic");
+    assert!(
+        p.screen().contents().contains("boom: something broke mid-incident"),
+        "{}",
+        p.screen().contents()
+    );
+}
