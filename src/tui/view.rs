@@ -3,18 +3,22 @@
 //! Wide terminals (at least 140 columns) put the queue beside the incident:
 //!
 //! ```text
-//! piket · team │ on call: ana, ben │ 2 triggered 1 ack 0 contained │ INC-7 ack in 03:12 │ 14:05 CET
-//! ┌Queue──────────────────────────────────┐┌INC-7 · Checkout returns 502──────────────────┐
-//! │ID     P  SEV  STATUS       TITLE  ... ││P1 SEV2 triggered · impact high · urgency high│
-//! │INC-7  P1 SEV2 ● triggered  Checkout...││detected 13:58 · ack – · contained – · ...    │
-//! │INC-3  P3 SEV3 ◐ acknowl... Disk 91%...││Timeline                                      │
-//! │                                       ││13:58 ana registered "Checkout returns 502"...│
-//! │                                       │└──────────────────────────────────────────────┘
-//! │                                       │┌Engaged · actions─────────────────────────────┐
-//! │                                       ││commander ana        a  acknowledge           │
-//! └───────────────────────────────────────┘└──────────────────────────────────────────────┘
-//!  INC-7: acknowledged                                            (messages)
-//!  j/k move  enter open  / filter  n new  a ack  ? help  q quit   (keys of the focused pane)
+//!  piket · sre │ 3 triggered 3 acknowledged 2 contained │ 3 overdue · next INC-19 ack in 10:00 │ on call: ana  14:01 UTC
+//! ┌ Queue · 8 open · by priority ─────────────────────────────┐┌ INC-18 · Payment provider webhooks failing ─────┐
+//! │ID     P  SEV  STATUS         TITLE            SERVICE  AGE ││P1 SEV2 ● triggered · ack overdue 05:00          │
+//! │INC-18 P1 SEV2 ● triggered    Payment provider payments 10m ││impact high · urgency high · category –          │
+//! │INC-13 P2 SEV2 ◑ contained    payments-api pod payments 1d1 ││services payments · roles commander dave         │
+//! │INC-17 P2 SEV2 ◐ acknowledged Mobile app token auth     51m ││detected 13:51 · ack – · contained – · resolved –│
+//! │                                                            ││Timeline (1)                                     │
+//! │                                                            ││13:51 alertmanager registered "Payment ..."      │
+//! │                                                            │└─────────────────────────────────────────────────┘
+//! │                                                            │┌ Engaged · actions ──────────────────────────────┐
+//! │                                                            ││engaged nobody yet                               │
+//! │                                                            ││actions now                                      │
+//! │                                                            ││     a acknowledge                               │
+//! └────────────────────────────────────────────────────────────┘└─────────────────────────────────────────────────┘
+//!  INC-18: acknowledged                                      (what just happened, or why not)
+//!  j/k move  enter open  n new  a ack  m note  / filter  ? help  q quit   (keys of the focused pane)
 //! ```
 //!
 //! Narrower terminals (80x24 and up) stack the queue above the incident, with the actions pane
@@ -71,7 +75,7 @@ impl Areas {
             Some(Pane::Escalation) => a.escalation = Some(body),
             None if area.width >= WIDE => {
                 let [q, right] = body
-                    .layout(&Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]));
+                    .layout(&Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]));
                 let [d, e] = right.layout(&Layout::vertical([Constraint::Fill(1), Constraint::Length(14)]));
                 (a.queue, a.detail, a.escalation) = (Some(q), Some(d), Some(e));
             }
