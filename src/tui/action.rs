@@ -129,7 +129,7 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
-    /// Export the selected incident as Markdown to the current directory
+    /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
     Export = "export", Normal;
     /// Submit the form (or apply the filter)
     Submit = "submit", Input;

@@ -630,7 +630,7 @@ impl App {
         }
         let id = inc.id;
         let kind = match a {
-            Action::Export => return vec![Effect::Export(id)],
+            Action::Export => return vec![Effect::Export(id, self.timezone)],
             Action::Contain => FormKind::Contain,
             Action::Note => FormKind::Note,
             Action::Finding => FormKind::Finding,

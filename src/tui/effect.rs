@@ -21,7 +21,7 @@ pub enum Effect {
         cmds: Vec<Command>,
         what: String,
     },
-    /// Write the incident as Markdown to the current directory.
-    Export(IncidentId),
+    /// Write the incident's report as Markdown to the current directory (times also in `Tz`).
+    Export(IncidentId, chrono_tz::Tz),
     Quit,
 }

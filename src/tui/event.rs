@@ -81,7 +81,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
             }
             Msg::Executed(Box::new(Executed { what, outcomes, error }))
         }
-        Effect::Export(id) => Msg::Exported(export::write(client, id, std::path::Path::new("."))),
+        Effect::Export(id, tz) => Msg::Exported(export::write(client, id, std::path::Path::new("."), tz)),
     })
 }
 
