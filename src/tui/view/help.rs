@@ -34,7 +34,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     }
     if scope == Some(Scope::Input) {
         out.push(Line::styled(
-            fit("  In forms: enter = next field (new line in text boxes), left/right change a choice, ctrl-u clears, ctrl-w deletes a word.", width),
+            fit("  In forms: enter = next field (new line in text boxes); left/right/home/end/delete edit at the cursor; left/right change a choice; ctrl-u clears, ctrl-w deletes a word.", width),
             th.muted(),
         ));
     }
