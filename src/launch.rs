@@ -22,7 +22,9 @@ use crate::tui::TuiSettings;
 /// No terminal, a bad `[keys]`/`[theme]` config, or a terminal that cannot be set up.
 pub fn run_tui(engine: Arc<Engine>, config: Config) -> color_eyre::Result<()> {
     if !crate::cli::run::stdout_is_terminal() {
-        bail!("the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)");
+        bail!(
+            "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
+        );
     }
     let client: Arc<dyn Client> = Arc::new(LocalClient::new(engine));
     let settings = TuiSettings {

@@ -21,5 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod launch;
 pub mod report;
 pub mod store;
+pub mod tui;

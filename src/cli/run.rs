@@ -141,8 +141,9 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let config = loaded.config;
     let dir = data_dir(cli.data_dir.as_deref(), &config)?;
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help().wrap_err("cannot print the help")?;
+        // No subcommand: the full-screen queue (issue 3).
+        let engine = Arc::new(open_engine(&dir, &config)?);
+        crate::launch::run_tui(engine, config)?;
         return Ok(ExitCode::SUCCESS);
     };
     let engine = Arc::new(open_engine(&dir, &config)?);
