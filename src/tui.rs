@@ -1,6 +1,6 @@
 //! The responder's screen: `piket` with no subcommand.
 //!
-//! Layout of this module (one file per thing, see docs/STYLE.md):
+//! Layout of this module (one file per thing on screen or in the loop):
 //!
 //! - [`terminal`]: the guard that restores the terminal on every way out.
 //! - [`event`]: the one `tokio::select!` loop (keys, engine changes, answers, a 1 s tick, signals).

@@ -141,11 +141,13 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let config = loaded.config;
     let dir = data_dir(cli.data_dir.as_deref(), &config)?;
     let Some(command) = cli.command else {
-        // No subcommand: the full-screen queue (issue 3).
         let engine = Arc::new(open_engine(&dir, &config)?);
         crate::launch::run_tui(engine, config)?;
         return Ok(ExitCode::SUCCESS);
     };
+    if let Cmd::Demo(args) = &command {
+        return crate::launch::demo(&dir, cli.data_dir.is_some(), config, args.no_tui);
+    }
     let engine = Arc::new(open_engine(&dir, &config)?);
     let ctx = Ctx { client: Arc::new(LocalClient::new(engine)), config, json: cli.json, now: Utc::now() };
     Ok(match dispatch(&ctx, command) {
@@ -369,6 +371,9 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
                 println!("chain head {}", r.head);
             }
             Ok(if r.problem.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Cmd::Demo(_) => {
+            Err(Fail::Input("the demo opens its own data dir; run `piket demo` on its own".into()))
         }
     }
 }
