@@ -31,7 +31,8 @@ impl Server {
         let (stop, _) = tokio::sync::watch::channel(false);
         let tx = stop.clone();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(piket::server::serve(engine, options, tx)).unwrap();
         });
         while RemoteClient::connect(socket).is_err() {
@@ -173,7 +174,8 @@ fn main() {
     drop(server);
 
     let socket = dir.path().join("file.sock");
-    let engine = Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap();
+    let engine =
+        Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap();
     let server = Server::start(engine, &socket);
     let client = RemoteClient::connect(&socket).unwrap();
     let (w, _) = round_trips(&client, if quick { 20 } else { 500 });

@@ -48,19 +48,8 @@ fn new_incident(
     sev: Severity,
 ) -> NewIncident {
     NewIncident {
-        title: title.to_owned(),
-        description: None,
-        reported_by: None,
-        channel: None,
         services: services.iter().map(|s| (*s).to_owned()).collect(),
-        impact,
-        urgency,
-        severity: sev,
-        category: None,
-        detected_at: None,
-        impact_started_at: None,
-        reported_at: None,
-        drill: false,
+        ..NewIncident::new(title, impact, urgency, sev)
     }
 }
 

@@ -13,18 +13,18 @@ use crate::client::Client;
 use crate::client::local::LocalClient;
 use crate::config::Config;
 use crate::domain::Query;
-use crate::engine::Engine;
 use crate::tui::TuiSettings;
 
 /// Open the queue on this terminal.
 ///
 /// # Errors
 /// No terminal, a bad `[keys]`/`[theme]` config, or a terminal that cannot be set up.
-pub fn run_tui(engine: Arc<Engine>, config: Config) -> color_eyre::Result<()> {
+pub fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()> {
     if !crate::cli::run::stdout_is_terminal() {
-        bail!("the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)");
+        bail!(
+            "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
+        );
     }
-    let client: Arc<dyn Client> = Arc::new(LocalClient::new(engine));
     let settings = TuiSettings {
         team: config.team,
         on_call: config.on_call,
@@ -48,10 +48,36 @@ pub fn run_tui(engine: Arc<Engine>, config: Config) -> color_eyre::Result<()> {
 /// Without `--data-dir` the demo gets its own directory beside the real data, so trying piket
 /// never mixes invented incidents into a team's record.
 ///
+/// The demo seeds in process (the seeder sets actors and times no client may claim) and opens
+/// the queue on that engine (`--embedded`). If a server already serves the demo dir (someone
+/// ran `piket --data-dir <demo dir> ...`), the demo uses that server instead.
+///
 /// # Errors
 /// An explicit data dir that already holds incidents; storage errors.
 pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_eyre::Result<ExitCode> {
     let dir = if explicit { dir.to_owned() } else { dir.join("demo") };
+    let socket = dir.join(crate::cli::server::SOCKET_FILE);
+    if let Ok(remote) = crate::client::remote::RemoteClient::connect(&socket) {
+        let existing = remote.list(&Query { all: true, ..Query::default() }).map_err(|e| eyre!("{e}"))?.len();
+        if existing == 0 || explicit {
+            bail!(
+                "{} is served by a running piket server{}: stop it first (`piket --data-dir {} server stop`)",
+                dir.display(),
+                if existing == 0 {
+                    String::new()
+                } else {
+                    format!(" and already holds {existing} incidents")
+                },
+                dir.display()
+            );
+        }
+        eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
+        if no_tui {
+            println!("{}", dir.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        return run_tui(Arc::new(remote), config).map(|()| ExitCode::SUCCESS);
+    }
     let engine = Arc::new(open_engine(&dir, &config)?);
     let existing = engine.list(&Query { all: true, ..Query::default() }).map_err(|e| eyre!("{e}"))?.len();
     if existing == 0 {
@@ -69,5 +95,5 @@ pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_e
         println!("{}", dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    run_tui(engine, config).map(|()| ExitCode::SUCCESS)
+    run_tui(Arc::new(LocalClient::new(engine)), config).map(|()| ExitCode::SUCCESS)
 }

@@ -21,6 +21,8 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod launch;
 pub mod report;
 pub mod server;
 pub mod store;
+pub mod tui;

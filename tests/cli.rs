@@ -367,10 +367,41 @@ fn bad_config_files_are_refused_by_the_binary_with_file_line_and_column() {
         checked += 1;
     }
     assert!(checked >= 10);
+    // In process: full.toml names a team socket and group that this machine does not have.
     for entry in std::fs::read_dir("tests/config_fixtures/valid").unwrap() {
         let path = entry.unwrap().path();
-        p.ok(&["--config", path.to_str().unwrap(), "list", "--all"]);
+        p.ok(&["--embedded", "--config", path.to_str().unwrap(), "list", "--all"]);
     }
     let err = p.fails(&["--config", "/nonexistent/piket.toml", "list"], 1);
     assert!(err.contains("/nonexistent/piket.toml"), "{err}");
+}
+
+#[test]
+fn demo_seeds_an_empty_data_dir_once() {
+    let p = Piket::new();
+    let out = p.ok(&["demo", "--no-tui"]);
+    assert_eq!(out.trim(), p.dir.path().display().to_string());
+    let all = p.json(&["list", "--all"]);
+    let n = all.as_array().unwrap().len();
+    assert!(n >= 15, "about 20 incidents, got {n}");
+    for status in ["triggered", "acknowledged", "contained", "resolved", "closed"] {
+        assert!(
+            all.as_array().unwrap().iter().any(|i| i["status"] == status),
+            "no {status} incident in the demo"
+        );
+    }
+    assert!(p.ok(&["verify"]).starts_with("ok:"));
+    // An explicit data dir that holds incidents is never seeded again.
+    let err = p.fails(&["demo", "--no-tui"], 1);
+    assert!(err.contains("already holds"), "{err}");
+    p.ok(&["server", "stop"]);
+    let err = p.fails(&["demo", "--no-tui"], 1);
+    assert!(err.contains("already holds"), "{err}");
+}
+
+#[test]
+fn the_queue_needs_a_terminal_and_says_so() {
+    let p = Piket::new();
+    let err = p.fails(&[], 1);
+    assert!(err.contains("the queue needs a terminal"), "{err}");
 }

@@ -29,19 +29,8 @@ fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         (text(), level(), urgency(), severity()).prop_map(|(title, impact, urgency, severity)| {
             Command::Register(NewIncident {
-                title,
-                description: None,
-                reported_by: None,
-                channel: None,
                 services: vec!["db".into()],
-                impact,
-                urgency,
-                severity,
-                category: None,
-                detected_at: None,
-                impact_started_at: None,
-                reported_at: None,
-                drill: false,
+                ..NewIncident::new(title, impact, urgency, severity)
             })
         }),
         (

@@ -93,6 +93,8 @@ pub enum Cmd {
     Stats(StatsArgs),
     /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
     Verify,
+    /// Fill a fresh data dir with realistic incidents and open the queue.
+    Demo(DemoArgs),
     /// Run the server in the foreground: own the database, serve the socket (systemd runs this;
     /// any other piket starts one by itself when none is running).
     Serve(ServeArgs),
@@ -388,6 +390,13 @@ pub struct StatsArgs {
     /// Count drills and near misses too.
     #[arg(long)]
     pub include_drills: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed only and print the data dir; do not open the queue.
+    #[arg(long)]
+    pub no_tui: bool,
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {

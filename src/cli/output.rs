@@ -181,8 +181,7 @@ pub fn show(inc: &Incident, policy: &Policy, tz: Tz, now: DateTime<Utc>) -> Stri
 
 /// `piket list`: one line per incident, widest column last.
 #[must_use]
-pub fn list(incidents: &[Incident], tz: Tz, now: DateTime<Utc>) -> String {
-    let _ = tz;
+pub fn list(incidents: &[Incident], now: DateTime<Utc>) -> String {
     let mut s = format!(
         "{:<8} {:<3} {:<5} {:<13} {:>7}  {:<14} {:<10} {}\n",
         "ID", "PRI", "SEV", "STATUS", "AGE", "SERVICE", "OWNER", "TITLE"

@@ -152,11 +152,17 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     let config = loaded.config;
     let dir = data_dir(cli.data_dir.as_deref(), &config)?;
     let Some(command) = cli.command.take() else {
-        use clap::CommandFactory;
-        Cli::command().print_help().wrap_err("cannot print the help")?;
+        if !stdout_is_terminal() {
+            return Err(eyre!(
+                "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
+            ));
+        }
+        crate::launch::run_tui(client(&cli, &config, &dir)?, config)?;
         return Ok(ExitCode::SUCCESS);
     };
     match &command {
+        // The demo seeds its own data dir in process and opens the queue on it (embedded).
+        Cmd::Demo(args) => return crate::launch::demo(&dir, cli.data_dir.is_some(), config, args.no_tui),
         Cmd::Serve(a) => return super::server::serve(&cli, &config, &dir, a.detached),
         Cmd::Server(s) => return super::server::server_cmd(&cli, &config, &dir, s),
         _ => {}
@@ -330,7 +336,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&list)?;
             } else {
-                println!("{}", output::list(&list, ctx.tz(), ctx.now));
+                println!("{}", output::list(&list, ctx.now));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -370,7 +376,6 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Serve(_) | Cmd::Server(_) => Err(Fail::Input("handled before a client is made".into())),
         Cmd::Verify => {
             let r = ctx.client.verify()?;
             if ctx.json {
@@ -385,6 +390,9 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
                 println!("chain head {}", r.head);
             }
             Ok(if r.problem.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) => {
+            Err(Fail::Input("handled before a client is made".into()))
         }
     }
 }

@@ -33,6 +33,29 @@ pub struct NewIncident {
     pub drill: bool,
 }
 
+impl NewIncident {
+    /// A registration with what cannot be left out; everything else unset (detected now, no
+    /// services, the front-end's channel). Set further fields on the result.
+    #[must_use]
+    pub fn new(title: impl Into<String>, impact: Impact, urgency: Urgency, severity: Severity) -> Self {
+        Self {
+            title: title.into(),
+            description: None,
+            reported_by: None,
+            channel: None,
+            services: Vec::new(),
+            impact,
+            urgency,
+            severity,
+            category: None,
+            detected_at: None,
+            impact_started_at: None,
+            reported_at: None,
+            drill: false,
+        }
+    }
+}
+
 /// Step 2: categorisation changes, applied together in one transaction. `None` = unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChanges {

@@ -594,21 +594,7 @@ mod tests {
     }
 
     fn reg(impact: Impact, urgency: Urgency, severity: Severity) -> Command {
-        Command::Register(NewIncident {
-            title: "Checkout API returns 502".into(),
-            description: None,
-            reported_by: None,
-            channel: None,
-            services: vec![],
-            impact,
-            urgency,
-            severity,
-            category: None,
-            detected_at: None,
-            impact_started_at: None,
-            reported_at: None,
-            drill: false,
-        })
+        Command::Register(NewIncident::new("Checkout API returns 502", impact, urgency, severity))
     }
 
     const ID: IncidentId = IncidentId(1);
@@ -742,19 +728,8 @@ mod tests {
     fn times_in_the_future_and_unknown_services_are_refused() {
         let p = Policy { services: vec!["checkout".into(), "payments".into()], ..Policy::default() };
         let mut n = NewIncident {
-            title: "x".into(),
-            description: None,
-            reported_by: None,
-            channel: None,
             services: vec!["chekout".into()],
-            impact: Impact::Low,
-            urgency: Urgency::Low,
-            severity: Severity::SEV4,
-            category: None,
-            detected_at: None,
-            impact_started_at: None,
-            reported_at: None,
-            drill: false,
+            ..NewIncident::new("x", Impact::Low, Urgency::Low, Severity::SEV4)
         };
         let err = run(&p, &[Command::Register(n.clone())]).unwrap_err();
         assert_eq!(

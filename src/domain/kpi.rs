@@ -482,21 +482,7 @@ pub(crate) mod sim {
 
     /// A registration with the fields every test needs and nothing else.
     pub(crate) fn new_incident(title: &str, impact: Impact, urgency: Urgency, sev: Severity) -> NewIncident {
-        NewIncident {
-            title: title.to_owned(),
-            description: None,
-            reported_by: None,
-            channel: None,
-            services: Vec::new(),
-            impact,
-            urgency,
-            severity: sev,
-            category: None,
-            detected_at: None,
-            impact_started_at: None,
-            reported_at: None,
-            drill: false,
-        }
+        NewIncident::new(title, impact, urgency, sev)
     }
 
     impl Sim {

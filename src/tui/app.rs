@@ -1,0 +1,1021 @@
+//! The screen's state and the one function that changes it.
+//!
+//! [`App`] holds view state (selection, focus, filter, open form, messages) and a cache of what
+//! the engine last said (incidents, the selected timeline). [`App::update`] takes a [`Msg`] — an
+//! action from the keymap, typed text, a tick, a change from the feed, the answer to an earlier
+//! effect — and returns the [`Effect`]s to run. Nothing else mutates the app; views only read it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::TuiSettings;
+use super::action::{Action, Scope};
+use super::effect::Effect;
+use super::filter::{self, Filter};
+use super::form::{Edit, Form, FormKind};
+use super::keymap::KeyMap;
+use super::theme::Theme;
+use super::view;
+use crate::client::{Change, ClientError, Connection, Outcome};
+use crate::domain::decide::{Context, decide};
+use crate::domain::policy::Deadline;
+use crate::domain::text::sanitize_line;
+use crate::domain::{
+    Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role, Sort,
+    Status,
+};
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "messages pass one at a time; an incident is moved, not copied around"
+)]
+pub enum Msg {
+    /// A key bound to an action.
+    Action(Action),
+    /// A printable character while a form or the filter line has the keyboard.
+    Type(char),
+    /// An editing key while a form or the filter line has the keyboard.
+    Edit(Edit),
+    /// Pasted text.
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock moved (ages and countdowns on screen).
+    Tick(DateTime<Utc>),
+    /// The engine committed something.
+    Changed(Change),
+    /// The change feed dropped messages: reload everything.
+    FeedLagged,
+    /// The server went away or came back (the client reconnects by itself).
+    Connection(Connection),
+    ListLoaded(Result<Vec<Incident>, ClientError>),
+    IncidentLoaded(IncidentId, Result<Incident, ClientError>),
+    TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
+    Executed(Box<Executed>),
+    Exported(Result<String, String>),
+}
+
+/// The answer to [`Effect::Execute`]: what was committed, and the error that stopped the rest.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub what: String,
+    pub outcomes: Vec<Outcome>,
+    pub error: Option<ClientError>,
+}
+
+/// The panes that take focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Queue,
+    Detail,
+    Escalation,
+}
+
+impl Pane {
+    const ORDER: [Self; 3] = [Self::Queue, Self::Detail, Self::Escalation];
+
+    fn step(self, by: isize) -> Self {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Self::ORDER.len().cast_signed();
+        Self::ORDER[usize::try_from((i.cast_signed() + by).rem_euclid(n)).unwrap_or(0)]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// The selected incident's timeline as last fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub id: IncidentId,
+    pub events: Vec<Event>,
+}
+
+/// Actions the escalation pane offers, in this order, when the domain allows them.
+pub const INCIDENT_ACTIONS: [Action; 21] = [
+    Action::Acknowledge,
+    Action::Contain,
+    Action::Note,
+    Action::Finding,
+    Action::StatusUpdate,
+    Action::Escalate,
+    Action::Roles,
+    Action::ImpactUp,
+    Action::ImpactDown,
+    Action::UrgencyUp,
+    Action::UrgencyDown,
+    Action::SeverityUp,
+    Action::SeverityDown,
+    Action::OverridePriority,
+    Action::ClearOverride,
+    Action::RootCause,
+    Action::Resolve,
+    Action::Reopen,
+    Action::Close,
+    Action::Export,
+    Action::NewIncident,
+];
+
+pub struct App {
+    pub team: String,
+    pub on_call: Vec<String>,
+    pub timezone: chrono_tz::Tz,
+    pub policy: Policy,
+    pub actor: String,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+
+    // Cache of what the engine said.
+    incidents: Vec<Incident>,
+    index: HashMap<IncidentId, usize>,
+    /// Positions in `incidents` that pass the filter, in queue order.
+    visible: Vec<usize>,
+    pub counts: [usize; 3],
+    /// Width of the widest incident id in the cache ("INC-100000" is 10).
+    pub id_width: u16,
+    /// Every open incident's running target, soonest first (rebuilt when data changes, so the
+    /// header finds the next one and the overdue count with a binary search per frame).
+    deadlines: Vec<(Deadline, IncidentId)>,
+    pub loaded: bool,
+    pub timeline: Option<Timeline>,
+
+    // View state.
+    pub selected: Option<IncidentId>,
+    pub sel_row: usize,
+    pub offset: usize,
+    pub focus: Pane,
+    pub zoom: bool,
+    pub show_all: bool,
+    pub sort: Sort,
+    pub filter_text: String,
+    pub filter: Filter,
+    pub filtering: bool,
+    /// First timeline event shown; `None` follows the newest.
+    pub timeline_top: Option<usize>,
+    pub action_sel: usize,
+    /// Help overlay open, with its scroll offset.
+    pub help: Option<usize>,
+    pub form: Option<Form>,
+    pub message: Option<(Level, String)>,
+    /// The engine cannot be reached: shown until a call succeeds again.
+    pub banner: Option<String>,
+    /// The client says the server is away: commands are not sent until it is back.
+    pub offline: bool,
+    /// Select this incident once it shows up (after registering it).
+    pending_select: Option<IncidentId>,
+    /// A timeline fetch in flight, so moving fast does not ask twice.
+    timeline_requested: Option<IncidentId>,
+}
+
+fn err_text(e: &ClientError) -> String {
+    match e {
+        ClientError::Refused(r) => r.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// First line of a text, cleaned for one terminal line.
+fn one_line(s: &str) -> String {
+    let first = s.lines().next().unwrap_or("");
+    let clean = sanitize_line(first);
+    let mut out: String = clean.chars().take(120).collect();
+    if s.lines().nth(1).is_some() || clean.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+impl App {
+    /// A new app with nothing loaded yet. Call [`App::start`] for the first effects.
+    ///
+    /// # Errors
+    /// The settings' keys or theme are invalid (one sentence each, joined by newlines).
+    pub fn new(settings: &TuiSettings, actor: &str, now: DateTime<Utc>) -> Result<Self, String> {
+        let keymap = KeyMap::build(&settings.keys).map_err(|e| e.join("\n"))?;
+        let theme = Theme::build(&settings.theme, settings.no_color).map_err(|e| e.join("\n"))?;
+        Ok(Self {
+            team: settings.team.clone(),
+            on_call: settings.on_call.clone(),
+            timezone: settings.timezone,
+            policy: settings.policy.clone(),
+            actor: actor.to_owned(),
+            keymap,
+            theme,
+            now,
+            size: (80, 24),
+            incidents: Vec::new(),
+            index: HashMap::new(),
+            visible: Vec::new(),
+            counts: [0; 3],
+            id_width: 5,
+            deadlines: Vec::new(),
+            loaded: false,
+            timeline: None,
+            selected: None,
+            sel_row: 0,
+            offset: 0,
+            focus: Pane::Queue,
+            zoom: false,
+            show_all: false,
+            sort: Sort::Priority,
+            filter_text: String::new(),
+            filter: Filter::default(),
+            filtering: false,
+            timeline_top: None,
+            action_sel: 0,
+            help: None,
+            form: None,
+            message: None,
+            banner: None,
+            offline: false,
+            pending_select: None,
+            timeline_requested: None,
+        })
+    }
+
+    /// The effects to run once at start: load the queue.
+    #[must_use]
+    pub fn start(&self) -> Vec<Effect> {
+        vec![Effect::LoadList { all: self.show_all }]
+    }
+
+    /// Where keys go now.
+    #[must_use]
+    pub const fn scope(&self) -> Scope {
+        if self.form.is_some() || self.filtering { Scope::Input } else { Scope::Normal }
+    }
+
+    /// A countdown or an age is on screen, so the clock should tick.
+    #[must_use]
+    pub fn needs_tick(&self) -> bool {
+        !self.visible.is_empty() || !self.deadlines.is_empty()
+    }
+
+    // ---- read access for views -------------------------------------------------------------
+
+    /// How many incidents pass the filter.
+    #[must_use]
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    /// How many incidents are cached (open, or all when the toggle is on).
+    #[must_use]
+    pub fn cached_len(&self) -> usize {
+        self.incidents.len()
+    }
+
+    /// The incident at a queue row.
+    #[must_use]
+    pub fn row(&self, row: usize) -> Option<&Incident> {
+        self.visible.get(row).and_then(|&i| self.incidents.get(i))
+    }
+
+    /// The rows `from..from+n` of the queue, nothing else (render only what is visible).
+    pub fn rows(&self, from: usize, n: usize) -> impl Iterator<Item = (usize, &Incident)> {
+        let end = from.saturating_add(n).min(self.visible.len());
+        let start = from.min(end);
+        self.visible[start..end]
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, &i)| self.incidents.get(i).map(|inc| (start + k, inc)))
+    }
+
+    #[must_use]
+    pub fn incident(&self, id: IncidentId) -> Option<&Incident> {
+        self.index.get(&id).and_then(|&i| self.incidents.get(i))
+    }
+
+    #[must_use]
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        self.selected.and_then(|id| self.incident(id))
+    }
+
+    /// The selected incident's timeline, when it has arrived.
+    #[must_use]
+    pub fn selected_timeline(&self) -> Option<&Timeline> {
+        self.timeline.as_ref().filter(|t| Some(t.id) == self.selected)
+    }
+
+    fn ctx(&self) -> Context<'_> {
+        Context { actor: &self.actor, now: self.now, policy: &self.policy }
+    }
+
+    /// The command an action would send for an incident, with harmless text for forms; used to
+    /// ask the domain whether the action is possible now.
+    fn probe(action: Action, inc: &Incident) -> Option<Command> {
+        let id = inc.id;
+        let t = || "-".to_owned();
+        let up = |changes: FieldChanges| Some(Command::Update { id, changes });
+        match action {
+            Action::Acknowledge => Some(Command::Acknowledge { id }),
+            Action::Contain => Some(Command::Contain { id, action: t() }),
+            Action::Note => Some(Command::Note { id, text: t() }),
+            Action::Finding => Some(Command::Finding { id, text: t() }),
+            Action::RootCause => Some(Command::SetRootCause {
+                id,
+                root_cause: t(),
+                trigger: None,
+                contributing_factors: Vec::new(),
+            }),
+            Action::StatusUpdate => Some(Command::StatusUpdate { id, audience: t(), text: t() }),
+            Action::Escalate => Some(Command::Escalate { id, to: t(), reason: t() }),
+            Action::Roles => {
+                Some(Command::AssignRole { id, role: Role::Scribe, person: Some("\u{0}probe".to_owned()) })
+            }
+            Action::Resolve => Some(Command::Resolve { id, summary: t(), recovered_at: None }),
+            Action::Reopen => Some(Command::Reopen { id, reason: t() }),
+            Action::Close => {
+                Some(Command::RecordReview { id, review: Review { lessons: vec![t()], ..Review::default() } })
+            }
+            Action::ImpactUp => {
+                up(FieldChanges { impact: Some(inc.impact.raised()), ..FieldChanges::default() })
+            }
+            Action::ImpactDown => {
+                up(FieldChanges { impact: Some(inc.impact.lowered()), ..FieldChanges::default() })
+            }
+            Action::UrgencyUp => {
+                up(FieldChanges { urgency: Some(inc.urgency.raised()), ..FieldChanges::default() })
+            }
+            Action::UrgencyDown => {
+                up(FieldChanges { urgency: Some(inc.urgency.lowered()), ..FieldChanges::default() })
+            }
+            Action::SeverityUp => {
+                up(FieldChanges { severity: Some(inc.severity.raised()), ..FieldChanges::default() })
+            }
+            Action::SeverityDown => {
+                up(FieldChanges { severity: Some(inc.severity.lowered()), ..FieldChanges::default() })
+            }
+            Action::OverridePriority => Some(Command::OverridePriority {
+                id,
+                priority: if inc.priority == Priority::P1 { Priority::P2 } else { Priority::P1 },
+                reason: t(),
+            }),
+            Action::ClearOverride => Some(Command::ClearPriorityOverride { id }),
+            _ => None,
+        }
+    }
+
+    /// Whether an incident action is possible now; `Err` says why not, in words.
+    ///
+    /// # Errors
+    /// The domain's refusal.
+    pub fn check(&self, action: Action, inc: &Incident) -> Result<(), Refusal> {
+        match Self::probe(action, inc) {
+            Some(cmd) => decide(Some(inc), &cmd, self.ctx(), "tui").map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// How many running targets are already breached, and the next one still ahead.
+    #[must_use]
+    pub fn deadlines_now(&self) -> (usize, Option<(IncidentId, Deadline)>) {
+        let now = self.now;
+        let overdue = self.deadlines.partition_point(|(d, _)| d.due <= now);
+        (overdue, self.deadlines.get(overdue).map(|(d, id)| (*id, *d)))
+    }
+
+    /// The priority an impact or urgency key would give (unchanged while set by hand).
+    #[must_use]
+    pub fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
+        let (i, u) = match action {
+            Action::ImpactUp => (inc.impact.raised(), inc.urgency),
+            Action::ImpactDown => (inc.impact.lowered(), inc.urgency),
+            Action::UrgencyUp => (inc.impact, inc.urgency.raised()),
+            Action::UrgencyDown => (inc.impact, inc.urgency.lowered()),
+            _ => return None,
+        };
+        Some(if inc.priority_override.is_some() { inc.priority } else { self.policy.matrix.derive(i, u) })
+    }
+
+    /// The incident actions possible now for the selected incident, for the escalation pane.
+    #[must_use]
+    pub fn possible_actions(&self) -> Vec<Action> {
+        let Some(inc) = self.selected_incident() else { return vec![Action::NewIncident] };
+        INCIDENT_ACTIONS.iter().copied().filter(|&a| self.check(a, inc).is_ok()).collect()
+    }
+
+    // ---- geometry shared with the views ----------------------------------------------------
+
+    fn area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Queue rows that fit on screen now.
+    #[must_use]
+    pub fn queue_rows(&self) -> usize {
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+            .queue
+            .map_or(1, |r| view::queue::body_rows(r).max(1))
+    }
+
+    fn timeline_rows(&self) -> usize {
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+            .detail
+            .map_or(1, |r| view::detail::timeline_rows(r).max(1))
+    }
+
+    // ---- the update ------------------------------------------------------------------------
+
+    /// Apply one message; return what to do next.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.selected;
+        let mut effects = self.step(msg);
+        if self.selected != before {
+            self.timeline_top = None;
+            self.action_sel = 0;
+        }
+        // Whatever moved the selection, the detail pane needs that incident's timeline.
+        if let Some(id) = self.selected
+            && self.selected_timeline().is_none()
+            && self.timeline_requested != Some(id)
+            && !effects.contains(&Effect::LoadTimeline(id))
+        {
+            effects.push(Effect::LoadTimeline(id));
+        }
+        for e in &effects {
+            if let Effect::LoadTimeline(id) = e {
+                self.timeline_requested = Some(*id);
+            }
+        }
+        // While the server is away nothing is sent: a change made now would be lost, and the
+        // responder must know it was not recorded.
+        if self.offline && effects.iter().any(|e| matches!(e, Effect::Execute { .. })) {
+            effects.retain(|e| !matches!(e, Effect::Execute { .. }));
+            if let Some(f) = self.form.as_mut() {
+                f.submitting = false;
+            }
+            self.say(
+                Level::Error,
+                "not sent: the piket server is away (reconnecting); nothing was recorded, try again when the banner is gone",
+            );
+        }
+        effects
+    }
+
+    fn step(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Action(a) => self.on_action(a),
+            Msg::Type(c) => self.on_type(c),
+            Msg::Edit(e) => self.on_edit(e),
+            Msg::Paste(s) => {
+                if let Some(f) = self.form.as_mut() {
+                    f.paste(&s);
+                } else if self.filtering {
+                    self.filter_text.push_str(&sanitize_line(&s));
+                    self.refilter();
+                }
+                Vec::new()
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.scroll_to_selection();
+                Vec::new()
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Changed(ch) => vec![Effect::LoadIncident(ch.incident)],
+            Msg::FeedLagged => vec![Effect::LoadList { all: self.show_all }],
+            Msg::Connection(Connection::Lost(why)) => {
+                self.offline = true;
+                self.banner = Some(why);
+                Vec::new()
+            }
+            Msg::Connection(Connection::Connected) => {
+                self.offline = false;
+                self.banner = None;
+                // The feed replays what was committed meanwhile; the list reload also catches
+                // incidents that left the open queue while we were away.
+                let mut fx = vec![Effect::LoadList { all: self.show_all }];
+                fx.extend(self.selected.map(Effect::LoadTimeline));
+                fx
+            }
+            Msg::ListLoaded(Ok(list)) => {
+                self.banner = None;
+                self.loaded = true;
+                self.set_list(list);
+                Vec::new()
+            }
+            Msg::IncidentLoaded(_, Ok(inc)) => {
+                self.banner = None;
+                let id = inc.id;
+                let last = inc.last_seq;
+                self.upsert(inc);
+                if Some(id) == self.selected
+                    && self.selected_timeline().is_none_or(|t| t.events.last().is_none_or(|e| e.seq < last))
+                {
+                    vec![Effect::LoadTimeline(id)]
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::TimelineLoaded(id, Ok(events)) => {
+                self.banner = None;
+                if self.timeline_requested == Some(id) {
+                    self.timeline_requested = None;
+                }
+                if Some(id) == self.selected {
+                    self.timeline = Some(Timeline { id, events });
+                }
+                Vec::new()
+            }
+            Msg::ListLoaded(Err(e)) | Msg::IncidentLoaded(_, Err(e)) | Msg::TimelineLoaded(_, Err(e)) => {
+                self.timeline_requested = None;
+                match e {
+                    ClientError::NotFound(_) | ClientError::Refused(_) => {
+                        self.say(Level::Error, err_text(&e))
+                    }
+                    ClientError::Unavailable(m) => self.banner = Some(m),
+                }
+                Vec::new()
+            }
+            Msg::Executed(x) => self.on_executed(*x),
+            Msg::Exported(Ok(path)) => {
+                self.say(Level::Info, format!("exported to {path}"));
+                Vec::new()
+            }
+            Msg::Exported(Err(e)) => {
+                self.say(Level::Error, format!("export failed: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.message = Some((level, text.into()));
+    }
+
+    fn on_action(&mut self, a: Action) -> Vec<Effect> {
+        if a.scope() == Scope::Input {
+            return self.on_input_action(a);
+        }
+        if let Some(scroll) = self.help.as_mut() {
+            match a {
+                Action::SelectNext => *scroll += 1,
+                Action::SelectPrev => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll += 10,
+                Action::PageUp => *scroll = scroll.saturating_sub(10),
+                Action::SelectFirst => *scroll = 0,
+                Action::Quit => return vec![Effect::Quit],
+                _ => self.help = None,
+            }
+            return Vec::new();
+        }
+        self.message = None;
+        match a {
+            Action::Quit => vec![Effect::Quit],
+            Action::Help => {
+                self.help = Some(0);
+                Vec::new()
+            }
+            Action::SelectNext
+            | Action::SelectPrev
+            | Action::SelectFirst
+            | Action::SelectLast
+            | Action::PageDown
+            | Action::PageUp => self.navigate(a),
+            Action::FocusNext | Action::FocusPrev => {
+                self.focus = self.focus.step(if a == Action::FocusNext { 1 } else { -1 });
+                self.action_sel = 0;
+                Vec::new()
+            }
+            Action::Open => match self.focus {
+                Pane::Queue => {
+                    if self.selected.is_some() {
+                        self.focus = Pane::Detail;
+                    }
+                    Vec::new()
+                }
+                Pane::Detail => Vec::new(),
+                Pane::Escalation => match self.possible_actions().get(self.action_sel).copied() {
+                    Some(act) => self.on_action(act),
+                    None => Vec::new(),
+                },
+            },
+            Action::Back => {
+                if self.zoom {
+                    self.zoom = false;
+                } else if self.focus != Pane::Queue {
+                    self.focus = Pane::Queue;
+                } else if !self.filter_text.is_empty() {
+                    self.filter_text.clear();
+                    self.refilter();
+                }
+                Vec::new()
+            }
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                self.scroll_to_selection();
+                Vec::new()
+            }
+            Action::Filter => {
+                self.filtering = true;
+                Vec::new()
+            }
+            Action::CycleSort => {
+                let i = Sort::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
+                self.sort = Sort::ALL[(i + 1) % Sort::ALL.len()];
+                self.refilter();
+                self.say(Level::Info, format!("sorted by {}", self.sort.as_str()));
+                Vec::new()
+            }
+            Action::ToggleClosed => {
+                self.show_all = !self.show_all;
+                self.say(
+                    Level::Info,
+                    if self.show_all {
+                        "showing resolved and closed incidents too"
+                    } else {
+                        "showing open incidents"
+                    },
+                );
+                vec![Effect::LoadList { all: self.show_all }]
+            }
+            Action::NewIncident => {
+                self.form = Some(Form::new_incident(&self.policy));
+                Vec::new()
+            }
+            other => self.incident_action(other),
+        }
+    }
+
+    fn incident_action(&mut self, a: Action) -> Vec<Effect> {
+        let Some(inc) = self.selected_incident() else {
+            self.say(Level::Error, "no incident selected: n registers one");
+            return Vec::new();
+        };
+        if let Err(r) = self.check(a, inc) {
+            let msg = format!("{} not possible: {}", a.name().replace('_', " "), r.message);
+            self.say(Level::Error, msg);
+            return Vec::new();
+        }
+        let id = inc.id;
+        let kind = match a {
+            Action::Export => return vec![Effect::Export(id, self.timezone)],
+            Action::Contain => FormKind::Contain,
+            Action::Note => FormKind::Note,
+            Action::Finding => FormKind::Finding,
+            Action::RootCause => FormKind::RootCause,
+            Action::StatusUpdate => FormKind::StatusUpdate,
+            Action::Escalate => FormKind::Escalate,
+            Action::Roles => FormKind::Roles,
+            Action::Resolve => FormKind::Resolve,
+            Action::Reopen => FormKind::Reopen,
+            Action::Close => FormKind::Close,
+            Action::OverridePriority => FormKind::OverridePriority,
+            _ => {
+                return match Self::probe(a, inc) {
+                    Some(cmd) => vec![Effect::Execute { cmds: vec![cmd], what: a.name().replace('_', " ") }],
+                    None => Vec::new(),
+                };
+            }
+        };
+        self.form = Some(Form::for_incident(kind, inc, &self.policy, &self.on_call));
+        Vec::new()
+    }
+
+    fn on_input_action(&mut self, a: Action) -> Vec<Effect> {
+        if self.form.is_none() {
+            if self.filtering {
+                match a {
+                    Action::Submit => self.filtering = false,
+                    Action::Cancel => {
+                        self.filtering = false;
+                        self.filter_text.clear();
+                        self.refilter();
+                    }
+                    _ => {}
+                }
+            }
+            return Vec::new();
+        }
+        match a {
+            Action::Cancel => {
+                self.form = None;
+                self.say(Level::Info, "cancelled; nothing was written");
+                Vec::new()
+            }
+            Action::NextField => {
+                if let Some(f) = self.form.as_mut() {
+                    f.next_field();
+                }
+                Vec::new()
+            }
+            Action::PrevField => {
+                if let Some(f) = self.form.as_mut() {
+                    f.prev_field();
+                }
+                Vec::new()
+            }
+            Action::Submit => self.submit_form(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_type(&mut self, c: char) -> Vec<Effect> {
+        if let Some(f) = self.form.as_mut() {
+            if !f.submitting {
+                f.type_char(c);
+            }
+        } else if self.filtering {
+            self.filter_text.push(c);
+            self.refilter();
+        }
+        Vec::new()
+    }
+
+    fn on_edit(&mut self, e: Edit) -> Vec<Effect> {
+        if let Some(f) = self.form.as_mut() {
+            if !f.submitting && f.edit(e) {
+                return self.submit_form();
+            }
+        } else if self.filtering {
+            match e {
+                Edit::Backspace => {
+                    self.filter_text.pop();
+                }
+                Edit::Clear | Edit::DeleteWord => self.filter_text.clear(),
+                Edit::Enter => self.filtering = false,
+                Edit::Left | Edit::Right | Edit::Home | Edit::End | Edit::Delete => {}
+            }
+            self.refilter();
+        }
+        Vec::new()
+    }
+
+    fn submit_form(&mut self) -> Vec<Effect> {
+        let Some(mut form) = self.form.take() else { return Vec::new() };
+        if form.submitting {
+            self.form = Some(form);
+            return Vec::new();
+        }
+        form.error = None;
+        let Some(cmds) = form.commands() else {
+            self.form = Some(form);
+            return Vec::new();
+        };
+        // Play the commands against the cached incident with the domain's rules, so a refusal
+        // shows on the form and nothing half-done is written.
+        let mut sim = form.incident.and_then(|id| self.incident(id).cloned());
+        for cmd in &cmds {
+            match decide(sim.as_ref(), cmd, self.ctx(), "tui") {
+                Ok(kinds) => {
+                    if let Some(inc) = sim.as_mut() {
+                        for kind in kinds {
+                            let ev = Event {
+                                incident: inc.id,
+                                seq: inc.last_seq + 1,
+                                occurred_at: self.now,
+                                recorded_at: self.now,
+                                actor: self.actor.clone(),
+                                source: crate::domain::Source::Tui,
+                                kind,
+                            };
+                            let _ = inc.apply(&ev);
+                        }
+                    }
+                }
+                Err(r) => {
+                    form.error = Some(r.message);
+                    self.form = Some(form);
+                    return Vec::new();
+                }
+            }
+        }
+        let what = form.title.clone();
+        form.submitting = true;
+        self.form = Some(form);
+        vec![Effect::Execute { cmds, what }]
+    }
+
+    fn on_executed(&mut self, x: Executed) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut said: Vec<String> = Vec::new();
+        for o in &x.outcomes {
+            said.extend(o.events.iter().map(|e| one_line(&e.kind.describe())));
+            if matches!(o.events.first().map(|e| &e.kind), Some(crate::domain::EventKind::Registered(_))) {
+                self.pending_select = Some(o.incident);
+                self.focus = Pane::Queue;
+            }
+            self.upsert(o.summary.clone());
+            if Some(o.incident) == self.selected {
+                effects.push(Effect::LoadTimeline(o.incident));
+            }
+        }
+        let who = x.outcomes.first().map(|o| o.incident.to_string()).unwrap_or_default();
+        match x.error {
+            None => {
+                self.banner = None;
+                self.form = None;
+                self.say(Level::Info, format!("{who}: {}", said.join("; ")));
+            }
+            Some(e) => {
+                if let ClientError::Unavailable(m) = &e {
+                    self.banner = Some(m.clone());
+                }
+                let done = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (recorded first: {})", said.join("; "))
+                };
+                let text = format!("{}{done}", err_text(&e));
+                if let Some(f) = self.form.as_mut() {
+                    f.submitting = false;
+                    f.error = Some(text.clone());
+                }
+                self.say(Level::Error, format!("{}: {text}", x.what));
+            }
+        }
+        effects.dedup();
+        effects
+    }
+
+    // ---- navigation ------------------------------------------------------------------------
+
+    fn navigate(&mut self, a: Action) -> Vec<Effect> {
+        match self.focus {
+            Pane::Queue => {
+                let n = self.visible.len();
+                if n == 0 {
+                    return Vec::new();
+                }
+                let page = self.queue_rows();
+                let row = match a {
+                    Action::SelectNext => self.sel_row + 1,
+                    Action::SelectPrev => self.sel_row.saturating_sub(1),
+                    Action::SelectFirst => 0,
+                    Action::SelectLast => n - 1,
+                    Action::PageDown => self.sel_row + page,
+                    Action::PageUp => self.sel_row.saturating_sub(page),
+                    _ => self.sel_row,
+                };
+                self.select_row(row.min(n - 1))
+            }
+            Pane::Detail => {
+                let len = self.selected_timeline().map_or(0, |t| t.events.len());
+                let rows = self.timeline_rows();
+                let top = self.timeline_top.unwrap_or_else(|| len.saturating_sub(rows));
+                let new = match a {
+                    Action::SelectNext => Some(top + 1),
+                    Action::SelectPrev => Some(top.saturating_sub(1)),
+                    Action::SelectFirst => Some(0),
+                    Action::SelectLast => None,
+                    Action::PageDown => Some(top + rows),
+                    Action::PageUp => Some(top.saturating_sub(rows)),
+                    _ => self.timeline_top,
+                };
+                // Reaching the end follows new events again.
+                self.timeline_top = new.filter(|t| *t + rows < len);
+                Vec::new()
+            }
+            Pane::Escalation => {
+                let n = self.possible_actions().len();
+                self.action_sel = match a {
+                    Action::SelectNext | Action::PageDown => (self.action_sel + 1).min(n.saturating_sub(1)),
+                    Action::SelectPrev | Action::PageUp => self.action_sel.saturating_sub(1),
+                    Action::SelectFirst => 0,
+                    Action::SelectLast => n.saturating_sub(1),
+                    _ => self.action_sel,
+                };
+                Vec::new()
+            }
+        }
+    }
+
+    fn select_row(&mut self, row: usize) -> Vec<Effect> {
+        self.sel_row = row;
+        self.selected = self.row(row).map(|i| i.id);
+        self.scroll_to_selection();
+        Vec::new()
+    }
+
+    fn scroll_to_selection(&mut self) {
+        let rows = self.queue_rows();
+        let n = self.visible.len();
+        if self.sel_row < self.offset {
+            self.offset = self.sel_row;
+        } else if self.sel_row >= self.offset + rows {
+            self.offset = self.sel_row + 1 - rows;
+        }
+        // Do not leave empty rows below the last incident when there are more above.
+        self.offset = self.offset.min(n.saturating_sub(rows));
+    }
+
+    // ---- the cache -------------------------------------------------------------------------
+
+    fn query(&self) -> Query {
+        let mut q = self.filter.query.clone();
+        if self.show_all && q.statuses.is_empty() {
+            q.all = true;
+        }
+        q.sort = self.sort;
+        q
+    }
+
+    fn set_list(&mut self, list: Vec<Incident>) {
+        self.incidents = list;
+        self.index = self.incidents.iter().enumerate().map(|(i, inc)| (inc.id, i)).collect();
+        self.recount();
+        self.refilter();
+    }
+
+    fn refilter(&mut self) {
+        self.filter = filter::parse(&self.filter_text, &self.actor);
+        let q = self.query();
+        let incs = &self.incidents;
+        let mut vis: Vec<usize> = (0..incs.len()).filter(|&i| q.matches(&incs[i])).collect();
+        vis.sort_by(|&a, &b| q.sort.compare(&incs[a], &incs[b]));
+        self.visible = vis;
+        self.reselect();
+    }
+
+    /// After the visible set changed: keep the selected incident selected (and where it was on
+    /// screen), or the row at the same position when it left the view.
+    fn reselect(&mut self) {
+        if let Some(id) = self.pending_select
+            && let Some(row) = self.row_of(id)
+        {
+            self.pending_select = None;
+            self.selected = Some(id);
+            self.sel_row = row;
+        } else if let Some(row) = self.selected.and_then(|id| self.row_of(id)) {
+            // Keep the row at the same height on screen when it moved.
+            let screen = self.sel_row.saturating_sub(self.offset);
+            self.sel_row = row;
+            self.offset = row.saturating_sub(screen);
+        } else {
+            self.sel_row = self.sel_row.min(self.visible.len().saturating_sub(1));
+            self.selected = self.row(self.sel_row).map(|i| i.id);
+        }
+        self.scroll_to_selection();
+    }
+
+    fn row_of(&self, id: IncidentId) -> Option<usize> {
+        let &pos = self.index.get(&id)?;
+        self.visible.iter().position(|&i| i == pos)
+    }
+
+    /// Insert or replace one incident without re-sorting the whole queue.
+    fn upsert(&mut self, inc: Incident) {
+        let id = inc.id;
+        // Answers can arrive out of order (several fetches in flight): never go back in time.
+        if self.incident(id).is_some_and(|old| old.last_seq > inc.last_seq) {
+            return;
+        }
+        let pos = if let Some(&pos) = self.index.get(&id) {
+            if let Some(slot) = self.incidents.get_mut(pos) {
+                *slot = inc;
+            }
+            if let Some(v) = self.visible.iter().position(|&i| i == pos) {
+                self.visible.remove(v);
+            }
+            pos
+        } else {
+            self.incidents.push(inc);
+            let pos = self.incidents.len() - 1;
+            self.index.insert(id, pos);
+            pos
+        };
+        let q = self.query();
+        if let Some(new) = self.incidents.get(pos)
+            && q.matches(new)
+        {
+            let incs = &self.incidents;
+            let at = self.visible.partition_point(|&i| q.sort.compare(&incs[i], new).is_lt());
+            self.visible.insert(at, pos);
+        }
+        self.recount();
+        self.reselect();
+    }
+
+    fn recount(&mut self) {
+        let mut counts = [0; 3];
+        let mut deadlines = Vec::new();
+        for inc in &self.incidents {
+            match inc.status {
+                Status::Triggered => counts[0] += 1,
+                Status::Acknowledged => counts[1] += 1,
+                Status::Contained => counts[2] += 1,
+                _ => continue,
+            }
+            if let Some(d) = self.policy.deadline(inc) {
+                deadlines.push((d, inc.id));
+            }
+        }
+        deadlines.sort_unstable_by_key(|(d, id)| (d.due, *id));
+        self.counts = counts;
+        self.deadlines = deadlines;
+        let max_id = self.incidents.iter().map(|i| i.id.0).max().unwrap_or(1);
+        self.id_width = u16::try_from(max_id.to_string().len() + 4).unwrap_or(10);
+    }
+}

@@ -1,0 +1,27 @@
+//! What `App::update` asks the outside world to do. The only way the app causes I/O.
+//!
+//! The event loop ([`super::event`]) runs each effect off the render path
+//! (`tokio::task::spawn_blocking`, because client calls block) and feeds the answer back as a
+//! [`super::app::Msg`]; the headless runner ([`super::headless`]) runs them inline for tests.
+
+use crate::domain::{Command, IncidentId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Fetch the queue: open incidents, or every incident when `all`.
+    LoadList {
+        all: bool,
+    },
+    /// Fetch one incident after a change.
+    LoadIncident(IncidentId),
+    /// Fetch one incident's timeline.
+    LoadTimeline(IncidentId),
+    /// Run commands in order, stopping at the first refusal. `what` names it for messages.
+    Execute {
+        cmds: Vec<Command>,
+        what: String,
+    },
+    /// Write the incident's report as Markdown to the current directory (times also in `Tz`).
+    Export(IncidentId, chrono_tz::Tz),
+    Quit,
+}

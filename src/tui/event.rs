@@ -1,0 +1,216 @@
+//! The event loop: one `tokio::select!` over terminal input, the engine's change feed, answers
+//! to effects, a 1 s clock and SIGTERM / SIGHUP. The clock redraws every second only while an
+//! age or countdown is on screen; otherwise only when the header's minute changes.
+//!
+//! It draws after a message changed something, never at a fixed frame rate: frames cost
+//! bandwidth over SSH. Client calls block, so effects run on `spawn_blocking` and their
+//! answers come back through a channel; the draw never waits on I/O.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{broadcast, mpsc};
+
+use super::action::Scope;
+use super::app::{App, Executed, Msg};
+use super::effect::Effect;
+use super::form::Edit;
+use super::keymap::Key;
+use super::{export, view};
+use crate::client::Client;
+use crate::domain::{Query, Source};
+
+/// Turn a terminal event into a message, through the keymap. `None`: nothing to do.
+#[must_use]
+pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
+    match ev {
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
+            let scope = app.scope();
+            if let Some(a) = Key::from_event(k).and_then(|key| app.keymap.action(scope, key)) {
+                return Some(Msg::Action(a));
+            }
+            if scope != Scope::Input {
+                return None;
+            }
+            let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+            let alt = k.modifiers.contains(KeyModifiers::ALT);
+            match k.code {
+                KeyCode::Char('u') if ctrl => Some(Msg::Edit(Edit::Clear)),
+                KeyCode::Char('w') if ctrl => Some(Msg::Edit(Edit::DeleteWord)),
+                KeyCode::Char(c) if !ctrl && !alt => Some(Msg::Type(c)),
+                KeyCode::Backspace => Some(Msg::Edit(Edit::Backspace)),
+                KeyCode::Enter => Some(Msg::Edit(Edit::Enter)),
+                KeyCode::Left => Some(Msg::Edit(Edit::Left)),
+                KeyCode::Right => Some(Msg::Edit(Edit::Right)),
+                KeyCode::Home => Some(Msg::Edit(Edit::Home)),
+                KeyCode::End => Some(Msg::Edit(Edit::End)),
+                KeyCode::Delete => Some(Msg::Edit(Edit::Delete)),
+                _ => None,
+            }
+        }
+        TermEvent::Resize(w, h) => Some(Msg::Resize(*w, *h)),
+        TermEvent::Paste(s) => Some(Msg::Paste(s.clone())),
+        _ => None,
+    }
+}
+
+/// Run one effect against the client, blocking; the message that carries its answer.
+/// `Quit` is the caller's business and yields `None`.
+pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::Quit => return None,
+        Effect::LoadList { all } => Msg::ListLoaded(client.list(&Query { all, ..Query::default() })),
+        Effect::LoadIncident(id) => Msg::IncidentLoaded(id, client.incident(id)),
+        Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
+        Effect::Execute { cmds, what } => {
+            let mut outcomes = Vec::new();
+            let mut error = None;
+            for cmd in cmds {
+                match client.execute(cmd, Source::Tui) {
+                    Ok(o) => outcomes.push(o),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            Msg::Executed(Box::new(Executed { what, outcomes, error }))
+        }
+        Effect::Export(id, tz) => Msg::Exported(export::write(client, id, std::path::Path::new("."), tz)),
+    })
+}
+
+/// Draw, wait for the next message, update, run its effects; until quit or a signal.
+///
+/// # Errors
+/// The terminal failed (drawing or reading input), or signal handlers could not be set up.
+pub async fn run_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    client: Arc<dyn Client>,
+) -> color_eyre::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut input = EventStream::new();
+    let mut changes = client.subscribe();
+    let mut feed_open = true;
+    let mut connection = client.connection();
+    let mut connection_open = true;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+
+    let spawn = |effect: Effect| {
+        let client = Arc::clone(&client);
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(msg) = perform(client.as_ref(), effect) {
+                let _ = tx.send(msg);
+            }
+        });
+    };
+
+    let size = terminal.size()?;
+    let _ = app.update(Msg::Tick(Utc::now()));
+    let _ = app.update(Msg::Resize(size.width, size.height));
+    for e in app.start() {
+        spawn(e);
+    }
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| view::render(f, app))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => match translate(app, &ev) {
+                    Some(m) => m,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            ch = changes.recv(), if feed_open => match ch {
+                Ok(c) => Msg::Changed(c),
+                Err(broadcast::error::RecvError::Lagged(_)) => Msg::FeedLagged,
+                Err(broadcast::error::RecvError::Closed) => {
+                    feed_open = false;
+                    continue;
+                }
+            },
+            changed = connection.changed(), if connection_open => match changed {
+                Ok(()) => Msg::Connection(connection.borrow_and_update().clone()),
+                Err(_) => {
+                    connection_open = false;
+                    continue;
+                }
+            },
+            Some(m) = rx.recv() => m,
+            _ = tick.tick() => {
+                let now = Utc::now();
+                // Nothing ages on screen: only the header's HH:MM can change, once a minute.
+                if !app.needs_tick() && now.timestamp() / 60 == app.now.timestamp() / 60 {
+                    continue;
+                }
+                Msg::Tick(now)
+            }
+            _ = term.recv() => return Ok(()),
+            _ = hup.recv() => return Ok(()),
+        };
+        // The clock moves only through `update`, like everything else in the app.
+        let mut effects =
+            if matches!(msg, Msg::Tick(_)) { Vec::new() } else { app.update(Msg::Tick(Utc::now())) };
+        effects.extend(app.update(msg));
+        for e in effects {
+            if e == Effect::Quit {
+                return Ok(());
+            }
+            spawn(e);
+        }
+        dirty = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use ratatui::crossterm::event::KeyEvent;
+
+    use super::*;
+    use crate::tui::TuiSettings;
+    use crate::tui::action::Action;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {
+        TermEvent::Key(KeyEvent::new(code, mods))
+    }
+
+    #[test]
+    fn keys_become_actions_on_the_main_screen_and_text_in_forms() {
+        let settings = TuiSettings { keys: BTreeMap::new(), ..TuiSettings::default() };
+        let mut app = App::new(&settings, "ana", Utc::now()).unwrap();
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(matches!(translate(&app, &q), Some(Msg::Action(Action::Quit))));
+        let big_r = key(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        assert!(matches!(translate(&app, &big_r), Some(Msg::Action(Action::Resolve))));
+        assert!(
+            translate(&app, &key(KeyCode::Char('%'), KeyModifiers::NONE)).is_none(),
+            "unbound keys do nothing"
+        );
+        let _ = app.update(Msg::Action(Action::NewIncident));
+        assert!(matches!(translate(&app, &q), Some(Msg::Type('q'))), "q is a letter in a form");
+        let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(matches!(translate(&app, &ctrl_s), Some(Msg::Action(Action::Submit))));
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert!(matches!(translate(&app, &enter), Some(Msg::Edit(Edit::Enter))));
+        let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(translate(&app, &ctrl_c), Some(Msg::Action(Action::Cancel))));
+        assert!(matches!(translate(&app, &TermEvent::Resize(100, 30)), Some(Msg::Resize(100, 30))));
+    }
+}

@@ -1,0 +1,544 @@
+//! Forms: what a responder fills in before a command is sent.
+//!
+//! A [`Form`] is plain state: fields, which one has focus, the messages shown in place. It knows
+//! how to turn its values into [`Command`]s ([`Form::commands`]); `App::update` checks those
+//! against the cached incident with the domain's own rules before anything is sent, so a form
+//! stays open with its message instead of writing half of what was meant.
+
+use crate::domain::{
+    Command, Impact, Incident, IncidentId, NewIncident, Policy, Priority, Review, Role, Severity, Urgency,
+    missing_for_close,
+};
+
+/// How a field takes input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    /// One line; Enter moves on.
+    Line,
+    /// Several lines; Enter is a new line.
+    Multi,
+    /// One of a fixed list; left/right or space change it, a letter jumps.
+    Choice(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub label: &'static str,
+    /// Shown dimmed after the label: what to write, which values are known.
+    pub hint: String,
+    pub kind: FieldKind,
+    pub value: String,
+    /// Byte position of the cursor in `value` (always on a character boundary).
+    pub cursor: usize,
+    /// Index into the choices of a [`FieldKind::Choice`].
+    pub choice: usize,
+    pub required: bool,
+    /// A validation message shown under the field.
+    pub error: Option<String>,
+}
+
+impl Field {
+    fn line(label: &'static str, hint: impl Into<String>) -> Self {
+        Self {
+            label,
+            hint: hint.into(),
+            kind: FieldKind::Line,
+            value: String::new(),
+            cursor: 0,
+            choice: 0,
+            required: false,
+            error: None,
+        }
+    }
+    fn multi(label: &'static str, hint: impl Into<String>) -> Self {
+        Self { kind: FieldKind::Multi, ..Self::line(label, hint) }
+    }
+    fn choice(label: &'static str, options: &[&str], default: usize) -> Self {
+        Self {
+            kind: FieldKind::Choice(options.iter().map(|s| (*s).to_owned()).collect()),
+            choice: default,
+            ..Self::line(label, "left/right to change")
+        }
+    }
+    const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn with_value(mut self, v: &str) -> Self {
+        v.clone_into(&mut self.value);
+        self.cursor = self.value.len();
+        self
+    }
+
+    /// The text a choice field shows, or the typed value.
+    #[must_use]
+    pub fn shown(&self) -> &str {
+        match &self.kind {
+            FieldKind::Choice(opts) => opts.get(self.choice).map_or("", String::as_str),
+            _ => &self.value,
+        }
+    }
+
+    fn trimmed(&self) -> &str {
+        self.shown().trim()
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.value.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    }
+
+    fn insert(&mut self, text: &str) {
+        self.value.insert_str(self.cursor, text);
+        self.cursor += text.len();
+    }
+
+    fn prev_boundary(&self) -> usize {
+        self.value[..self.cursor].char_indices().next_back().map_or(0, |(i, _)| i)
+    }
+
+    fn next_boundary(&self) -> usize {
+        self.value[self.cursor..].chars().next().map_or(self.cursor, |c| self.cursor + c.len_utf8())
+    }
+
+    /// The text before and after the cursor.
+    #[must_use]
+    pub fn split_at_cursor(&self) -> (&str, &str) {
+        self.value.split_at(self.cursor.min(self.value.len()))
+    }
+
+    fn opt(&self) -> Option<String> {
+        let t = self.trimmed();
+        (!t.is_empty()).then(|| t.to_owned())
+    }
+}
+
+/// Which form is open; each builds its own commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    NewIncident,
+    Contain,
+    Note,
+    Finding,
+    RootCause,
+    StatusUpdate,
+    Escalate,
+    Roles,
+    Resolve,
+    Reopen,
+    Close,
+    OverridePriority,
+}
+
+/// An editing key that is not a binding: these work the same in every form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Backspace,
+    /// New line in a multi-line field, next field otherwise.
+    Enter,
+    /// Cursor left, or the previous choice.
+    Left,
+    /// Cursor right, or the next choice.
+    Right,
+    /// Start of the line.
+    Home,
+    /// End of the line.
+    End,
+    /// Delete the character under the cursor.
+    Delete,
+    /// Clear the field (ctrl-u).
+    Clear,
+    /// Delete the last word (ctrl-w).
+    DeleteWord,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub kind: FormKind,
+    pub incident: Option<IncidentId>,
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Why the last submit was refused (by validation or by the engine), shown on the form.
+    pub error: Option<String>,
+    /// For the close form: what closing still needs, listed before the fields.
+    pub missing: Vec<String>,
+    /// Sent; waiting for the engine's answer (the form closes on success).
+    pub submitting: bool,
+}
+
+const LEVELS: [&str; 3] = ["high", "medium", "low"];
+const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
+const PRIORITIES: [&str; 5] = ["P1", "P2", "P3", "P4", "P5"];
+const ROLES: [&str; 5] = ["commander", "deputy", "scribe", "comms", "sme"];
+
+fn known_hint(what: &str, known: &[String]) -> String {
+    if known.is_empty() { what.to_owned() } else { format!("{what}; known: {}", known.join(", ")) }
+}
+
+impl Form {
+    fn new(kind: FormKind, incident: Option<&Incident>, title: &str, fields: Vec<Field>) -> Self {
+        let title = match incident {
+            Some(i) => format!("{title} · {}", i.id),
+            None => title.to_owned(),
+        };
+        Self {
+            kind,
+            incident: incident.map(|i| i.id),
+            title,
+            fields,
+            focus: 0,
+            error: None,
+            missing: Vec::new(),
+            submitting: false,
+        }
+    }
+
+    #[must_use]
+    pub fn new_incident(policy: &Policy) -> Self {
+        Self::new(
+            FormKind::NewIncident,
+            None,
+            "New incident",
+            vec![
+                Field::line("Title", "what is broken, in one line").required(),
+                Field::line("Services", known_hint("comma-separated", &policy.services)),
+                Field::choice("Impact", &LEVELS, 1),
+                Field::choice("Urgency", &LEVELS, 1),
+                Field::choice("Severity", &SEVERITIES, 2),
+                Field::line("Category", known_hint("optional", &policy.categories)),
+                Field::multi("Description", "optional; what is known so far"),
+            ],
+        )
+    }
+
+    /// A form about one incident.
+    #[must_use]
+    pub fn for_incident(kind: FormKind, inc: &Incident, policy: &Policy, on_call: &[String]) -> Self {
+        let (title, fields) = match kind {
+            FormKind::NewIncident => return Self::new_incident(policy),
+            FormKind::Contain => {
+                ("Containment", vec![Field::line("Action", "what stopped the impact").required()])
+            }
+            FormKind::Note => ("Note", vec![Field::multi("Note", "what happened, what you saw").required()]),
+            FormKind::Finding => {
+                ("Finding", vec![Field::multi("Finding", "what the investigation found").required()])
+            }
+            FormKind::RootCause => (
+                "Root cause",
+                vec![
+                    Field::multi("Root cause", "why it happened").required(),
+                    Field::line("Trigger", "optional; what set it off"),
+                    Field::multi("Contributing", "optional; one factor per line"),
+                ],
+            ),
+            FormKind::StatusUpdate => (
+                "Status update",
+                vec![
+                    Field::line("Audience", "who it is for").required().with_value("stakeholders"),
+                    Field::multi("Update", "what they need to know now").required(),
+                ],
+            ),
+            FormKind::Escalate => (
+                "Escalate",
+                vec![
+                    Field::line("To", known_hint("a person, team or level", on_call)).required(),
+                    Field::multi("Why", "what you need from them").required(),
+                ],
+            ),
+            FormKind::Roles => (
+                "Assign a role",
+                vec![
+                    Field::choice("Role", &ROLES, 0),
+                    Field::line("Person", "empty: you take it; a handover names both people"),
+                ],
+            ),
+            FormKind::Resolve => (
+                "Resolve",
+                vec![Field::multi("Summary", "what fixed it; service is restored now").required()],
+            ),
+            FormKind::Reopen => ("Reopen", vec![Field::multi("Reason", "why it is not over").required()]),
+            FormKind::OverridePriority => {
+                let current = usize::from(inc.priority.number()).saturating_sub(1);
+                (
+                    "Priority by hand",
+                    vec![
+                        Field::choice("Priority", &PRIORITIES, current),
+                        Field::multi("Reason", "why impact x urgency is wrong here").required(),
+                    ],
+                )
+            }
+            FormKind::Close => {
+                let rc = inc.root_cause.as_ref().map_or("", |r| r.root_cause.as_str());
+                let mut root = Field::multi("Root cause", "why it happened").with_value(rc);
+                root.required = policy.closing.require_root_cause;
+                (
+                    "Review and close",
+                    vec![
+                        root,
+                        Field::multi("Went well", "one item per line"),
+                        Field::multi("Went wrong", "one item per line"),
+                        Field::multi("Got lucky", "one item per line"),
+                        Field::multi("Lessons", "one lesson per line"),
+                    ],
+                )
+            }
+        };
+        let mut form = Self::new(kind, Some(inc), title, fields);
+        if kind == FormKind::Close {
+            form.missing = missing_for_close(inc, &policy.closing);
+        }
+        form
+    }
+
+    #[must_use]
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn next_field(&mut self) {
+        self.focus = (self.focus + 1) % self.fields.len().max(1);
+    }
+
+    pub fn prev_field(&mut self) {
+        let n = self.fields.len().max(1);
+        self.focus = (self.focus + n - 1) % n;
+    }
+
+    /// Type a character into the focused field.
+    pub fn type_char(&mut self, c: char) {
+        let Some(f) = self.fields.get_mut(self.focus) else { return };
+        f.error = None;
+        match &f.kind {
+            FieldKind::Choice(opts) => {
+                if c == ' ' {
+                    f.choice = (f.choice + 1) % opts.len();
+                } else {
+                    let lc = c.to_ascii_lowercase();
+                    let n = opts.len();
+                    if let Some(i) = (1..=n)
+                        .map(|d| (f.choice + d) % n)
+                        .find(|&i| opts[i].to_ascii_lowercase().starts_with(lc) || opts[i].ends_with(c))
+                    {
+                        f.choice = i;
+                    }
+                }
+            }
+            _ => f.insert(c.encode_utf8(&mut [0; 4])),
+        }
+    }
+
+    /// Apply an editing key. Returns true when Enter on the last one-line field asks to submit.
+    pub fn edit(&mut self, e: Edit) -> bool {
+        let last = self.focus + 1 == self.fields.len();
+        let Some(f) = self.fields.get_mut(self.focus) else { return false };
+        f.error = None;
+        match (e, &f.kind) {
+            (Edit::Enter, FieldKind::Multi) => f.insert("\n"),
+            (Edit::Enter, _) => {
+                if last {
+                    return true;
+                }
+                self.next_field();
+            }
+            (Edit::Left, FieldKind::Choice(opts)) => f.choice = (f.choice + opts.len() - 1) % opts.len(),
+            (Edit::Right, FieldKind::Choice(opts)) => f.choice = (f.choice + 1) % opts.len(),
+            (Edit::Backspace, FieldKind::Line | FieldKind::Multi) => {
+                let prev = f.prev_boundary();
+                f.value.replace_range(prev..f.cursor, "");
+                f.cursor = prev;
+            }
+            (Edit::Delete, FieldKind::Line | FieldKind::Multi) => {
+                let next = f.next_boundary();
+                f.value.replace_range(f.cursor..next, "");
+            }
+            (Edit::Left, FieldKind::Line | FieldKind::Multi) => f.cursor = f.prev_boundary(),
+            (Edit::Right, FieldKind::Line | FieldKind::Multi) => f.cursor = f.next_boundary(),
+            (Edit::Home, FieldKind::Line | FieldKind::Multi) => {
+                // Start of the current line.
+                f.cursor = f.value[..f.cursor].rfind('\n').map_or(0, |i| i + 1);
+            }
+            (Edit::End, FieldKind::Line | FieldKind::Multi) => {
+                f.cursor = f.value[f.cursor..].find('\n').map_or(f.value.len(), |i| f.cursor + i);
+            }
+            (Edit::Clear, FieldKind::Line | FieldKind::Multi) => {
+                f.value.clear();
+                f.cursor = 0;
+            }
+            (Edit::DeleteWord, FieldKind::Line | FieldKind::Multi) => {
+                let keep = f.value[..f.cursor].trim_end().rfind(char::is_whitespace).map_or(0, |i| i + 1);
+                f.value.replace_range(keep..f.cursor, "");
+                f.cursor = keep;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// Insert pasted text into the focused field (newlines become spaces in one-line fields).
+    pub fn paste(&mut self, text: &str) {
+        let Some(f) = self.fields.get_mut(self.focus) else { return };
+        match f.kind {
+            FieldKind::Line => {
+                let line: String =
+                    text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+                f.insert(&line);
+            }
+            FieldKind::Multi => f.insert(&text.replace("\r\n", "\n")),
+            FieldKind::Choice(_) => {}
+        }
+    }
+
+    /// Check required fields; on success, the commands this form stands for, in order.
+    ///
+    /// On failure the fields carry their messages and the focus moves to the first one.
+    pub fn commands(&mut self) -> Option<Vec<Command>> {
+        let mut first_bad = None;
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            if f.required && f.trimmed().is_empty() {
+                f.error = Some(format!("{} is required", f.label.to_lowercase()));
+                first_bad.get_or_insert(i);
+            }
+        }
+        if let Some(i) = first_bad {
+            self.focus = i;
+            self.error = Some("fill in the marked fields".to_owned());
+            return None;
+        }
+        let v = |i: usize| self.fields.get(i).map_or(String::new(), |f| f.trimmed().to_owned());
+        let o = |i: usize| self.fields.get(i).and_then(Field::opt);
+        let lines = |i: usize| self.fields.get(i).map_or_else(Vec::new, Field::lines);
+        let Some(id) = self.incident else {
+            return Some(vec![Command::Register(NewIncident {
+                title: v(0),
+                description: o(6),
+                reported_by: None,
+                channel: None,
+                services: v(1)
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                impact: v(2).parse::<Impact>().unwrap_or(Impact::Medium),
+                urgency: v(3).parse::<Urgency>().unwrap_or(Urgency::Medium),
+                severity: v(4).parse::<Severity>().unwrap_or(Severity::SEV3),
+                category: o(5),
+                detected_at: None,
+                impact_started_at: None,
+                reported_at: None,
+                drill: false,
+            })]);
+        };
+        let cmds = match self.kind {
+            FormKind::NewIncident => Vec::new(),
+            FormKind::Contain => vec![Command::Contain { id, action: v(0) }],
+            FormKind::Note => vec![Command::Note { id, text: v(0) }],
+            FormKind::Finding => vec![Command::Finding { id, text: v(0) }],
+            FormKind::RootCause => vec![Command::SetRootCause {
+                id,
+                root_cause: v(0),
+                trigger: o(1),
+                contributing_factors: lines(2),
+            }],
+            FormKind::StatusUpdate => vec![Command::StatusUpdate { id, audience: v(0), text: v(1) }],
+            FormKind::Escalate => vec![Command::Escalate { id, to: v(0), reason: v(1) }],
+            FormKind::Roles => vec![Command::AssignRole {
+                id,
+                role: v(0).parse::<Role>().unwrap_or(Role::Commander),
+                person: o(1),
+            }],
+            FormKind::Resolve => vec![Command::Resolve { id, summary: v(0), recovered_at: None }],
+            FormKind::Reopen => vec![Command::Reopen { id, reason: v(0) }],
+            FormKind::OverridePriority => vec![Command::OverridePriority {
+                id,
+                priority: v(0).parse::<Priority>().unwrap_or(Priority::P3),
+                reason: v(1),
+            }],
+            FormKind::Close => {
+                let mut cmds = Vec::new();
+                if let Some(rc) = o(0) {
+                    cmds.push(Command::SetRootCause {
+                        id,
+                        root_cause: rc,
+                        trigger: None,
+                        contributing_factors: Vec::new(),
+                    });
+                }
+                let review = Review {
+                    went_well: lines(1),
+                    went_wrong: lines(2),
+                    got_lucky: lines(3),
+                    lessons: lines(4),
+                };
+                if !review.is_empty() {
+                    cmds.push(Command::RecordReview { id, review });
+                }
+                cmds.push(Command::Close { id });
+                cmds
+            }
+        };
+        Some(cmds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_fields_are_marked_in_place() {
+        let mut f = Form::new_incident(&Policy::default());
+        assert!(f.commands().is_none());
+        assert_eq!(f.fields[0].error.as_deref(), Some("title is required"));
+        assert_eq!(f.focus, 0);
+        for c in "db down".chars() {
+            f.type_char(c);
+        }
+        assert!(f.fields[0].error.is_none());
+        f.focus = 2;
+        f.type_char('h');
+        let cmds = f.commands().unwrap();
+        let Command::Register(n) = &cmds[0] else { panic!("{cmds:?}") };
+        assert_eq!(n.title, "db down");
+        assert_eq!(n.impact, Impact::High);
+        assert_eq!(n.urgency, Urgency::Medium);
+        assert_eq!(n.severity, Severity::SEV3);
+    }
+
+    #[test]
+    fn enter_moves_on_in_lines_and_breaks_lines_in_text() {
+        let mut f = Form::new_incident(&Policy::default());
+        assert!(!f.edit(Edit::Enter));
+        assert_eq!(f.focus, 1);
+        f.focus = 6;
+        f.type_char('a');
+        f.edit(Edit::Enter);
+        f.type_char('b');
+        assert_eq!(f.fields[6].value, "a\nb");
+    }
+
+    #[test]
+    fn the_cursor_moves_and_edits_in_place() {
+        let mut f = Form::new_incident(&Policy::default());
+        for c in "db dwn".chars() {
+            f.type_char(c);
+        }
+        f.edit(Edit::Left);
+        f.edit(Edit::Left);
+        f.type_char('o');
+        assert_eq!(f.fields[0].value, "db down");
+        f.edit(Edit::Home);
+        f.edit(Edit::Delete);
+        f.type_char('D');
+        f.edit(Edit::End);
+        f.type_char('!');
+        assert_eq!(f.fields[0].value, "Db down!");
+        f.edit(Edit::Left);
+        f.edit(Edit::DeleteWord);
+        assert_eq!(f.fields[0].value, "Db !");
+        f.paste("é\nx");
+        assert_eq!(f.fields[0].value, "Db é x!");
+        f.edit(Edit::Backspace);
+        assert_eq!(f.fields[0].split_at_cursor(), ("Db é ", "!"));
+    }
+}

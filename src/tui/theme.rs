@@ -1,0 +1,172 @@
+//! Colours: a 16-colour default that works on any SSH terminal, a `[theme]` patch, NO_COLOR.
+//!
+//! Each slot is a foreground colour. With NO_COLOR every colour is dropped and only bold,
+//! reverse and dim remain, so the selection and what needs attention still stand out.
+
+use std::collections::BTreeMap;
+
+use ratatui::style::{Color, Modifier, Style};
+
+macro_rules! slots {
+    ($( $(#[doc = $doc:literal])+ $slot:ident = $default:expr; )+) => {
+        /// The colour of each thing on screen.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Palette {
+            $( $(#[doc = $doc])+ pub $slot: Color, )+
+        }
+
+        impl Default for Palette {
+            fn default() -> Self {
+                Self { $( $slot: $default, )+ }
+            }
+        }
+
+        impl Palette {
+            const NAMES: &'static [&'static str] = &[$(stringify!($slot)),+];
+
+            fn set(&mut self, name: &str, c: Color) -> bool {
+                match name {
+                    $( stringify!($slot) => { self.$slot = c; true } )+
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+slots! {
+    /// Pane borders and titles of the focused pane; header accents.
+    accent = Color::Cyan;
+    /// Secondary text: ages, hints, unfocused borders.
+    muted = Color::DarkGray;
+    /// Background of the selected row.
+    selected = Color::Blue;
+    /// Triggered (nobody has it yet).
+    triggered = Color::LightRed;
+    /// Acknowledged.
+    acknowledged = Color::Yellow;
+    /// Contained.
+    contained = Color::LightBlue;
+    /// Resolved.
+    resolved = Color::Green;
+    /// Closed.
+    closed = Color::DarkGray;
+    /// P1 and P2 in the queue.
+    urgent = Color::LightRed;
+    /// A target more than a quarter away.
+    ok = Color::Green;
+    /// A target within its last quarter.
+    warn = Color::Yellow;
+    /// A target breached; refusals and errors.
+    breach = Color::Red;
+    /// Confirmations in the footer.
+    info = Color::Green;
+}
+
+/// Styles derived from a palette, honouring NO_COLOR.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Theme {
+    pub palette: Palette,
+    pub no_color: bool,
+}
+
+impl Theme {
+    /// The default palette patched by the user's `[theme]` table.
+    ///
+    /// # Errors
+    /// One sentence per unknown slot or colour it cannot read.
+    pub fn build(user: &BTreeMap<String, String>, no_color: bool) -> Result<Self, Vec<String>> {
+        let mut palette = Palette::default();
+        let mut errors = Vec::new();
+        for (name, value) in user {
+            // config.example.toml's wording for the triggered colour.
+            let slot = if name == "unacknowledged" { "triggered" } else { name.as_str() };
+            match value.parse::<Color>() {
+                Ok(c) => {
+                    if !palette.set(slot, c) {
+                        errors.push(format!(
+                            "[theme]: '{name}' is not a theme colour; use one of {}",
+                            Palette::NAMES.join(", ")
+                        ));
+                    }
+                }
+                Err(_) => errors.push(format!(
+                    "[theme].{name}: '{value}' is not a colour; use a name (red, lightred, darkgray, ...), an index 0-255 or #rrggbb"
+                )),
+            }
+        }
+        if errors.is_empty() { Ok(Self { palette, no_color }) } else { Err(errors) }
+    }
+
+    /// Foreground `c`, or nothing under NO_COLOR.
+    #[must_use]
+    pub fn fg(&self, c: Color) -> Style {
+        if self.no_color { Style::new() } else { Style::new().fg(c) }
+    }
+
+    #[must_use]
+    pub fn muted(&self) -> Style {
+        if self.no_color { Style::new().add_modifier(Modifier::DIM) } else { self.fg(self.palette.muted) }
+    }
+
+    #[must_use]
+    pub fn accent(&self) -> Style {
+        self.fg(self.palette.accent).add_modifier(Modifier::BOLD)
+    }
+
+    /// The selected row: reverse video under NO_COLOR.
+    #[must_use]
+    pub fn selected(&self, focused: bool) -> Style {
+        if self.no_color || !focused {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new().bg(self.palette.selected).fg(Color::White).add_modifier(Modifier::BOLD)
+        }
+    }
+
+    #[must_use]
+    pub fn border(&self, focused: bool) -> Style {
+        if focused { self.accent() } else { self.muted() }
+    }
+
+    #[must_use]
+    pub fn error(&self) -> Style {
+        self.fg(self.palette.breach).add_modifier(Modifier::BOLD)
+    }
+
+    #[must_use]
+    pub fn info(&self) -> Style {
+        self.fg(self.palette.info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_colours_patch_and_bad_ones_are_named() {
+        let ok: BTreeMap<String, String> = [
+            ("accent".to_owned(), "magenta".to_owned()),
+            ("unacknowledged".to_owned(), "light-red".to_owned()),
+            ("muted".to_owned(), "dark-gray".to_owned()),
+        ]
+        .into();
+        let th = Theme::build(&ok, false).unwrap();
+        assert_eq!(th.palette.accent, Color::Magenta);
+        assert_eq!(th.palette.triggered, Color::LightRed);
+        let bad: BTreeMap<String, String> =
+            [("accent".to_owned(), "purplish".to_owned()), ("sparkle".to_owned(), "red".to_owned())].into();
+        let errs = Theme::build(&bad, false).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert!(errs[0].contains("'purplish' is not a colour"), "{errs:?}");
+        assert!(errs[1].contains("'sparkle' is not a theme colour"), "{errs:?}");
+    }
+
+    #[test]
+    fn no_color_drops_colours_but_keeps_emphasis() {
+        let t = Theme::build(&BTreeMap::new(), true).unwrap();
+        assert_eq!(t.fg(Color::Red), Style::new());
+        assert!(t.selected(true).add_modifier.contains(Modifier::REVERSED));
+    }
+}

@@ -1,0 +1,238 @@
+//! The screen: the root layout and one module per region. Views only read the [`App`].
+//!
+//! Wide terminals (at least 140 columns) put the queue beside the incident:
+//!
+//! ```text
+//!  piket · sre │ 3 triggered 3 acknowledged 2 contained │ 3 overdue · next INC-19 ack in 10:00 │ on call: ana  14:01 UTC
+//! ┌ Queue · 8 open · by priority ─────────────────────────────┐┌ INC-18 · Payment provider webhooks failing ─────┐
+//! │ID     P  SEV  STATUS         TITLE            SERVICE  AGE ││P1 SEV2 ● triggered · ack overdue 05:00          │
+//! │INC-18 P1 SEV2 ● triggered    Payment provider payments 10m ││impact high · urgency high · category –          │
+//! │INC-13 P2 SEV2 ◑ contained    payments-api pod payments 1d1 ││services payments · roles commander dave         │
+//! │INC-17 P2 SEV2 ◐ acknowledged Mobile app token auth     51m ││detected 13:51 · ack – · contained – · resolved –│
+//! │                                                            ││Timeline (1)                                     │
+//! │                                                            ││13:51 alertmanager registered "Payment ..."      │
+//! │                                                            │└─────────────────────────────────────────────────┘
+//! │                                                            │┌ Engaged · actions ──────────────────────────────┐
+//! │                                                            ││engaged nobody yet                               │
+//! │                                                            ││actions now                                      │
+//! │                                                            ││     a acknowledge                               │
+//! └────────────────────────────────────────────────────────────┘└─────────────────────────────────────────────────┘
+//!  INC-18: acknowledged                                      (what just happened, or why not)
+//!  j/k move  enter open  n new  a ack  m note  / filter  ? help  q quit   (keys of the focused pane)
+//! ```
+//!
+//! Narrower terminals (80x24 and up) stack the queue above the incident, with the actions pane
+//! beside the detail; `z` zooms the focused pane to the whole body. Below [`MIN_WIDTH`] x
+//! [`MIN_HEIGHT`] the screen says so instead of drawing a broken layout.
+
+pub mod banner;
+pub mod detail;
+pub mod escalation;
+pub mod footer;
+pub mod form;
+pub mod header;
+pub mod help;
+pub mod queue;
+pub mod timeline;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Pane};
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this width the queue and the incident sit side by side.
+pub const WIDE: u16 = 140;
+
+/// Where each region goes; `None` for a pane hidden by zoom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub queue: Option<Rect>,
+    pub detail: Option<Rect>,
+    pub escalation: Option<Rect>,
+    pub banner: Rect,
+    pub footer: Rect,
+}
+
+impl Areas {
+    /// The layout for a screen size, with one pane zoomed or none, and a banner line or not.
+    #[must_use]
+    pub fn new(area: Rect, zoom: Option<Pane>, banner: bool) -> Self {
+        let [header, body, banner, footer] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(u16::from(banner)),
+            Constraint::Length(2),
+        ]));
+        let mut a = Self { header, queue: None, detail: None, escalation: None, banner, footer };
+        match zoom {
+            Some(Pane::Queue) => a.queue = Some(body),
+            Some(Pane::Detail) => a.detail = Some(body),
+            Some(Pane::Escalation) => a.escalation = Some(body),
+            None if area.width >= WIDE => {
+                let [q, right] = body
+                    .layout(&Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]));
+                let [d, e] = right.layout(&Layout::vertical([Constraint::Fill(1), Constraint::Length(14)]));
+                (a.queue, a.detail, a.escalation) = (Some(q), Some(d), Some(e));
+            }
+            None => {
+                let [q, bottom] =
+                    body.layout(&Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]));
+                let [d, e] =
+                    bottom.layout(&Layout::horizontal([Constraint::Fill(1), Constraint::Length(30)]));
+                (a.queue, a.detail, a.escalation) = (Some(q), Some(d), Some(e));
+            }
+        }
+        a
+    }
+}
+
+/// Draw the whole screen.
+pub fn render(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "piket needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}. Enlarge it (q quits).",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(Line::from(msg)).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let zoom = app.zoom.then_some(app.focus);
+    let areas = Areas::new(area, zoom, app.banner.is_some());
+    header::render(frame, areas.header, app);
+    if let Some(r) = areas.queue {
+        queue::render(frame, r, app);
+    }
+    if let Some(r) = areas.detail {
+        detail::render(frame, r, app);
+    }
+    if let Some(r) = areas.escalation {
+        escalation::render(frame, r, app);
+    }
+    banner::render(frame, areas.banner, app);
+    footer::render(frame, areas.footer, app);
+    if let Some(f) = &app.form {
+        form::render(frame, area, app, f);
+    }
+    if let Some(scroll) = app.help {
+        help::render(frame, area, app, scroll);
+    }
+}
+
+/// Short human duration: `45s`, `12m`, `3h05m`, `2d04h`.
+#[must_use]
+pub fn short_duration(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        86_400..864_000 => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// A countdown: `04:12` under an hour, else as [`short_duration`].
+#[must_use]
+pub fn countdown(d: chrono::Duration) -> String {
+    let s = d.num_seconds().abs();
+    if s < 3600 {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    } else {
+        short_duration(chrono::Duration::seconds(s))
+    }
+}
+
+/// Cut a string to a display width, with an ellipsis when cut.
+#[must_use]
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut w = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_owned();
+    }
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Greedy word wrap to a display width; long words are cut.
+#[must_use]
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_hanging(text, width, width)
+}
+
+/// Word wrap where the first line has `first` columns and the others `rest`.
+#[must_use]
+pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut out: Vec<String> = Vec::new();
+    let limit = |out: &Vec<String>| if out.is_empty() { first.max(1) } else { rest.max(1) };
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0;
+        for word in para.split(' ') {
+            let ww = word.width();
+            let sep = usize::from(!line.is_empty());
+            if w + sep + ww <= limit(&out) {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                w += sep + ww;
+                continue;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                w = 0;
+            }
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if w + cw > limit(&out) {
+                    out.push(std::mem::take(&mut line));
+                    w = 0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_and_cuts_long_ones() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(short_duration(chrono::Duration::seconds(59)), "59s");
+        assert_eq!(short_duration(chrono::Duration::minutes(125)), "2h05m");
+        assert_eq!(countdown(chrono::Duration::seconds(252)), "04:12");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+}

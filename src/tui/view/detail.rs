@@ -1,0 +1,115 @@
+//! The selected incident: its fields, then its timeline (newest last).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::queue::{status_label, status_style};
+use super::{fit, timeline};
+use crate::domain::text::sanitize_line;
+use crate::tui::app::{App, Pane};
+
+/// Lines the fields take above the timeline.
+const FIELD_LINES: u16 = 4;
+
+/// Rows left for the timeline in a detail area.
+#[must_use]
+pub fn timeline_rows(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(2 + FIELD_LINES))
+}
+
+fn time(app: &App, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "–".to_owned(), |t| t.with_timezone(&app.timezone).format("%H:%M").to_string())
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let th = &app.theme;
+    let focused = app.focus == Pane::Detail;
+    let Some(inc) = app.selected_incident() else {
+        let block = Block::bordered()
+            .border_style(th.border(focused))
+            .title(Line::styled(" Incident ", th.border(focused)));
+        frame.render_widget(
+            Paragraph::new(Line::styled(" select an incident in the queue", th.muted())).block(block),
+            area,
+        );
+        return;
+    };
+    let width = usize::from(area.width.saturating_sub(4));
+    let title = fit(&format!(" {} · {} ", inc.id, sanitize_line(&inc.title)), width);
+    let block =
+        Block::bordered().border_style(th.border(focused)).title(Line::styled(title, th.border(focused)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [fields, tl] =
+        inner.layout(&Layout::vertical([Constraint::Length(FIELD_LINES), Constraint::Fill(1)]));
+
+    let prio = if inc.priority_override.is_some() {
+        format!("{} (by hand)", inc.priority)
+    } else {
+        inc.priority.to_string()
+    };
+    let services = if inc.services.is_empty() {
+        "–".to_owned()
+    } else {
+        sanitize_line(&inc.services.join(", ")).into_owned()
+    };
+    let category = inc.category.as_deref().map_or_else(|| "–".to_owned(), |c| sanitize_line(c).into_owned());
+    // Roles, in role order: "commander ben, scribe cleo".
+    let (roles, people) = if inc.roles.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let list: Vec<String> = inc.roles.iter().map(|(r, p)| format!("{r} {}", sanitize_line(p))).collect();
+        (" · roles ".to_owned(), list.join(", "))
+    };
+    let mut flags = String::new();
+    if inc.drill {
+        flags.push_str(" · drill");
+    }
+    if inc.near_miss {
+        flags.push_str(" · near miss");
+    }
+    let label = th.muted();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(prio, th.accent()),
+            Span::raw(" "),
+            Span::styled(inc.severity.to_string(), th.accent()),
+            Span::raw(" "),
+            Span::styled(status_label(inc.status), status_style(th, inc.status)),
+            Span::styled(flags, th.fg(th.palette.warn)),
+            Span::raw(" · "),
+            match app.policy.deadline(inc) {
+                Some(d) => super::header::deadline_span(app, inc.id, d, false),
+                None => Span::styled("no running target", th.muted()),
+            },
+        ]),
+        Line::from(vec![
+            Span::styled("impact ", label),
+            Span::raw(inc.impact.as_str()),
+            Span::styled(" · urgency ", label),
+            Span::raw(inc.urgency.as_str()),
+            Span::styled(" · category ", label),
+            Span::raw(category),
+        ]),
+        Line::from(vec![
+            Span::styled("services ", label),
+            Span::raw(services),
+            Span::styled(roles, label),
+            Span::raw(people),
+        ]),
+        Line::from(vec![
+            Span::styled("detected ", label),
+            Span::raw(time(app, Some(inc.detected_at))),
+            Span::styled(" · ack ", label),
+            Span::raw(time(app, inc.acknowledged_at)),
+            Span::styled(" · contained ", label),
+            Span::raw(time(app, inc.contained_at)),
+            Span::styled(" · resolved ", label),
+            Span::raw(time(app, inc.resolved_at)),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines), fields);
+    timeline::render(frame, tl, app);
+}

@@ -1,0 +1,110 @@
+//! Bottom two lines: a message (what happened, or why not) or the filter being typed; then the
+//! keys of the focused pane, from the live keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fit;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Level, Pane};
+
+/// The actions hinted in the footer for what has focus.
+fn hints(app: &App) -> &'static [Action] {
+    if app.filtering {
+        return &[Action::Cancel];
+    }
+    match app.focus {
+        Pane::Queue => &[
+            Action::SelectNext,
+            Action::Open,
+            Action::NewIncident,
+            Action::Acknowledge,
+            Action::Note,
+            Action::Filter,
+            Action::Help,
+            Action::Quit,
+            Action::Resolve,
+            Action::Zoom,
+        ],
+        Pane::Detail => &[
+            Action::SelectNext,
+            Action::SelectLast,
+            Action::Note,
+            Action::Finding,
+            Action::StatusUpdate,
+            Action::Back,
+            Action::Help,
+        ],
+        Pane::Escalation => &[Action::SelectNext, Action::Open, Action::Back, Action::Zoom, Action::Help],
+    }
+}
+
+fn short(a: Action) -> &'static str {
+    match a {
+        Action::SelectNext => "move",
+        Action::SelectLast => "newest",
+        Action::Open => "open",
+        Action::Filter => "filter",
+        Action::NewIncident => "new",
+        Action::Acknowledge => "ack",
+        Action::Note => "note",
+        Action::Finding => "finding",
+        Action::StatusUpdate => "update",
+        Action::Resolve => "resolve",
+        Action::Zoom => "zoom",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        Action::Back => "back",
+        Action::Submit => "apply",
+        Action::Cancel => "clear",
+        _ => a.name(),
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let th = &app.theme;
+    let width = usize::from(area.width);
+    let first = if app.filtering || !app.filter_text.is_empty() {
+        let mut spans = vec![Span::styled(" / ", th.accent()), Span::raw(app.filter_text.clone())];
+        if app.filtering {
+            spans.push(Span::styled("▏", th.accent()));
+        }
+        if let Some(p) = app.filter.problems.first() {
+            spans.push(Span::styled(format!("  {p}"), th.error()));
+        }
+        Line::from(spans)
+    } else {
+        match &app.message {
+            Some((Level::Info, m)) => Line::styled(fit(&format!(" {m}"), width), th.info()),
+            Some((Level::Error, m)) => Line::styled(fit(&format!(" {m}"), width), th.error()),
+            None => Line::raw(""),
+        }
+    };
+    let mut spans = Vec::new();
+    if app.filtering {
+        // Enter is an editing key, not a binding: it applies the filter as well.
+        spans.push(Span::styled(" enter", th.accent()));
+        spans.push(Span::styled(" apply ", th.muted()));
+    }
+    for &a in hints(app) {
+        let Some(key) = app.keymap.first(a) else { continue };
+        let key = if a == Action::SelectNext {
+            let up = app.keymap.first(Action::SelectPrev).unwrap_or_default();
+            format!("{key}/{up}")
+        } else {
+            key
+        };
+        spans.push(Span::styled(format!(" {key}"), th.accent()));
+        spans.push(Span::styled(format!(" {} ", short(a)), th.muted()));
+    }
+    let used: usize = spans.iter().map(Span::width).sum();
+    if used > width {
+        // Drop hints from the end until they fit; `?` stays reachable through the first ones.
+        while spans.iter().map(Span::width).sum::<usize>() > width && spans.len() > 2 {
+            spans.truncate(spans.len() - 2);
+        }
+    }
+    frame.render_widget(Paragraph::new(vec![first, Line::from(spans)]), area);
+}

@@ -1,0 +1,115 @@
+//! The queue: open incidents, most urgent first. Only the rows on screen are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+
+use super::short_duration;
+use crate::domain::text::sanitize_line;
+use crate::domain::{Incident, Status};
+use crate::tui::app::{App, Pane};
+use crate::tui::theme::Theme;
+
+/// Rows of incidents that fit in a queue area (borders and the column header taken off).
+#[must_use]
+pub fn body_rows(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(3))
+}
+
+/// A status as a glyph and a word.
+#[must_use]
+pub const fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Triggered => "● triggered",
+        Status::Acknowledged => "◐ acknowledged",
+        Status::Contained => "◑ contained",
+        Status::Resolved => "✓ resolved",
+        Status::Closed => "■ closed",
+    }
+}
+
+#[must_use]
+pub fn status_style(t: &Theme, s: Status) -> Style {
+    let p = &t.palette;
+    match s {
+        Status::Triggered => t.fg(p.triggered).add_modifier(Modifier::BOLD),
+        Status::Acknowledged => t.fg(p.acknowledged),
+        Status::Contained => t.fg(p.contained),
+        Status::Resolved => t.fg(p.resolved),
+        Status::Closed => t.fg(p.closed),
+    }
+}
+
+fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
+    let t = &app.theme;
+    let urgent = inc.priority.number() <= 2;
+    let prio = Span::styled(
+        inc.priority.to_string(),
+        if urgent { t.fg(t.palette.urgent).add_modifier(Modifier::BOLD) } else { Style::new() },
+    );
+    let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| sanitize_line(o).into_owned());
+    let service = inc.services.first().map_or_else(String::new, |s| sanitize_line(s).into_owned());
+    let row = Row::new(vec![
+        Cell::from(inc.id.to_string()),
+        Cell::from(prio),
+        Cell::from(inc.severity.to_string()),
+        Cell::from(Span::styled(status_label(inc.status), status_style(t, inc.status))),
+        Cell::from(sanitize_line(&inc.title)),
+        Cell::from(service),
+        Cell::from(Span::styled(short_duration(app.now - inc.opened_at), t.muted())),
+        Cell::from(owner),
+    ]);
+    // Nobody has it yet: the whole row stands out.
+    if inc.status == Status::Triggered { row.style(Style::new().add_modifier(Modifier::BOLD)) } else { row }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let t = &app.theme;
+    let focused = app.focus == Pane::Queue;
+    let what = if app.show_all { "all" } else { "open" };
+    let mut title = format!(" Queue · {} {what} · by {} ", app.visible_len(), app.sort.as_str());
+    if !app.filter_text.is_empty() {
+        title = format!(
+            " Queue · {} of {} · by {} · filtered ",
+            app.visible_len(),
+            app.cached_len(),
+            app.sort.as_str()
+        );
+    }
+    let block =
+        Block::bordered().border_style(t.border(focused)).title(Line::styled(title, t.border(focused)));
+    if app.visible_len() == 0 {
+        let text = if !app.loaded {
+            "loading…".to_owned()
+        } else if app.cached_len() > 0 {
+            "no incident matches the filter (esc clears it)".to_owned()
+        } else if app.show_all {
+            "no incidents recorded yet. n registers one.".to_owned()
+        } else {
+            "no open incidents. n registers one; A shows resolved and closed ones.".to_owned()
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), t.muted())).block(block), area);
+        return;
+    }
+    let rows = body_rows(area);
+    let body = app.rows(app.offset, rows).map(|(i, inc)| {
+        let r = row(app, inc);
+        if i == app.sel_row { r.style(t.selected(focused)) } else { r }
+    });
+    let header = Row::new(["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
+        .style(t.muted().add_modifier(Modifier::BOLD));
+    let widths = [
+        Constraint::Length(app.id_width),
+        Constraint::Length(2),
+        Constraint::Length(4),
+        Constraint::Length(14),
+        Constraint::Fill(1),
+        Constraint::Length(10),
+        Constraint::Length(5),
+        Constraint::Length(8),
+    ];
+    let table = Table::new(body, widths).header(header).block(block).column_spacing(1);
+    frame.render_widget(table, area);
+}

@@ -1,0 +1,118 @@
+//! The timeline: one entry per event (time, actor, kind, text), multi-line text wrapped with a
+//! hanging indent. Only the events that fit are laid out, from the top one shown, or backwards
+//! from the newest while following.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::wrap_hanging;
+use crate::domain::Event;
+use crate::domain::text::sanitize;
+use crate::tui::app::App;
+
+const INDENT: usize = 6;
+
+/// The lines of one event at a width.
+fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
+    let th = &app.theme;
+    let time = ev.occurred_at.with_timezone(&app.timezone).format("%H:%M").to_string();
+    let actor = sanitize(&ev.actor).into_owned();
+    let text = sanitize(&ev.kind.describe()).into_owned();
+    // Most descriptions start with their kind ("acknowledged", "escalated to ..."): say it once.
+    let name = ev.kind.name().replace('_', " ");
+    let kind = if text.starts_with(&name) { String::new() } else { name };
+    let prefix_w = time.width() + 1 + actor.width() + 1 + if kind.is_empty() { 0 } else { kind.width() + 1 };
+    let mut lines = Vec::new();
+    let first_room = width.saturating_sub(prefix_w);
+    let rest_room = width.saturating_sub(INDENT).max(1);
+    let mut chunks = if first_room >= 12 {
+        wrap_hanging(&text, first_room, rest_room)
+    } else {
+        let mut v = vec![String::new()];
+        v.extend(wrap_hanging(&text, rest_room, rest_room));
+        v
+    }
+    .into_iter();
+    let head = chunks.next().unwrap_or_default();
+    let mut spans = vec![
+        Span::styled(time, th.muted()),
+        Span::raw(" "),
+        Span::styled(actor, th.fg(th.palette.accent)),
+        Span::raw(" "),
+    ];
+    if !kind.is_empty() {
+        spans.push(Span::styled(kind, ratatui::style::Style::new().add_modifier(Modifier::BOLD)));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::raw(head));
+    lines.push(Line::from(spans));
+    for c in chunks {
+        lines.push(Line::from(format!("{}{c}", " ".repeat(INDENT))));
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    if area.height == 0 {
+        return;
+    }
+    let th = &app.theme;
+    let rows = usize::from(area.height) - 1;
+    let width = usize::from(area.width);
+    let Some(tl) = app.selected_timeline() else {
+        frame.render_widget(Paragraph::new(Line::styled("Timeline · loading…", th.muted())), area);
+        return;
+    };
+    let n = tl.events.len();
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows);
+    let (from, to) = match app.timeline_top {
+        Some(top) => {
+            let top = top.min(n.saturating_sub(1));
+            let mut end = top;
+            for ev in &tl.events[top..] {
+                if lines.len() >= rows {
+                    break;
+                }
+                lines.extend(event_lines(app, ev, width));
+                end += 1;
+            }
+            lines.truncate(rows);
+            (top, end)
+        }
+        None => {
+            // Follow the newest: walk back from the end until the area is full.
+            let mut blocks: Vec<Vec<Line<'_>>> = Vec::new();
+            let mut used = 0;
+            let mut start = n;
+            while start > 0 && used < rows {
+                start -= 1;
+                let b = event_lines(app, &tl.events[start], width);
+                used += b.len();
+                blocks.push(b);
+            }
+            let single = blocks.len() == 1;
+            for b in blocks.into_iter().rev() {
+                lines.extend(b);
+            }
+            if single {
+                // One event taller than the pane: show its head (who and when), cut its tail.
+                lines.truncate(rows);
+            } else {
+                let skip = lines.len().saturating_sub(rows);
+                lines.drain(..skip);
+            }
+            (start, n)
+        }
+    };
+    let more =
+        if from > 0 || to < n { format!(" · events {}-{} of {n}", from + 1, to) } else { String::new() };
+    let follow = if app.timeline_top.is_none() { "" } else { " · scrolled (G follows)" };
+    let mut all =
+        vec![Line::styled(format!("Timeline ({n}){more}{follow}"), th.muted().add_modifier(Modifier::BOLD))];
+    all.extend(lines);
+    frame.render_widget(Paragraph::new(all), area);
+}

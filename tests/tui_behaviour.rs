@@ -1,0 +1,351 @@
+//! How the screen behaves, driven by actions against a fake client (headless, no terminal).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{FakeClient, I, U, seed};
+use piket::client::Client;
+use piket::domain::{Command, IncidentId, Priority, Query, Role, Status};
+use piket::tui::TuiSettings;
+use piket::tui::action::Action;
+use piket::tui::app::Msg;
+use piket::tui::headless::Headless;
+
+fn app(client: &Arc<FakeClient>) -> Headless {
+    let now = client.now() + Duration::minutes(3);
+    Headless::new(client.clone(), &TuiSettings::default(), now, 120, 40).unwrap()
+}
+
+fn seeded() -> Arc<FakeClient> {
+    let c = FakeClient::new("ana");
+    seed(&c);
+    c
+}
+
+fn select(h: &mut Headless, id: u64) {
+    h.act(Action::SelectFirst);
+    while h.app.selected != Some(IncidentId(id)) {
+        let before = h.app.sel_row;
+        h.act(Action::SelectNext);
+        assert_ne!(before, h.app.sel_row, "INC-{id} is not in the queue");
+    }
+}
+
+#[test]
+fn impact_and_urgency_keys_recompute_the_priority_at_once() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 4); // medium x medium = P3
+    h.act(Action::ImpactUp);
+    let inc = h.app.selected_incident().unwrap();
+    assert_eq!((inc.id, inc.priority), (IncidentId(4), Priority::P2), "the selection follows the incident");
+    h.act(Action::UrgencyUp);
+    assert_eq!(h.app.selected_incident().unwrap().priority, Priority::P1);
+    assert_eq!(h.app.sel_row, 1, "re-sorted: P1 INC-4 now sits right after the older P1");
+    assert!(h.draw().contains("urgency medium -> high (priority P1)"));
+    h.act(Action::SeverityUp);
+    assert_eq!(c.incident(IncidentId(4)).unwrap().severity.number(), 2);
+}
+
+#[test]
+fn changes_from_others_keep_selection_and_scroll() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 3);
+    let row = h.app.sel_row;
+    // Another responder registers a P1: it sorts above, the selected incident stays selected.
+    c.register("Payments provider timeouts", I::High, U::High, 1, &["payments"]);
+    c.run("ben", Command::Acknowledge { id: IncidentId(3) });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.app.selected, Some(IncidentId(3)));
+    assert_eq!(h.app.sel_row, row + 1);
+    assert_eq!(h.app.selected_incident().unwrap().status, Status::Acknowledged);
+    let screen = h.draw();
+    assert!(screen.contains("Payments provider timeouts"), "{screen}");
+    assert!(
+        screen.contains("ben acknowledged"),
+        "the timeline of the selected incident refreshed:\n{screen}"
+    );
+}
+
+#[test]
+fn a_resolved_incident_leaves_the_open_queue_and_the_next_row_is_selected() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    let row = h.app.sel_row;
+    c.run("ben", Command::Resolve { id: IncidentId(2), summary: "failed over".into(), recovered_at: None });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.app.sel_row, row);
+    assert_ne!(h.app.selected, Some(IncidentId(2)));
+}
+
+#[test]
+fn register_through_the_form_and_select_it() {
+    let c = seeded();
+    let mut h = app(&c);
+    h.act(Action::NewIncident);
+    h.type_text("Card payments declined\ncards, payments\n");
+    h.type_text("h"); // impact high
+    h.act(Action::NextField);
+    h.type_text("h"); // urgency high
+    h.act(Action::NextField);
+    h.type_text("2"); // SEV2
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form);
+    let inc = h.app.selected_incident().unwrap();
+    assert_eq!(inc.title, "Card payments declined");
+    assert_eq!(inc.priority, Priority::P1);
+    assert_eq!(inc.services, vec!["cards".to_owned(), "payments".to_owned()]);
+    assert_eq!(inc.severity.number(), 2);
+}
+
+#[test]
+fn escape_cancels_a_form_with_nothing_written() {
+    let c = seeded();
+    let mut h = app(&c);
+    let before = c.timeline(IncidentId(1)).unwrap().len();
+    h.act(Action::Note);
+    h.type_text("half a thought");
+    h.act(Action::Cancel);
+    assert!(h.app.form.is_none());
+    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before);
+    assert!(h.draw().contains("nothing was written"));
+}
+
+#[test]
+fn close_form_records_the_review_then_closes() {
+    let c = seeded();
+    let mut h = app(&c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    h.act(Action::Close);
+    assert_eq!(h.app.form.as_ref().unwrap().missing, vec!["a root cause".to_owned()]);
+    h.type_text("job ran out of memory");
+    h.act(Action::NextField);
+    h.type_text("alert fired at once");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.type_text("size the job for peak data");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+    let inc = c.incident(IncidentId(5)).unwrap();
+    assert_eq!(inc.status, Status::Closed);
+    assert_eq!(inc.review.unwrap().lessons, vec!["size the job for peak data".to_owned()]);
+}
+
+#[test]
+fn close_form_refuses_in_place_what_the_closing_rule_still_needs() {
+    let c = seeded();
+    let id = IncidentId(1); // SEV1 P1: a review with a lesson is required
+    c.run("ana", Command::Resolve { id, summary: "rolled back".into(), recovered_at: None });
+    let mut h = app(&c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, 1);
+    h.act(Action::Close);
+    h.type_text("bad release");
+    h.act(Action::NextField);
+    h.type_text("fast rollback");
+    h.act(Action::Submit);
+    let form = h.app.form.as_ref().expect("the form stays open");
+    assert!(form.error.as_deref().unwrap().contains("lesson"), "{:?}", form.error);
+    assert!(c.incident(id).unwrap().root_cause.is_none(), "nothing half-done was written");
+}
+
+#[test]
+fn only_possible_actions_are_offered() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 1);
+    let acts = h.app.possible_actions();
+    assert!(acts.contains(&Action::Acknowledge));
+    assert!(!acts.contains(&Action::Reopen) && !acts.contains(&Action::Close));
+    select(&mut h, 2);
+    assert!(!h.app.possible_actions().contains(&Action::Acknowledge));
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    let acts = h.app.possible_actions();
+    assert!(acts.contains(&Action::Reopen) && acts.contains(&Action::Close));
+    assert!(!acts.contains(&Action::Resolve) && !acts.contains(&Action::Escalate));
+}
+
+#[test]
+fn refused_keys_say_why_and_send_nothing() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    let before = c.timeline(IncidentId(2)).unwrap().len();
+    h.act(Action::Acknowledge);
+    assert_eq!(c.timeline(IncidentId(2)).unwrap().len(), before);
+    assert!(h.draw().contains("INC-2 is already acknowledged by ben"));
+}
+
+#[test]
+fn filter_as_you_type_with_tokens() {
+    let c = seeded();
+    let mut h = app(&c);
+    h.act(Action::Filter);
+    h.type_text("p:1");
+    assert_eq!(h.app.visible_len(), 1);
+    h.act(Action::Cancel);
+    assert_eq!(h.app.visible_len(), 4);
+    c.run("ana", Command::AssignRole { id: IncidentId(3), role: Role::Commander, person: None });
+    h.act(Action::Filter);
+    h.type_text("mine");
+    h.act(Action::Submit);
+    assert_eq!(h.app.visible_len(), 1);
+    assert_eq!(h.app.selected, Some(IncidentId(3)));
+    h.act(Action::Filter);
+    h.act(Action::Cancel);
+    h.act(Action::Filter);
+    h.type_text("replication");
+    assert_eq!(h.app.selected, Some(IncidentId(2)));
+}
+
+#[test]
+fn untrusted_text_never_reaches_the_terminal_raw() {
+    let c = FakeClient::new("ana");
+    c.register(
+        "disk \u{1b}[2Jfull \u{1b}]52;c;ZXZpbA==\u{7}on \u{9b}31mdb",
+        I::High,
+        U::High,
+        2,
+        &["db\u{1b}[31m"],
+    );
+    let mut h = app(&c);
+    let screen = h.draw();
+    assert!(screen.contains("disk full on db"), "{screen}");
+    let buf = h.terminal.backend().buffer().clone();
+    for cell in &buf.content {
+        assert!(!cell.symbol().chars().any(char::is_control), "control char in {:?}", cell.symbol());
+    }
+}
+
+#[test]
+fn no_color_leaves_only_emphasis() {
+    let c = seeded();
+    let settings = TuiSettings { no_color: true, ..TuiSettings::default() };
+    let mut h = Headless::new(c.clone(), &settings, c.now(), 80, 24).unwrap();
+    h.draw();
+    let buf = h.terminal.backend().buffer();
+    assert!(
+        buf.content
+            .iter()
+            .all(|cell| cell.fg == ratatui::style::Color::Reset && cell.bg == ratatui::style::Color::Reset)
+    );
+}
+
+#[test]
+fn engine_down_shows_a_banner_and_recovers() {
+    let c = seeded();
+    let mut h = app(&c);
+    *c.down.lock().unwrap() = true;
+    h.act(Action::ToggleClosed);
+    assert!(h.app.banner.is_some());
+    *c.down.lock().unwrap() = false;
+    h.act(Action::ToggleClosed);
+    assert!(h.app.banner.is_none());
+}
+
+#[test]
+fn server_away_shows_a_banner_refuses_writes_and_reloads_when_back() {
+    use piket::client::Connection;
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 1);
+    let before = c.timeline(IncidentId(1)).unwrap().len();
+    h.send(Msg::Connection(Connection::Lost("the piket server went away".into())));
+    assert!(h.draw().contains("the piket server went away"), "the banner shows");
+    h.act(Action::Acknowledge);
+    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before, "nothing was sent");
+    assert!(h.draw().contains("not sent"), "the responder is told");
+    // Meanwhile someone else acknowledged INC-3; when the server is back the queue catches up.
+    c.run("ben", Command::Acknowledge { id: IncidentId(3) });
+    h.send(Msg::Connection(Connection::Connected));
+    assert!(h.app.banner.is_none());
+    assert_eq!(h.app.incident(IncidentId(3)).unwrap().status, Status::Acknowledged);
+    h.act(Action::Acknowledge);
+    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before + 1, "writes work again");
+}
+
+#[test]
+fn settings_are_validated_with_one_sentence_per_problem() {
+    let mut s = TuiSettings::default();
+    s.keys.insert("acknowledge".into(), vec!["x".into()]);
+    s.theme.insert("accent".into(), "chartreuse-ish".into());
+    let err = s.validate().unwrap_err();
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("'x' is bound to both acknowledge and export"));
+    assert!(err.contains("'chartreuse-ish' is not a colour"));
+}
+
+#[test]
+fn the_clock_ticks_only_when_something_on_screen_ages() {
+    let c = FakeClient::new("ana");
+    let mut h = app(&c);
+    assert!(!h.app.needs_tick());
+    c.register("x", I::Low, U::Low, 4, &[]);
+    h.send(Msg::Tick(c.now()));
+    assert!(h.app.needs_tick());
+    assert_eq!(c.list(&Query::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn export_writes_markdown_with_the_timeline() {
+    let c = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let path = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    assert!(path.ends_with("INC-2.md"), "{path}");
+    let md = std::fs::read_to_string(path).unwrap();
+    assert!(md.starts_with("# INC-2: Replication lag"), "{md}");
+    assert!(md.contains("escalated to dba-oncall: failover needs a DBA"), "{md}");
+}
+
+#[test]
+fn export_key_asks_for_an_export_of_the_selected_incident() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 3);
+    let fx = h.app.update(Msg::Action(Action::Export));
+    assert_eq!(fx, vec![piket::tui::effect::Effect::Export(IncidentId(3), chrono_tz::UTC)]);
+}
+
+#[test]
+fn a_scrolled_timeline_stays_put_when_events_arrive() {
+    let c = seeded();
+    for n in 0..40 {
+        c.run("ben", Command::Note { id: IncidentId(2), text: format!("check {n}") });
+    }
+    let mut h = app(&c);
+    select(&mut h, 2);
+    h.act(Action::Open);
+    h.act(Action::SelectFirst);
+    assert_eq!(h.app.timeline_top, Some(0));
+    c.run("ben", Command::Note { id: IncidentId(2), text: "another one".into() });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.app.selected_timeline().unwrap().events.len(), 47, "the new event arrived");
+    assert_eq!(h.app.timeline_top, Some(0), "and the view did not jump");
+    h.act(Action::SelectLast);
+    assert_eq!(h.app.timeline_top, None, "G follows the newest again");
+}
+
+#[test]
+fn the_header_counts_breached_targets_and_names_the_next_one() {
+    let c = seeded();
+    let mut h = app(&c);
+    let (overdue, next) = h.app.deadlines_now();
+    assert_eq!(overdue, 1, "INC-1 (P1) was not acknowledged within 5 minutes");
+    assert_eq!(next.map(|(id, _)| id), Some(IncidentId(3)));
+    h.set_now(c.now() + Duration::days(3));
+    assert_eq!(h.app.deadlines_now(), (4, None), "every open target has passed");
+    // Acknowledging stops the acknowledge clock: the resolve clock runs instead.
+    c.run("ana", Command::Acknowledge { id: IncidentId(1) });
+    h.send(Msg::Tick(c.now() - Duration::minutes(1)));
+    let (_, next) = h.app.deadlines_now();
+    assert!(next.is_some_and(|(id, d)| id == IncidentId(1) && d.clock.as_str() == "resolve"), "{next:?}");
+}

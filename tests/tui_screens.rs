@@ -1,0 +1,272 @@
+//! Whole-screen snapshots of every pane and overlay, driven by actions (csvlens, gitui).
+//!
+//! The app runs headless against a fake client with a fixed clock, so ages, countdowns and
+//! timeline times are deterministic and no filter is needed. Sizes: 80x24 (the floor piket
+//! promises) and 160x48.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::{FakeClient, I, U, seed};
+use piket::domain::Command;
+use piket::tui::TuiSettings;
+use piket::tui::action::Action;
+use piket::tui::headless::Headless;
+
+fn settings() -> TuiSettings {
+    TuiSettings {
+        team: "payments-sre".into(),
+        on_call: vec!["ana".into(), "ben".into()],
+        ..TuiSettings::default()
+    }
+}
+
+fn app(client: &Arc<FakeClient>, w: u16, h: u16) -> Headless {
+    let now = client.now() + Duration::minutes(3);
+    Headless::new(client.clone(), &settings(), now, w, h).unwrap()
+}
+
+fn seeded() -> Arc<FakeClient> {
+    let c = FakeClient::new("ana");
+    seed(&c);
+    c
+}
+
+macro_rules! both_sizes {
+    ($name:literal, $client:expr, |$h:ident| $drive:block) => {{
+        for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+            let mut $h = app(&$client, w, hgt);
+            $drive;
+            insta::assert_snapshot!(format!("{}_{w}x{hgt}", $name), $h.draw());
+        }
+    }};
+}
+
+#[test]
+fn empty_database() {
+    let c = FakeClient::new("ana");
+    both_sizes!("empty", c, |h| {});
+}
+
+#[test]
+fn main_screen_queue_detail_actions() {
+    let c = seeded();
+    both_sizes!("main", c, |h| {});
+}
+
+#[test]
+fn detail_focused_and_zoomed() {
+    let c = seeded();
+    both_sizes!("detail_zoomed", c, |h| {
+        h.act(Action::SelectNext);
+        h.act(Action::Open);
+        h.act(Action::Zoom);
+    });
+}
+
+#[test]
+fn escalation_pane_focused() {
+    let c = seeded();
+    both_sizes!("escalation", c, |h| {
+        h.act(Action::SelectNext);
+        h.act(Action::FocusNext);
+        h.act(Action::FocusNext);
+        h.act(Action::SelectNext);
+    });
+}
+
+#[test]
+fn help_overlay_from_the_keymap() {
+    let c = seeded();
+    both_sizes!("help", c, |h| {
+        h.act(Action::Help);
+    });
+}
+
+#[test]
+fn closed_toggle_shows_resolved() {
+    let c = seeded();
+    both_sizes!("all_incidents", c, |h| {
+        h.act(Action::ToggleClosed);
+        h.act(Action::SelectLast);
+    });
+}
+
+#[test]
+fn filter_line() {
+    let c = seeded();
+    both_sizes!("filter", c, |h| {
+        h.act(Action::Filter);
+        h.type_text("svc:orders p:9");
+    });
+}
+
+#[test]
+fn long_title() {
+    let c = FakeClient::new("ana");
+    let long = "Payment provider webhook retries overwhelm the settlement queue, which backs up into the ledger writer and delays every refund by hours ".repeat(3);
+    c.register(&long, I::High, U::High, 1, &["payments", "ledger", "refunds"]);
+    both_sizes!("long_title", c, |h| {});
+}
+
+#[test]
+fn very_long_timeline_follows_newest_and_scrolls() {
+    let c = FakeClient::new("ana");
+    let id = c.register("Flapping health checks on edge-lb", I::Medium, U::High, 2, &["edge"]);
+    for n in 1..=300 {
+        let text = if n % 7 == 0 {
+            format!(
+                "note {n}: a longer observation that wraps over more than one line of the timeline pane, with detail"
+            )
+        } else {
+            format!("note {n}")
+        };
+        c.run("ben", Command::Note { id, text });
+    }
+    both_sizes!("long_timeline_newest", c, |h| {
+        h.act(Action::Open);
+    });
+    both_sizes!("long_timeline_top", c, |h| {
+        h.act(Action::Open);
+        h.act(Action::SelectFirst);
+        h.act(Action::PageDown);
+    });
+}
+
+#[test]
+fn too_small_says_so() {
+    let c = seeded();
+    let mut h = app(&c, 50, 12);
+    insta::assert_snapshot!("too_small_50x12", h.draw());
+    h.resize(80, 24);
+    assert!(h.draw().contains("Queue"), "a resize re-lays out at once");
+}
+
+#[test]
+fn refusal_in_words_in_the_footer() {
+    let c = seeded();
+    let mut h = app(&c, 80, 24);
+    h.act(Action::SelectNext); // INC-2 is acknowledged already
+    h.act(Action::Acknowledge);
+    insta::assert_snapshot!("refused_80x24", h.draw());
+}
+
+// ---- forms ----------------------------------------------------------------------------------
+
+fn form_snapshot(name: &str, open: Action, select: usize, fill: &str) {
+    let c = seeded();
+    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+        let mut h = app(&c, w, hgt);
+        if open == Action::Close || open == Action::Reopen {
+            h.act(Action::ToggleClosed);
+        }
+        for _ in 0..select {
+            h.act(Action::SelectNext);
+        }
+        h.act(open);
+        h.type_text(fill);
+        insta::assert_snapshot!(format!("form_{name}_{w}x{hgt}"), h.draw());
+    }
+}
+
+#[test]
+fn form_new_incident_with_validation_in_place() {
+    let c = seeded();
+    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+        let mut h = app(&c, w, hgt);
+        h.act(Action::NewIncident);
+        h.act(Action::NextField);
+        h.type_text("checkout, api");
+        h.act(Action::NextField);
+        h.type_text("h"); // impact high
+        h.act(Action::Submit); // title missing: message in place, nothing written
+        insta::assert_snapshot!(format!("form_new_incident_{w}x{hgt}"), h.draw());
+    }
+}
+
+#[test]
+fn form_note() {
+    form_snapshot("note", Action::Note, 1, "Failover rehearsal done.\nLag is down to 3 s.");
+}
+
+#[test]
+fn form_finding() {
+    form_snapshot("finding", Action::Finding, 1, "Index rebuild held a lock for 40 s");
+}
+
+#[test]
+fn form_status_update() {
+    form_snapshot("status_update", Action::StatusUpdate, 0, "");
+}
+
+#[test]
+fn form_escalate() {
+    form_snapshot("escalate", Action::Escalate, 0, "payments-lead\n");
+}
+
+#[test]
+fn form_roles() {
+    form_snapshot("roles", Action::Roles, 0, "");
+}
+
+#[test]
+fn form_resolve() {
+    form_snapshot(
+        "resolve",
+        Action::Resolve,
+        0,
+        "Rolled back release 2026.11.25-3; error rate back to 0.1%.",
+    );
+}
+
+#[test]
+fn form_contain() {
+    form_snapshot("contain", Action::Contain, 0, "feature flag checkout-v2 off");
+}
+
+#[test]
+fn form_priority_override() {
+    form_snapshot("priority_override", Action::OverridePriority, 2, "");
+}
+
+#[test]
+fn form_root_cause() {
+    form_snapshot("root_cause", Action::RootCause, 1, "Schema migration without an online index");
+}
+
+#[test]
+fn form_reopen() {
+    // With resolved ones shown, INC-5 (resolved, P5) is last.
+    let c = seeded();
+    let mut h = app(&c, 80, 24);
+    h.act(Action::ToggleClosed);
+    h.act(Action::SelectLast);
+    h.act(Action::Reopen);
+    h.type_text("errors are back after the re-run");
+    insta::assert_snapshot!("form_reopen_80x24", h.draw());
+}
+
+#[test]
+fn form_close_lists_what_is_missing() {
+    let c = seeded();
+    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+        let mut h = app(&c, w, hgt);
+        h.act(Action::ToggleClosed);
+        h.act(Action::SelectLast);
+        h.act(Action::Close);
+        insta::assert_snapshot!(format!("form_close_{w}x{hgt}"), h.draw());
+    }
+}
+
+#[test]
+fn engine_unavailable_banner() {
+    let c = seeded();
+    let mut h = app(&c, 80, 24);
+    *c.down.lock().unwrap() = true;
+    h.act(Action::Acknowledge);
+    insta::assert_snapshot!("banner_80x24", h.draw());
+}
