@@ -4,9 +4,9 @@
 //!
 //! ```text
 //!   tui/        cli/                      front-ends: render, parse, never touch redb
-//!        \      /
-//!        client                           one API: execute(Command), queries, subscribe()
-//!          |
+//!        \      /           server         `piket serve`: owns the engine, HTTP/JSON on a Unix socket
+//!        client              |            one API: in process (--embedded) or remote (the socket)
+//!          |    ____________/
 //!        engine                           commands -> domain decision -> one write txn -> Change
 //!          |
 //!        store                            redb tables, codecs, schema version, hash chain

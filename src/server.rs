@@ -82,7 +82,8 @@ pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
             "another piket server answers on {}: `piket server status` says which; stop it first",
             path.display()
         ))),
-        Err(_) => {
+        // Refused: a socket file that nothing listens on, left by a server that crashed.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             std::fs::remove_file(path).map_err(|e| {
                 ServeError::Socket(format!("cannot remove the stale socket {}: {e}", path.display()))
             })?;
@@ -92,6 +93,11 @@ pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
             );
             Ok(())
         }
+        // Anything else (no permission, not a socket): not ours to remove.
+        Err(e) => Err(ServeError::Socket(format!(
+            "{} exists and cannot be checked ({e}); remove it by hand if no server uses it",
+            path.display()
+        ))),
     }
 }
 

@@ -81,8 +81,23 @@ pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
 /// The server could not be started or did not answer within [`START_WAIT`].
 pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::Result<RemoteClient> {
     let socket = socket_path(cli, config, dir);
-    if let Ok(c) = RemoteClient::connect(&socket) {
-        return Ok(c);
+    match RemoteClient::connect(&socket) {
+        Ok(c) => return Ok(c),
+        Err(e) => {
+            // Start a server only where none can be: no socket, or one nothing listens on.
+            // Permission denied means a server we may not use (ask to join its group).
+            if let Err(io) = std::os::unix::net::UnixStream::connect(&socket)
+                && !matches!(io.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused)
+            {
+                return Err(eyre!(
+                    "cannot connect to the piket server on {}: {io} (on a shared host, the socket's group must include you)",
+                    socket.display()
+                ));
+            }
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return Err(eyre!("{e}"));
+            }
+        }
     }
     let log = log_path(cli, config, dir);
     if let Some(parent) = log.parent() {
