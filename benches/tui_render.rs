@@ -187,16 +187,20 @@ fn first_frame_in_process(client: &dyn Client) -> (StdDuration, StdDuration) {
 
 /// The real binary in a pseudo-terminal: from spawn to the first frame, and to the first row
 /// of the queue on screen.
-fn first_frame_process(dir: &std::path::Path) -> (StdDuration, StdDuration) {
+fn first_frame_process(dir: &std::path::Path, embedded: bool) -> (StdDuration, StdDuration) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let pair = native_pty_system()
         .openpty(PtySize { rows: 50, cols: 200, pixel_width: 0, pixel_height: 0 })
         .unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_piket"));
     cmd.args(["--data-dir", dir.to_str().unwrap()]);
+    if embedded {
+        cmd.arg("--embedded");
+    }
     cmd.env("HOME", dir);
     cmd.env("XDG_CONFIG_HOME", dir.join("config"));
     cmd.env_remove("PIKET_CONFIG");
+    cmd.env_remove("PIKET_SOCKET");
     let t = Instant::now();
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     let mut reader = pair.master.try_clone_reader().unwrap();
@@ -246,19 +250,32 @@ fn benches(c: &mut Criterion) {
         Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap();
     populate(&file);
     drop(file);
-    let runs: Vec<(StdDuration, StdDuration)> = (0..5).map(|_| first_frame_process(dir.path())).collect();
-    let mut f: Vec<StdDuration> = runs.iter().map(|r| r.0).collect();
-    let mut s: Vec<StdDuration> = runs.iter().map(|r| r.1).collect();
-    f.sort();
-    s.sort();
-    println!(
-        "start to first frame (queue loading), whole process in a pty, 5 runs: median {:?}  max {:?}",
-        f[2], f[4]
-    );
-    println!(
-        "start to first full frame, whole process in a pty (100k open), 5 runs: median {:?}  max {:?}",
-        s[2], s[4]
-    );
+    for embedded in [true, false] {
+        // Through the server the first run also starts it (and opens the file); the rest find
+        // it running, as every responder but the first does.
+        let runs: Vec<(StdDuration, StdDuration)> =
+            (0..5).map(|_| first_frame_process(dir.path(), embedded)).collect();
+        let how = if embedded { "--embedded" } else { "via piket serve (run 1 starts it)" };
+        println!("  {how}: full frame per run {:?}", runs.iter().map(|r| r.1).collect::<Vec<_>>());
+        let mut f: Vec<StdDuration> = runs.iter().map(|r| r.0).collect();
+        let mut s: Vec<StdDuration> = runs.iter().map(|r| r.1).collect();
+        f.sort();
+        s.sort();
+        println!(
+            "start to first frame (queue loading), whole process in a pty, {how}, 5 runs: median {:?}  max {:?}",
+            f[2], f[4]
+        );
+        println!(
+            "start to first full frame, whole process in a pty (100k open), {how}, 5 runs: median {:?}  max {:?}",
+            s[2], s[4]
+        );
+    }
+    let stopped = std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "server", "stop"])
+        .env_remove("PIKET_SOCKET")
+        .output()
+        .unwrap();
+    assert!(stopped.status.success(), "{}", String::from_utf8_lossy(&stopped.stderr));
 
     let mut app = app_with(incidents(), 200, 50);
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();

@@ -203,6 +203,11 @@ fn every_route_answers_json() {
 }
 
 #[test]
+fn client_and_server_agree_on_the_binary_media_type() {
+    assert_eq!(piket::client::remote::POSTCARD, piket::server::api::POSTCARD);
+}
+
+#[test]
 fn errors_have_a_stable_code_and_the_right_status() {
     let s = Server::start(&[]);
     http(&s.socket, "POST", "/v1/commands", new_incident("x").to_string().as_bytes());

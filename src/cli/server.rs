@@ -242,7 +242,9 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            if !cli.json {
+            if cli.json {
+                println!("{}", serde_json::json!({ "running": false, "stopped": health.pid }));
+            } else {
                 println!("stopped: pid {}", health.pid);
             }
             Ok(ExitCode::SUCCESS)

@@ -26,6 +26,9 @@ use tokio::sync::{broadcast, watch};
 use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport};
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Refusal, Source};
 
+/// Media type of the binary list answer; see `server::api::POSTCARD` (kept in step by a test).
+pub const POSTCARD: &str = "application/x-postcard";
+
 /// As many changes as the engine buffers for an in-process subscriber.
 const CHANGE_BUFFER: usize = 4096;
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
@@ -137,8 +140,28 @@ impl RemoteClient {
         let socket = self.socket.clone();
         self.block(async move {
             let (status, bytes) =
-                request(&socket, method, &path, body).await.map_err(|e| lost(&socket, &e))?;
+                request(&socket, method, &path, body, None).await.map_err(|e| lost(&socket, &e))?;
             decode(status, &bytes, about)
+        })
+    }
+
+    /// Like [`Self::call`], asking for the compact binary answer (postcard) big lists come in.
+    fn call_postcard<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: String,
+        body: Vec<u8>,
+    ) -> Result<T, ClientError> {
+        let socket = self.socket.clone();
+        self.block(async move {
+            let (status, bytes) = request(&socket, Method::POST, &path, Some(body), Some(POSTCARD))
+                .await
+                .map_err(|e| lost(&socket, &e))?;
+            if status.is_success() {
+                return postcard::from_bytes(&bytes).map_err(|e| {
+                    ClientError::Unavailable(format!("the server's answer does not decode: {e}"))
+                });
+            }
+            decode(status, &bytes, None)
         })
     }
 }
@@ -165,8 +188,9 @@ async fn request(
     method: Method,
     path: &str,
     body: Option<Vec<u8>>,
+    accept: Option<&'static str>,
 ) -> std::io::Result<(StatusCode, Bytes)> {
-    let resp = send(socket, method, path, body).await?;
+    let resp = send(socket, method, path, body, accept).await?;
     let status = resp.status();
     let bytes = resp.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
     Ok((status, bytes))
@@ -177,6 +201,7 @@ async fn send(
     method: Method,
     path: &str,
     body: Option<Vec<u8>>,
+    accept: Option<&'static str>,
 ) -> std::io::Result<hyper::Response<Incoming>> {
     let stream = tokio::net::UnixStream::connect(socket).await?;
     let (mut sender, conn) =
@@ -189,6 +214,7 @@ async fn send(
         .uri(path)
         .header(hyper::header::HOST, "piket")
         .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header(hyper::header::ACCEPT, accept.unwrap_or("application/json"))
         .body(Full::new(Bytes::from(body.unwrap_or_default())))
         .map_err(std::io::Error::other)?;
     sender.send_request(req).await.map_err(std::io::Error::other)
@@ -248,7 +274,7 @@ impl Client for RemoteClient {
     }
 
     fn list(&self, query: &Query) -> Result<Vec<Incident>, ClientError> {
-        self.call(Method::POST, "/v1/incidents/search".to_owned(), Some(json(query)?), None)
+        self.call_postcard("/v1/incidents/search".to_owned(), json(query)?)
     }
 
     fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, ClientError> {
@@ -294,7 +320,7 @@ async fn follow(
 ) {
     let mut backoff = BACKOFF_FIRST;
     loop {
-        let why = match send(&socket, Method::GET, &format!("/v1/changes?after={last}"), None).await {
+        let why = match send(&socket, Method::GET, &format!("/v1/changes?after={last}"), None, None).await {
             Ok(resp) if resp.status().is_success() => {
                 connection.send_if_modified(|c| {
                     let was_lost = *c != Connection::Connected;

@@ -27,6 +27,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The media type of the change feed: one JSON [`crate::client::Change`] per line.
 pub const NDJSON: &str = "application/x-ndjson";
 
+/// Media type of a compact binary answer (postcard, the store's own encoding) that the remote
+/// client asks for on list routes: a queue of 100k incidents is a sixth of the bytes of JSON
+/// and several times faster to encode and decode. Scripts get JSON unless they ask.
+pub const POSTCARD: &str = "application/x-postcard";
+
 /// Response header of the change feed: the last global sequence committed when it started.
 pub const HEAD_HEADER: &str = "piket-head";
 
@@ -242,11 +247,22 @@ async fn list_get(
 async fn list_post(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<Peer>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     known(&peer)?;
     let q: Query = json_body(body)?;
-    Ok(Json(blocking(&s, move |e| e.list(&q)).await?).into_response())
+    let list = blocking(&s, move |e| e.list(&q)).await?;
+    let wants_postcard =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(POSTCARD));
+    if wants_postcard {
+        let bytes = tokio::task::spawn_blocking(move || postcard::to_allocvec(&list))
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?
+            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", e.to_string()))?;
+        return Ok(([(header::CONTENT_TYPE, POSTCARD)], bytes).into_response());
+    }
+    Ok(Json(list).into_response())
 }
 
 async fn incident(
