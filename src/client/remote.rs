@@ -175,11 +175,25 @@ impl Drop for RemoteClient {
     }
 }
 
+/// The server cannot be reached (the connection failed: nothing was sent) or went away after
+/// the request was sent (a command may or may not have been committed).
 fn lost(socket: &Path, e: &std::io::Error) -> ClientError {
-    ClientError::Unavailable(format!(
-        "the piket server on {} is not answering ({e}); nothing was recorded: start it with `piket serve`",
-        socket.display()
-    ))
+    let not_sent = matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound
+            | std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::PermissionDenied
+    );
+    let socket = socket.display();
+    ClientError::Unavailable(if not_sent {
+        format!(
+            "nothing was recorded: the piket server on {socket} is not running ({e}); any piket command starts it again, or `piket serve`"
+        )
+    } else {
+        format!(
+            "the piket server on {socket} went away before answering ({e}): a command sent just now may or may not be recorded; check the incident's timeline once it is back"
+        )
+    })
 }
 
 /// One request on a fresh connection; the whole body for ordinary routes.
