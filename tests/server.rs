@@ -256,3 +256,22 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     assert!(seen.iter().any(|c| c.incident == second && c.seq == 2), "the note: {seen:?}");
     assert_eq!(watcher.incident(id).unwrap().status, piket::domain::Status::Acknowledged);
 }
+
+#[test]
+fn no_private_server_is_started_on_someone_elses_socket() {
+    let d = Dir::new();
+    let team = d.dir.path().join("run-piket");
+    std::fs::create_dir(&team).unwrap();
+    // Like /run/piket of the service user on a shared host (needs root to set up; skip if not).
+    if nix::unistd::chown(&team, Some(nix::unistd::Uid::from_raw(65534)), None).is_err() {
+        eprintln!("skipped: cannot give a directory to another user without root");
+        return;
+    }
+    let socket = team.join("piket.sock");
+    let out = d.cmd(&["--socket", socket.to_str().unwrap(), "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("its directory belongs to"), "{err}");
+    assert!(!socket.exists());
+    assert!(!d.dir.path().join("piket.redb").exists(), "no private database was made");
+}

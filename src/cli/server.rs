@@ -97,6 +97,15 @@ pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::R
             if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
                 return Err(eyre!("{e}"));
             }
+            // A socket in someone else's directory (/run/piket of the service user on a shared
+            // host) is that user's server to run: starting a private one there would fail, or
+            // worse, answer with an empty database of our own.
+            if let Some(owner) = foreign_owner(&socket) {
+                return Err(eyre!(
+                    "no piket server answers on {} and its directory belongs to {owner}, who runs it (on a shared host: `systemctl status piket`)",
+                    socket.display()
+                ));
+            }
         }
     }
     let log = log_path(cli, config, dir);
@@ -139,6 +148,19 @@ pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::R
             ));
         }
     }
+}
+
+/// The user owning the socket's directory, if that is not us.
+fn foreign_owner(socket: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(socket.parent()?).ok()?;
+    let me = nix::unistd::getuid().as_raw();
+    (meta.uid() != me).then(|| {
+        nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(meta.uid()))
+            .ok()
+            .flatten()
+            .map_or_else(|| format!("uid {}", meta.uid()), |u| u.name)
+    })
 }
 
 fn last_line(path: &Path) -> Option<String> {
