@@ -75,6 +75,8 @@ impl RemoteClient {
     /// Nothing answers there, or what answers is not a piket server.
     pub fn connect(socket: &Path) -> Result<Self, NotRunning> {
         let not_running = |reason: String| NotRunning { socket: socket.to_owned(), reason };
+        // The plain reason first (no such file, refused, permission denied).
+        std::os::unix::net::UnixStream::connect(socket).map_err(|e| not_running(e.to_string()))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("piket-client")
