@@ -82,7 +82,17 @@ pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
 pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::Result<RemoteClient> {
     let socket = socket_path(cli, config, dir);
     match RemoteClient::connect(&socket) {
-        Ok(c) => return Ok(c),
+        Ok(c) => {
+            if c.server_version() != env!("CARGO_PKG_VERSION") {
+                eprintln!(
+                    "piket: the server on {} runs piket {}, this is {}: restart it (`piket server stop`) to use this version",
+                    socket.display(),
+                    c.server_version(),
+                    env!("CARGO_PKG_VERSION")
+                );
+            }
+            return Ok(c);
+        }
         Err(e) => {
             // Start a server only where none can be: no socket, or one nothing listens on.
             // Permission denied means a server we may not use (ask to join its group).

@@ -31,6 +31,9 @@ pub const POSTCARD: &str = "application/x-postcard";
 
 /// As many changes as the engine buffers for an in-process subscriber.
 const CHANGE_BUFFER: usize = 4096;
+/// Longest wait for an answer; a durable commit takes milliseconds.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(3600);
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
@@ -57,6 +60,8 @@ pub struct RemoteClient {
     /// Where the feed starts: the last global sequence at connect time, then `None` once the
     /// feed task runs.
     feed_from: Mutex<Option<u64>>,
+    /// The piket version of the server, from its health at connect time.
+    server_version: String,
 }
 
 /// The socket cannot be reached (nothing listens, or it is not a piket server).
@@ -84,15 +89,17 @@ impl RemoteClient {
             .build()
             .map_err(|e| not_running(format!("cannot start the async runtime: {e}")))?;
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        let client = Self {
+        let mut client = Self {
             socket: socket.to_owned(),
             actor: super::local::os_user(),
             rt: Some(rt),
             changes,
             connection: watch::Sender::new(Connection::Connected),
             feed_from: Mutex::new(None),
+            server_version: String::new(),
         };
         let health = client.health().map_err(|e| not_running(e.to_string()))?;
+        client.server_version = health.version;
         *client.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(health.last_global_seq);
         Ok(client)
@@ -101,6 +108,12 @@ impl RemoteClient {
     #[must_use]
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    /// The version of piket the server runs (it may predate this binary after an upgrade).
+    #[must_use]
+    pub fn server_version(&self) -> &str {
+        &self.server_version
     }
 
     /// The server's health: pid, database, uptime, feeds, last sequence.
@@ -206,10 +219,17 @@ async fn request(
     body: Option<Vec<u8>>,
     accept: Option<&'static str>,
 ) -> std::io::Result<(StatusCode, Bytes)> {
-    let resp = send(socket, method, path, body, accept).await?;
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
-    Ok((status, bytes))
+    // A server that hangs must not hang every terminal with it; verify walks the whole record.
+    let limit = if path.starts_with("/v1/verify") { VERIFY_TIMEOUT } else { CALL_TIMEOUT };
+    let exchange = async {
+        let resp = send(socket, method, path, body, accept).await?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
+        Ok((status, bytes))
+    };
+    tokio::time::timeout(limit, exchange).await.map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()))
+    })?
 }
 
 async fn send(
