@@ -156,6 +156,84 @@ fn fan_out(socket: &Path, clients: usize, n: usize) -> Stats {
     stats(lat)
 }
 
+/// The TUI's start-up query: the whole open queue, in process and through the socket.
+fn big_list(dir: &Path, n: u64) {
+    use piket::engine::BatchItem;
+    let engine = Engine::in_memory(Policy::default()).unwrap();
+    let mut batch = Vec::with_capacity(1000);
+    for i in 1..=n {
+        batch.push(BatchItem {
+            actor: "bench".into(),
+            source: Source::Cli,
+            command: register(),
+            now: chrono::Utc::now(),
+        });
+        if batch.len() >= 1000 || i == n {
+            engine.execute_batch(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    let q = piket::domain::Query::default();
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let in_process = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                assert_eq!(engine.list(&q).unwrap().len() as u64, n);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let list = engine.list(&q).unwrap();
+    let encode = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let _ = postcard::to_allocvec(&list).unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let bytes = postcard::to_allocvec(&list).unwrap();
+    let decode = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let _: Vec<piket::domain::Incident> = postcard::from_bytes(&bytes).unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let json = serde_json::to_vec(&list).unwrap().len();
+    let socket = dir.join("big.sock");
+    let server = Server::start(engine, &socket);
+    let client = RemoteClient::connect(&socket).unwrap();
+    let remote = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                assert_eq!(client.list(&q).unwrap().len() as u64, n);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "list {n} open: in process {:.0} ms; through the socket {:.0} ms (postcard {} MB, encode {:.0} ms, decode {:.0} ms; JSON would be {} MB)",
+        ms(in_process),
+        ms(remote),
+        bytes.len() / 1_000_000,
+        ms(encode),
+        ms(decode),
+        json / 1_000_000
+    );
+    drop(client);
+    drop(server);
+}
+
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -184,4 +262,6 @@ fn main() {
     print("fan-out to 10 clients, durable file (fsync)", &f);
     drop(client);
     drop(server);
+
+    big_list(dir.path(), if quick { 2_000 } else { 100_000 });
 }
