@@ -492,6 +492,9 @@ impl App {
                 Vec::new()
             }
             Msg::Connection(Connection::Connected) => {
+                if self.offline {
+                    self.say(Level::Info, "reconnected to the piket server; catching up");
+                }
                 self.offline = false;
                 self.banner = None;
                 // The feed replays what was committed meanwhile; the list reload also catches
