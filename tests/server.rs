@@ -275,3 +275,32 @@ fn no_private_server_is_started_on_someone_elses_socket() {
     assert!(!socket.exists());
     assert!(!d.dir.path().join("piket.redb").exists(), "no private database was made");
 }
+
+#[test]
+fn the_socket_is_private_or_open_to_the_named_group() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let d = Dir::new();
+    d.ok(&["list"]);
+    let meta = std::fs::metadata(d.socket()).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "private by default");
+    d.ok(&["server", "stop"]);
+
+    // On a shared host: the responders' group may connect.
+    let Some(group) = ["nogroup", "nobody", "users"]
+        .into_iter()
+        .find_map(|g| nix::unistd::Group::from_name(g).ok().flatten())
+    else {
+        eprintln!("skipped the group half: no well-known group on this machine");
+        return;
+    };
+    std::fs::write(
+        d.dir.path().join("config.toml"),
+        format!("[server]\nsocket-group = \"{}\"\nread-only = [\"auditor\"]\n", group.name),
+    )
+    .unwrap();
+    let served = d.serve();
+    let meta = std::fs::metadata(d.socket()).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    assert_eq!(meta.gid(), group.gid.as_raw());
+    drop(served);
+}
