@@ -304,3 +304,31 @@ fn the_socket_is_private_or_open_to_the_named_group() {
     assert_eq!(meta.gid(), group.gid.as_raw());
     drop(served);
 }
+
+#[test]
+fn pikets_started_at_once_share_one_server() {
+    let d = Dir::new();
+    let runs: Vec<_> = (0..4)
+        .map(|_| d.cmd(&["list"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let status: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
+    assert_eq!(status["running"], true);
+    // The servers that lost the race are gone; stopping the winner leaves none behind.
+    d.ok(&["server", "stop"]);
+    wait_for(|| servers_for(d.dir.path()) == 0, "every server of this data dir to exit");
+}
+
+/// `piket serve` processes whose command line names `dir`.
+fn servers_for(dir: &Path) -> usize {
+    let needle = dir.to_str().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(" serve") && c.contains(needle))
+        .count()
+}

@@ -140,14 +140,32 @@ pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::R
         .spawn()
         .wrap_err("cannot start `piket serve`")?;
     let deadline = Instant::now() + START_WAIT;
+    let db = dir.join(super::run::DB_FILE);
+    let mut exited = false;
     loop {
         std::thread::sleep(Duration::from_millis(10));
         if let Ok(c) = RemoteClient::connect(&socket) {
+            // Another piket's server won a start-up race: ours is not needed, and must not
+            // take over the database later when that one stops.
+            if c.server_pid() != child.id() && !exited && matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
             return Ok(c);
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            let why = last_line(&log).unwrap_or_else(|| format!("it exited with {status}"));
-            return Err(eyre!("{}", why.trim_start_matches("piket serve: ").trim_start_matches("piket: ")));
+        if !exited && let Ok(Some(status)) = child.try_wait() {
+            // Two pikets started at once each start a server; the one that lost the database
+            // exits, and the winner is about to answer on this same socket: keep waiting.
+            let winner =
+                owner::read(&db).is_some_and(|o| o.socket == socket) && owner::describe(&db).is_some();
+            if !winner {
+                let why = last_line(&log).unwrap_or_else(|| format!("it exited with {status}"));
+                return Err(eyre!(
+                    "{}",
+                    why.trim_start_matches("piket serve: ").trim_start_matches("piket: ")
+                ));
+            }
+            exited = true;
         }
         if Instant::now() >= deadline {
             return Err(eyre!(

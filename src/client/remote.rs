@@ -60,8 +60,9 @@ pub struct RemoteClient {
     /// Where the feed starts: the last global sequence at connect time, then `None` once the
     /// feed task runs.
     feed_from: Mutex<Option<u64>>,
-    /// The piket version of the server, from its health at connect time.
+    /// The piket version and pid of the server, from its health at connect time.
     server_version: String,
+    server_pid: u32,
 }
 
 /// The socket cannot be reached (nothing listens, or it is not a piket server).
@@ -97,9 +98,11 @@ impl RemoteClient {
             connection: watch::Sender::new(Connection::Connected),
             feed_from: Mutex::new(None),
             server_version: String::new(),
+            server_pid: 0,
         };
         let health = client.health().map_err(|e| not_running(e.to_string()))?;
         client.server_version = health.version;
+        client.server_pid = health.pid;
         *client.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(health.last_global_seq);
         Ok(client)
@@ -114,6 +117,12 @@ impl RemoteClient {
     #[must_use]
     pub fn server_version(&self) -> &str {
         &self.server_version
+    }
+
+    /// The server's process id, as it said when we connected.
+    #[must_use]
+    pub const fn server_pid(&self) -> u32 {
+        self.server_pid
     }
 
     /// The server's health: pid, database, uptime, feeds, last sequence.
