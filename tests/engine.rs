@@ -209,3 +209,34 @@ fn changes_are_broadcast_after_commit() {
     assert_eq!((c2.incident, c2.seq, c2.global_seq), (id, 3, 3));
     assert!(rx.try_recv().is_err());
 }
+
+#[test]
+fn changes_since_replays_the_log_in_order_one_change_per_run_of_an_incident() {
+    let e = Engine::in_memory(Policy::default()).unwrap();
+    let a = e.execute("ana", Source::Cli, &Command::Register(new_incident("a")), t0()).unwrap().incident;
+    let b = e.execute("ben", Source::Cli, &Command::Register(new_incident("b")), t0()).unwrap().incident;
+    e.execute("ana", Source::Cli, &Command::Acknowledge { id: a }, t0()).unwrap();
+    e.execute("ana", Source::Cli, &Command::Note { id: a, text: "x".into() }, t0()).unwrap();
+    e.execute("ben", Source::Cli, &Command::Acknowledge { id: b }, t0()).unwrap();
+    let last = e.last_global_seq().unwrap();
+    assert_eq!(last, 5);
+
+    let all = e.changes_since(0, 1000).unwrap();
+    let shape: Vec<_> = all.iter().map(|c| (c.global_seq, c.incident, c.seq)).collect();
+    // a's ack and note follow each other: one change for the pair, at the note.
+    assert_eq!(shape, vec![(1, a, 1), (2, b, 1), (4, a, 3), (5, b, 2)]);
+    assert_eq!(
+        e.changes_since(3, 1000).unwrap().iter().map(|c| c.global_seq).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    assert!(e.changes_since(last, 1000).unwrap().is_empty());
+    assert!(e.changes_since(u64::MAX, 10).unwrap().is_empty());
+    // The limit counts events: a feed replays a long record in steps.
+    assert_eq!(e.changes_since(0, 2).unwrap().last().unwrap().global_seq, 2);
+
+    // Live changes come in commit order with the same numbering.
+    let mut rx = e.subscribe();
+    e.execute("ana", Source::Cli, &Command::Note { id: b, text: "y".into() }, t0()).unwrap();
+    let live = rx.try_recv().unwrap();
+    assert_eq!((live.global_seq, live.incident, live.seq), (6, b, 3));
+}
