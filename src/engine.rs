@@ -17,7 +17,7 @@ use crate::client::{Change, Outcome, VerifyReport};
 use crate::domain::decide::Context;
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
-use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Source, decide};
+use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
@@ -210,6 +210,11 @@ impl Engine {
     /// Store failure.
     pub fn list(&self, q: &Query) -> Result<Vec<Incident>, EngineError> {
         let r = self.store.read()?;
+        // The open-queue index is kept in priority-then-age order, so a limited queue in that
+        // order is read from its front and stops early.
+        if let (true, Sort::Priority, Some(limit)) = (q.open_only(), q.sort, q.limit) {
+            return Ok(r.open_incidents_where(|i| q.matches(i), limit)?);
+        }
         let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
         Ok(q.apply(candidates))
     }

@@ -240,3 +240,23 @@ fn changes_since_replays_the_log_in_order_one_change_per_run_of_an_incident() {
     let live = rx.try_recv().unwrap();
     assert_eq!((live.global_seq, live.incident, live.seq), (6, b, 3));
 }
+
+#[test]
+fn a_limited_open_queue_is_the_head_of_the_whole_one() {
+    let e = Engine::in_memory(Policy::default()).unwrap();
+    for m in 0..40i64 {
+        let mut n = new_incident(&format!("incident {m}"));
+        n.impact = [Impact::High, Impact::Medium, Impact::Low][usize::try_from(m % 3).unwrap()];
+        n.services = vec![if m % 2 == 0 { "db" } else { "checkout" }.to_owned()];
+        let id = e.execute("a", Source::Cli, &Command::Register(n), t0() + Duration::minutes(m)).unwrap().incident;
+        if m % 5 == 0 {
+            e.execute("a", Source::Cli, &Command::Resolve { id, summary: "ok".into(), recovered_at: None }, t0())
+                .unwrap();
+        }
+    }
+    for q in [Query::default(), Query { service: Some("db".into()), ..Query::default() }] {
+        let whole = e.list(&q).unwrap();
+        let head = e.list(&Query { limit: Some(7), ..q.clone() }).unwrap();
+        assert_eq!(head, whole[..7].to_vec());
+    }
+}

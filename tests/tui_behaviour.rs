@@ -349,3 +349,27 @@ fn the_header_counts_breached_targets_and_names_the_next_one() {
     let (_, next) = h.app.deadlines_now();
     assert!(next.is_some_and(|(id, d)| id == IncidentId(1) && d.clock.as_str() == "resolve"), "{next:?}");
 }
+
+#[test]
+fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
+    use piket::tui::app::{App, FIRST_PAGE};
+    use piket::tui::effect::Effect;
+
+    let c = seeded();
+    let all = c.list(&Query::default()).unwrap();
+    assert!(all.len() > 2);
+    let mut app = App::new(&TuiSettings::default(), "ana", c.now()).unwrap();
+    assert_eq!(app.start(), vec![Effect::LoadPage { all: false, limit: FIRST_PAGE }]);
+
+    let fx = app.update(Msg::PageLoaded(Ok(all[..2].to_vec())));
+    assert!(fx.contains(&Effect::LoadList { all: false }), "the rest is fetched next: {fx:?}");
+    assert!(app.loaded && !app.complete);
+    assert_eq!(app.visible_len(), 2);
+
+    assert!(app.update(Msg::ListLoaded(Ok(all.clone()))).is_empty());
+    assert!(app.complete);
+    assert_eq!(app.visible_len(), all.len());
+    // A page that arrives late never shrinks a queue that is already whole.
+    app.update(Msg::PageLoaded(Ok(all[..1].to_vec())));
+    assert_eq!(app.visible_len(), all.len());
+}

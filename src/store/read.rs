@@ -52,6 +52,36 @@ impl Reader {
         Ok(out)
     }
 
+    /// Open incidents in queue order that satisfy `keep`, stopping after `limit`: the first
+    /// screenful of a long queue costs a screenful of decoding, not the whole queue.
+    ///
+    /// # Errors
+    /// Storage failure, or an index entry without a summary.
+    pub fn open_incidents_where(
+        &self,
+        keep: impl Fn(&Incident) -> bool,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let q = self.txn.open_table(tables::OPEN_QUEUE)?;
+        let inc = self.txn.open_table(tables::INCIDENTS)?;
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for entry in q.iter()? {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = entry?;
+            let (_, _, id) = k.value();
+            let v = inc.get(id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("the open queue names INC-{id}, which has no summary"))
+            })?;
+            let i = codec::decode_incident(v.value())?;
+            if keep(&i) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every incident summary, by id.
     ///
     /// # Errors

@@ -27,6 +27,10 @@ use crate::domain::{
     Status,
 };
 
+/// Rows fetched before the whole queue: more than any screen shows, so the first frame and the
+/// first page-downs never wait for a long queue to load.
+pub const FIRST_PAGE: usize = 500;
+
 /// Everything that can happen to the app.
 #[derive(Debug, Clone)]
 #[expect(
@@ -51,6 +55,8 @@ pub enum Msg {
     FeedLagged,
     /// The server went away or came back (the client reconnects by itself).
     Connection(Connection),
+    /// The first screenful of the queue, ahead of the whole of it.
+    PageLoaded(Result<Vec<Incident>, ClientError>),
     ListLoaded(Result<Vec<Incident>, ClientError>),
     IncidentLoaded(IncidentId, Result<Incident, ClientError>),
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
@@ -145,6 +151,8 @@ pub struct App {
     /// header finds the next one and the overdue count with a binary search per frame).
     deadlines: Vec<(Deadline, IncidentId)>,
     pub loaded: bool,
+    /// The whole queue has arrived (not only its first page): counts are final.
+    pub complete: bool,
     pub timeline: Option<Timeline>,
 
     // View state.
@@ -218,6 +226,7 @@ impl App {
             id_width: 5,
             deadlines: Vec::new(),
             loaded: false,
+            complete: false,
             timeline: None,
             selected: None,
             sel_row: 0,
@@ -241,10 +250,10 @@ impl App {
         })
     }
 
-    /// The effects to run once at start: load the queue.
+    /// The effects to run once at start: the first page of the queue, then all of it.
     #[must_use]
     pub fn start(&self) -> Vec<Effect> {
-        vec![Effect::LoadList { all: self.show_all }]
+        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }]
     }
 
     /// Where keys go now.
@@ -503,9 +512,19 @@ impl App {
                 fx.extend(self.selected.map(Effect::LoadTimeline));
                 fx
             }
+            Msg::PageLoaded(Ok(page)) => {
+                self.banner = None;
+                if self.complete {
+                    return Vec::new();
+                }
+                self.loaded = true;
+                self.set_list(page);
+                vec![Effect::LoadList { all: self.show_all }]
+            }
             Msg::ListLoaded(Ok(list)) => {
                 self.banner = None;
                 self.loaded = true;
+                self.complete = true;
                 self.set_list(list);
                 Vec::new()
             }
@@ -532,7 +551,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::ListLoaded(Err(e)) | Msg::IncidentLoaded(_, Err(e)) | Msg::TimelineLoaded(_, Err(e)) => {
+            Msg::PageLoaded(Err(e))
+            | Msg::ListLoaded(Err(e))
+            | Msg::IncidentLoaded(_, Err(e))
+            | Msg::TimelineLoaded(_, Err(e)) => {
                 self.timeline_requested = None;
                 match e {
                     ClientError::NotFound(_) | ClientError::Refused(_) => {

@@ -8,6 +8,12 @@ use crate::domain::{Command, IncidentId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// Fetch the first `limit` rows of the queue, so the screen fills before the whole queue
+    /// (which may be 100k incidents behind a socket) has arrived.
+    LoadPage {
+        all: bool,
+        limit: usize,
+    },
     /// Fetch the queue: open incidents, or every incident when `all`.
     LoadList {
         all: bool,

@@ -64,6 +64,9 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
         Effect::Quit => return None,
+        Effect::LoadPage { all, limit } => {
+            Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
+        }
         Effect::LoadList { all } => Msg::ListLoaded(client.list(&Query { all, ..Query::default() })),
         Effect::LoadIncident(id) => Msg::IncidentLoaded(id, client.incident(id)),
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),

@@ -63,16 +63,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         if narrow { ("trig", "ack", "cont") } else { ("triggered", "acknowledged", "contained") };
     // Segments in the order they are dropped when the line is too narrow: last first.
     let brand = vec![Span::styled(format!(" piket · {}", sanitize_line(&app.team)), t.accent())];
-    let counts = vec![
-        Span::styled(
-            format!("{trig} {wt}"),
-            if trig > 0 { t.fg(t.palette.triggered).add_modifier(Modifier::BOLD) } else { t.muted() },
-        ),
-        Span::raw(" "),
-        Span::styled(format!("{ack} {wa}"), t.fg(t.palette.acknowledged)),
-        Span::raw(" "),
-        Span::styled(format!("{cont} {wc}"), t.fg(t.palette.contained)),
-    ];
+    let counts = if !app.complete {
+        vec![Span::styled("counting…", t.muted())]
+    } else {
+        vec![
+            Span::styled(
+                format!("{trig} {wt}"),
+                if trig > 0 { t.fg(t.palette.triggered).add_modifier(Modifier::BOLD) } else { t.muted() },
+            ),
+            Span::raw(" "),
+            Span::styled(format!("{ack} {wa}"), t.fg(t.palette.acknowledged)),
+            Span::raw(" "),
+            Span::styled(format!("{cont} {wc}"), t.fg(t.palette.contained)),
+        ]
+    };
     // The clock segment in three sizes; the widest that fits beside brand and counts is used.
     let (overdue, next) = app.deadlines_now();
     let over = || Span::styled(format!("{overdue} overdue"), t.error());

@@ -69,7 +69,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Pane::Queue;
     let what = if app.show_all { "all" } else { "open" };
-    let mut title = format!(" Queue · {} {what} · by {} ", app.visible_len(), app.sort.as_str());
+    let mut title = if app.loaded && !app.complete {
+        format!(" Queue · first {} {what}, loading the rest · by {} ", app.visible_len(), app.sort.as_str())
+    } else {
+        format!(" Queue · {} {what} · by {} ", app.visible_len(), app.sort.as_str())
+    };
     if !app.filter_text.is_empty() {
         title = format!(
             " Queue · {} of {} · by {} · filtered ",
