@@ -248,10 +248,16 @@ fn a_limited_open_queue_is_the_head_of_the_whole_one() {
         let mut n = new_incident(&format!("incident {m}"));
         n.impact = [Impact::High, Impact::Medium, Impact::Low][usize::try_from(m % 3).unwrap()];
         n.services = vec![if m % 2 == 0 { "db" } else { "checkout" }.to_owned()];
-        let id = e.execute("a", Source::Cli, &Command::Register(n), t0() + Duration::minutes(m)).unwrap().incident;
+        let id =
+            e.execute("a", Source::Cli, &Command::Register(n), t0() + Duration::minutes(m)).unwrap().incident;
         if m % 5 == 0 {
-            e.execute("a", Source::Cli, &Command::Resolve { id, summary: "ok".into(), recovered_at: None }, t0())
-                .unwrap();
+            e.execute(
+                "a",
+                Source::Cli,
+                &Command::Resolve { id, summary: "ok".into(), recovered_at: None },
+                t0(),
+            )
+            .unwrap();
         }
     }
     for q in [Query::default(), Query { service: Some("db".into()), ..Query::default() }] {
