@@ -616,3 +616,37 @@ fn concurrent_senders_are_group_committed_and_all_answered() {
     assert_eq!(s.incidents().len(), 160);
     assert_eq!(s.engine.verify().unwrap().problem, None);
 }
+
+#[test]
+fn piket_alerts_lists_the_alerts_of_an_incident_sanitised() {
+    let s = Server::start(AlertOptions::default());
+    let mut a = am_alert("abab000000000001", "firing", "DiskFull", T0, ZERO);
+    a["annotations"]["summary"] = json!("Disk \u{1b}[2Jfull");
+    s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![a.clone()]));
+    a["status"] = json!("resolved");
+    a["endsAt"] = json!("2026-11-20T08:30:00Z");
+    s.post_json("/v1/alerts/alertmanager", &am("piket", "resolved", vec![a]));
+    let dir = s._dir.path();
+    std::fs::write(dir.join("config.toml"), "").unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("PIKET_CONFIG", dir.join("config.toml"))
+            .env_remove("PIKET_DATA_DIR")
+            .env_remove("PIKET_SOCKET")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&["alerts", "INC-1"]);
+    assert!(text.starts_with("alertmanager abab000000000001 [resolved] x2"), "{text}");
+    assert!(text.contains("instance=db-3:9100"), "{text}");
+    assert!(!text.contains('\u{1b}'), "alert text is sanitised on display: {text:?}");
+    let json: Value = serde_json::from_str(&run(&["--json", "alerts", "INC-1"])).unwrap();
+    assert_eq!(json[0]["received"], 2);
+    assert_eq!(json[0]["status"], "resolved");
+    assert_eq!(json[0]["annotations"][1][1], "Disk \u{1b}[2Jfull", "JSON carries the text as sent");
+}

@@ -84,6 +84,8 @@ pub enum Cmd {
     Show(IdArg),
     /// 7. One incident's timeline (UTC and display zone).
     Timeline(IdArg),
+    /// 7. The alerts of an alert-born incident (source, status, count, labels).
+    Alerts(IdArg),
     /// 7. List incidents (default: the open queue).
     #[command(visible_alias = "ls")]
     List(ListArgs),

@@ -320,6 +320,18 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Alerts(a) => {
+            let events = ctx.client.timeline(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
+            let alerts = output::alert_summaries(&events);
+            if ctx.json {
+                print_json(&alerts)?;
+            } else if alerts.is_empty() {
+                println!("{} has no alerts: it was not opened by an alert receiver", a.id);
+            } else {
+                println!("{}", output::alerts(&alerts, ctx.tz()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::List(a) => {
             let q = Query {
                 statuses: a.status,
