@@ -650,3 +650,43 @@ fn piket_alerts_lists_the_alerts_of_an_incident_sanitised() {
     assert_eq!(json[0]["status"], "resolved");
     assert_eq!(json[0]["annotations"][1][1], "Disk \u{1b}[2Jfull", "JSON carries the text as sent");
 }
+
+#[test]
+fn a_silent_heartbeat_opens_an_incident_and_the_next_beat_is_recorded_on_it() {
+    let mapping = AlertMapping {
+        heartbeats: [("watchdog".to_owned(), chrono::Duration::milliseconds(400))].into(),
+        ..AlertMapping::default()
+    };
+    let s = Server::start(AlertOptions { mapping, ..AlertOptions::default() });
+    // Alertmanager's Watchdog notification as the beat: any body.
+    let watchdog =
+        am("watchdog", "firing", vec![am_alert("0000000000000001", "firing", "Watchdog", T0, ZERO)]);
+    for _ in 0..3 {
+        let (code, body) = s.post_json("/v1/heartbeats/watchdog", &watchdog);
+        assert_eq!(code, 200, "{body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(s.incidents().is_empty(), "beating: no incident");
+    let (code, body) = s.post_json("/v1/heartbeats/nosuch", &json!({}));
+    assert_eq!(code, 404);
+    assert!(body["error"]["message"].as_str().unwrap().contains("no heartbeat named 'nosuch'"));
+    // Silence.
+    let start = std::time::Instant::now();
+    while s.incidents().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(5), "no incident for the silent heartbeat");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let incs = s.incidents();
+    assert_eq!(incs.len(), 1, "one incident for one silence");
+    assert!(
+        incs[0].title.starts_with("alerting pipeline silent: no heartbeat 'watchdog'"),
+        "{}",
+        incs[0].title
+    );
+    assert_eq!(incs[0].channel, "heartbeat");
+    s.post_json("/v1/heartbeats/watchdog", &watchdog);
+    let alerts = s.alerts_of(&s.incidents()[0]);
+    assert_eq!(alerts.last().unwrap().status, "beat");
+    assert!(s.incidents()[0].status.is_open(), "a human closes the silence incident");
+}

@@ -140,6 +140,7 @@ fn the_full_fixture_sets_everything() {
     assert_eq!(c.alerts.default_severity.impact, piket::domain::Impact::Low);
     assert_eq!(c.alerts.severity(Some("PAGE")).severity, piket::domain::Severity::SEV1);
     assert_eq!(c.alerts.severities.len(), 5);
+    assert_eq!(c.alerts.heartbeats["watchdog"], Duration::minutes(5));
     assert_eq!(c.alerts.routing_keys["0123456789abcdef0123456789abcdef"], "db");
     assert_eq!(c.policy.categories.len(), 7);
     assert_eq!(c.policy.services, ["api", "web", "db"]);

@@ -95,6 +95,16 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
         if let Some(keys) = a.routing_keys {
             m.routing_keys = keys.into_iter().map(|(k, v)| (k, v.0)).collect();
         }
+        for (name, every) in a.heartbeats.unwrap_or_default() {
+            let span = every.span();
+            let Some(d) = every.into_inner().0.filter(|d| *d > chrono::Duration::zero()) else {
+                return Err(src.error(
+                    Some(span),
+                    format!("alerts.heartbeats.{name}: expected how long a silence may last, like \"5m\""),
+                ));
+            };
+            m.heartbeats.insert(name, d);
+        }
         if let Some(f) = a.flapping {
             set(&mut m.flapping.max_changes, f.changes);
             if let Some(min) = f.minutes {

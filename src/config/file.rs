@@ -71,6 +71,7 @@ pub(crate) struct AlertsFile {
     pub severities: Option<BTreeMap<String, SeverityMapFile>>,
     pub routing_keys: Option<BTreeMap<String, Name>>,
     pub flapping: Option<FlappingFile>,
+    pub heartbeats: Option<BTreeMap<String, Spanned<TargetDuration>>>,
 }
 
 #[derive(Debug, Deserialize)]

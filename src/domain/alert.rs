@@ -207,6 +207,8 @@ pub struct AlertMapping {
     /// PagerDuty routing keys -> service. Empty: any key is accepted, no service.
     pub routing_keys: BTreeMap<String, String>,
     pub flapping: FlapRule,
+    /// Heartbeat name -> the longest silence allowed before an incident opens.
+    pub heartbeats: BTreeMap<String, chrono::Duration>,
 }
 
 impl Default for AlertMapping {
@@ -232,6 +234,7 @@ impl Default for AlertMapping {
             auto_resolve_services: Vec::new(),
             routing_keys: BTreeMap::new(),
             flapping: FlapRule::default(),
+            heartbeats: BTreeMap::new(),
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct Ingest {
     jobs: mpsc::Sender<(IngestItem, Reply)>,
     throttle: std::sync::Mutex<HashMap<String, (i64, u32)>>,
     generated: AtomicU64,
+    /// Heartbeat name -> (last beat, an incident "pipeline silent" was opened since).
+    beats: std::sync::Mutex<HashMap<String, (std::time::Instant, bool)>>,
 }
 
 impl Ingest {
@@ -83,12 +85,19 @@ impl Ingest {
                 }
             }
         });
-        Arc::new(Self {
+        let started = std::time::Instant::now();
+        let beats = options.mapping.heartbeats.keys().map(|n| (n.clone(), (started, false))).collect();
+        let ingest = Arc::new(Self {
             options,
             jobs: tx,
             throttle: std::sync::Mutex::new(HashMap::new()),
             generated: AtomicU64::new(0),
-        })
+            beats: std::sync::Mutex::new(beats),
+        });
+        if !ingest.options.mapping.heartbeats.is_empty() {
+            tokio::spawn(watch_heartbeats(Arc::downgrade(&ingest)));
+        }
+        ingest
     }
 
     /// Decide `signals` in the next group commit; answers after it is durable.
@@ -641,6 +650,106 @@ async fn plain(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRejec
 
 // ---------------------------------------------------------------- heartbeats
 
-async fn heartbeat(State(_ingest): State<Arc<Ingest>>, Path(_name): Path<String>) -> Response {
-    error(StatusCode::NOT_FOUND, "unknown_heartbeat", "no heartbeats are configured")
+/// A heartbeat's signal: `silent` opens (or finds) the incident, otherwise the beat that
+/// ended a silence is recorded on it.
+fn heartbeat_signal(
+    mapping: &AlertMapping,
+    name: &str,
+    every: chrono::Duration,
+    silent: bool,
+) -> AlertSignal {
+    let sev = mapping.severity(Some("critical"));
+    let secs = every.num_seconds();
+    let title = format!("alerting pipeline silent: no heartbeat '{name}' for {secs} s");
+    let status = if silent { "silent" } else { "beat" };
+    AlertSignal {
+        source: "heartbeat".to_owned(),
+        key: name.to_owned(),
+        identity: name.to_owned(),
+        action: if silent { AlertAction::Trigger } else { AlertAction::Resolve },
+        state: Some(status.to_owned()),
+        resolves_incident: ResolvePolicy::Never,
+        title: title.clone(),
+        service: None,
+        impact: sev.impact,
+        urgency: sev.urgency,
+        severity: sev.severity,
+        record: AlertRecord {
+            source: "heartbeat".to_owned(),
+            key: name.to_owned(),
+            identity: name.to_owned(),
+            status: status.to_owned(),
+            summary: if silent { title } else { format!("heartbeat '{name}' is beating again") },
+            labels: vec![("heartbeat".to_owned(), name.to_owned())],
+            annotations: Vec::new(),
+            starts_at: None,
+            ends_at: None,
+            details: vec![("interval_seconds".to_owned(), secs.to_string())],
+        },
+    }
+}
+
+/// Opens an incident for every heartbeat silent longer than its time. Ends with the server.
+async fn watch_heartbeats(ingest: std::sync::Weak<Ingest>) {
+    let shortest = ingest
+        .upgrade()
+        .and_then(|i| i.options.mapping.heartbeats.values().min().copied())
+        .and_then(|d| d.to_std().ok())
+        .unwrap_or(std::time::Duration::from_secs(60));
+    let tick = (shortest / 4).clamp(std::time::Duration::from_millis(50), std::time::Duration::from_secs(5));
+    loop {
+        tokio::time::sleep(tick).await;
+        let Some(ingest) = ingest.upgrade() else { return };
+        let due: Vec<(String, chrono::Duration)> = {
+            let beats = ingest.beats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            ingest
+                .options
+                .mapping
+                .heartbeats
+                .iter()
+                .filter(|(name, every)| {
+                    beats.get(*name).is_some_and(|(last, silent)| {
+                        !silent && every.to_std().is_ok_and(|e| last.elapsed() > e)
+                    })
+                })
+                .map(|(n, e)| (n.clone(), *e))
+                .collect()
+        };
+        for (name, every) in due {
+            let signal = heartbeat_signal(&ingest.options.mapping, &name, every, true);
+            if ingest.submit(vec![signal]).await.is_ok() {
+                let mut beats = ingest.beats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some(b) = beats.get_mut(&name) {
+                    b.1 = true;
+                }
+            } else {
+                eprintln!("piket serve: cannot record that heartbeat '{name}' is silent; will retry");
+            }
+        }
+    }
+}
+
+/// `POST /v1/heartbeats/{name}`: any body (Alertmanager's Watchdog notification). A beat
+/// that ends a silence is recorded on the incident (after the commit); other beats are kept
+/// in memory only.
+async fn heartbeat(State(ingest): State<Arc<Ingest>>, Path(name): Path<String>) -> Response {
+    let Some(every) = ingest.options.mapping.heartbeats.get(&name).copied() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_heartbeat",
+            format!("no heartbeat named '{name}' (alerts.heartbeats in the config)"),
+        );
+    };
+    let was_silent = {
+        let mut beats = ingest.beats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = beats.entry(name.clone()).or_insert((std::time::Instant::now(), false));
+        std::mem::replace(entry, (std::time::Instant::now(), false)).1
+    };
+    if was_silent {
+        let signal = heartbeat_signal(&ingest.options.mapping, &name, every, false);
+        if let Err(e) = ingest.submit(vec![signal]).await {
+            return store_failed(&e);
+        }
+    }
+    (StatusCode::OK, Json(json!({"status": "success", "heartbeat": name}))).into_response()
 }
