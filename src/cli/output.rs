@@ -229,52 +229,7 @@ pub fn timeline(events: &[Event], tz: Tz) -> String {
     s
 }
 
-/// One alert of an incident, folded from its `AlertReceived` events.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AlertSummary {
-    pub source: String,
-    pub identity: String,
-    pub status: String,
-    /// How many times it was recorded (re-sends of a known state are not recorded).
-    pub received: u32,
-    #[serde(with = "crate::domain::time::ts")]
-    pub first_seen: chrono::DateTime<chrono::Utc>,
-    #[serde(with = "crate::domain::time::ts")]
-    pub last_seen: chrono::DateTime<chrono::Utc>,
-    pub summary: String,
-    pub labels: Vec<(String, String)>,
-    pub annotations: Vec<(String, String)>,
-}
-
-/// The alerts on a timeline, one per identity, in order of first appearance.
-#[must_use]
-pub fn alert_summaries(events: &[Event]) -> Vec<AlertSummary> {
-    let mut out: Vec<AlertSummary> = Vec::new();
-    for ev in events {
-        let crate::domain::EventKind::AlertReceived(a) = &ev.kind else { continue };
-        if let Some(s) = out.iter_mut().find(|s| s.identity == a.identity && s.source == a.source) {
-            s.status.clone_from(&a.status);
-            s.received += 1;
-            s.last_seen = ev.recorded_at;
-            s.summary.clone_from(&a.summary);
-            s.labels.clone_from(&a.labels);
-            s.annotations.clone_from(&a.annotations);
-        } else {
-            out.push(AlertSummary {
-                source: a.source.clone(),
-                identity: a.identity.clone(),
-                status: a.status.clone(),
-                received: 1,
-                first_seen: ev.recorded_at,
-                last_seen: ev.recorded_at,
-                summary: a.summary.clone(),
-                labels: a.labels.clone(),
-                annotations: a.annotations.clone(),
-            });
-        }
-    }
-    out
-}
+pub use crate::domain::alert::{AlertSummary, summaries as alert_summaries};
 
 /// `piket alerts INC-n` as text; alert text is sanitised here, for the terminal.
 #[must_use]

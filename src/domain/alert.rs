@@ -178,6 +178,63 @@ impl AlertState {
     }
 }
 
+/// One alert of an incident, folded from its `AlertReceived` events (for `piket alerts` and
+/// the TUI's detail pane).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertSummary {
+    pub source: String,
+    pub identity: String,
+    /// The latest status recorded.
+    pub status: String,
+    /// How many times it was recorded (re-sends of a known state are not recorded).
+    pub received: u32,
+    #[serde(with = "super::time::ts")]
+    pub first_seen: DateTime<Utc>,
+    #[serde(with = "super::time::ts")]
+    pub last_seen: DateTime<Utc>,
+    pub summary: String,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+}
+
+impl AlertSummary {
+    /// Firing by its latest state (`firing`, `trigger`, `acknowledge`, a silent heartbeat).
+    #[must_use]
+    pub fn is_firing(&self) -> bool {
+        !matches!(self.status.as_str(), "resolved" | "resolve" | "beat")
+    }
+}
+
+/// The alerts on a timeline, one per (source, identity), in order of first appearance.
+#[must_use]
+pub fn summaries(events: &[super::event::Event]) -> Vec<AlertSummary> {
+    let mut out: Vec<AlertSummary> = Vec::new();
+    for ev in events {
+        let super::event::EventKind::AlertReceived(a) = &ev.kind else { continue };
+        if let Some(s) = out.iter_mut().find(|s| s.identity == a.identity && s.source == a.source) {
+            s.status.clone_from(&a.status);
+            s.received += 1;
+            s.last_seen = ev.recorded_at;
+            s.summary.clone_from(&a.summary);
+            s.labels.clone_from(&a.labels);
+            s.annotations.clone_from(&a.annotations);
+        } else {
+            out.push(AlertSummary {
+                source: a.source.clone(),
+                identity: a.identity.clone(),
+                status: a.status.clone(),
+                received: 1,
+                first_seen: ev.recorded_at,
+                last_seen: ev.recorded_at,
+                summary: a.summary.clone(),
+                labels: a.labels.clone(),
+                annotations: a.annotations.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// Impact, urgency and severity for one sender severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeverityMapping {
