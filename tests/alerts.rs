@@ -690,3 +690,47 @@ fn a_silent_heartbeat_opens_an_incident_and_the_next_beat_is_recorded_on_it() {
     assert_eq!(alerts.last().unwrap().status, "beat");
     assert!(s.incidents()[0].status.is_open(), "a human closes the silence incident");
 }
+
+#[test]
+fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
+    let s = Server::start(AlertOptions::default());
+    let dir = s._dir.path().to_owned();
+    std::fs::write(dir.join("config.toml"), "").unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(args)
+            .env("PIKET_CONFIG", dir.join("config.toml"))
+            .env_remove("PIKET_DATA_DIR")
+            .env_remove("PIKET_SOCKET")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["maintenance", "set", "db", "--for", "2h", "--reason", "disk swap"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["maintenance", "set", "db", "--for", "2h", "--reason", " "]);
+    assert!(!out.status.success(), "a window needs a reason");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a reason"));
+    let list = String::from_utf8(run(&["maintenance", "list"]).stdout).unwrap();
+    assert!(list.starts_with("db  ") && list.contains(": disk swap"), "{list}");
+
+    // db is in maintenance: recorded, no incident. web is not.
+    let (code, body) = s.post_json(
+        "/v1/alerts/alertmanager",
+        &am("piket", "firing", vec![am_alert("9999000000000001", "firing", "DiskFull", T0, ZERO)]),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(body["alerts"][0]["result"], "suppressed");
+    assert!(body["alerts"][0]["reason"].as_str().unwrap().contains("db is in maintenance until"));
+    assert!(s.incidents().is_empty());
+    let kept = s.engine.suppressed_alerts().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1.identity, "9999000000000001");
+    let mut web = am_alert("9999000000000002", "firing", "DiskFull", T0, ZERO);
+    web["labels"]["service"] = json!("web");
+    let (_, body) = s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![web]));
+    assert_eq!(body["alerts"][0]["result"], "opened");
+    let (_, body) = s.post_json("/v1/alerts", &json!({"title": "backup late", "service": "db"}));
+    assert_eq!(body["alerts"][0]["result"], "suppressed");
+}

@@ -120,6 +120,10 @@ pub enum AlertOutcome {
     Dropped {
         reason: String,
     },
+    /// Inside a maintenance window of its service: recorded, no incident opened.
+    Suppressed {
+        reason: String,
+    },
 }
 
 impl AlertOutcome {
@@ -131,7 +135,7 @@ impl AlertOutcome {
             | Self::Duplicate { incident }
             | Self::Resolved { incident }
             | Self::Acknowledged { incident } => Some(*incident),
-            Self::Dropped { .. } => None,
+            Self::Dropped { .. } | Self::Suppressed { .. } => None,
         }
     }
 }
@@ -175,6 +179,47 @@ impl AlertState {
             self.flapping = flapping;
             flapping
         })
+    }
+}
+
+/// A maintenance window of a service: alerts for it inside the window are recorded but open
+/// no incident (an incident already open still gets them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindow {
+    pub service: String,
+    #[serde(with = "super::time::ts")]
+    pub start: DateTime<Utc>,
+    #[serde(with = "super::time::ts")]
+    pub end: DateTime<Utc>,
+    pub reason: String,
+    /// Who set it (the caller's login); filled in by the server, not the caller.
+    #[serde(default)]
+    pub set_by: String,
+}
+
+impl MaintenanceWindow {
+    #[must_use]
+    pub fn covers(&self, t: DateTime<Utc>) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// # Errors
+    /// An empty service or reason, or an end not after the start.
+    pub fn check(&self) -> Result<(), String> {
+        if self.service.trim().is_empty() {
+            return Err("the service of a maintenance window is empty".to_owned());
+        }
+        if self.reason.trim().is_empty() {
+            return Err("a maintenance window needs a reason".to_owned());
+        }
+        if self.end <= self.start {
+            return Err(format!(
+                "the window ends ({}) before it starts ({})",
+                self.end.format("%Y-%m-%d %H:%M:%SZ"),
+                self.start.format("%Y-%m-%d %H:%M:%SZ")
+            ));
+        }
+        Ok(())
     }
 }
 

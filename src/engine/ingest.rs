@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Engine, EngineError};
 use crate::client::Outcome;
-use crate::domain::alert::{AlertState, FlapRule};
+use crate::domain::Refusal;
+use crate::domain::alert::{AlertState, FlapRule, MaintenanceWindow};
 use crate::domain::time::to_micros;
 use crate::domain::{
     AlertAction, AlertOutcome, AlertSignal, Command, EventKind, Incident, NewIncident, ResolvePolicy, Source,
@@ -67,6 +68,19 @@ impl Engine {
             None => None,
         };
         let Some(inc) = open else {
+            if sig.action == AlertAction::Trigger
+                && let Some(service) = &sig.service
+                && let Some(window) = w.maintenance_at(service, now.timestamp_micros())?
+            {
+                w.record_suppressed(now.timestamp_micros(), &dedup_key, &sig.record)?;
+                return Ok(AlertOutcome::Suppressed {
+                    reason: format!(
+                        "{service} is in maintenance until {} ({}): recorded, no incident opened",
+                        window.end.format("%Y-%m-%d %H:%M:%SZ"),
+                        window.reason
+                    ),
+                });
+            }
             return match sig.action {
                 AlertAction::Trigger => self.open_incident(w, sig, &dedup_key, now, flap, appended),
                 AlertAction::Acknowledge | AlertAction::Resolve => Ok(AlertOutcome::Dropped {
@@ -200,5 +214,33 @@ fn flapping_event(sig: &AlertSignal, state: &AlertState, flap: FlapRule, flappin
         flapping,
         changes: u32::try_from(state.changes.len()).unwrap_or(u32::MAX),
         window_minutes: u32::try_from(flap.window.num_minutes()).unwrap_or(u32::MAX),
+    }
+}
+
+impl Engine {
+    /// Set a maintenance window (durable before it returns).
+    ///
+    /// # Errors
+    /// [`EngineError::Refused`] for a window that makes no sense; a store failure.
+    pub fn set_maintenance(&self, window: &MaintenanceWindow) -> Result<(), EngineError> {
+        window.check().map_err(|m| EngineError::Refused(Refusal { message: m, next: vec![] }))?;
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.store.write(|w| -> Result<(), EngineError> { Ok(w.put_maintenance(window)?) })
+    }
+
+    /// Every maintenance window.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, EngineError> {
+        Ok(self.store.read()?.maintenance()?)
+    }
+
+    /// Alerts recorded inside maintenance windows, oldest first.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn suppressed_alerts(&self) -> Result<Vec<(i64, crate::domain::AlertRecord)>, EngineError> {
+        Ok(self.store.read()?.suppressed()?)
     }
 }
