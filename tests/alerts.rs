@@ -233,6 +233,30 @@ fn alertmanager_resolved_is_recorded_and_resolves_only_by_service_policy() {
     assert_eq!(alerts[1].status, "resolved");
     assert_eq!(alerts[1].ends_at.unwrap().to_rfc3339(), "2026-11-20T08:30:00+00:00");
 
+    // A human resolved first; the alert's resolve arrives later and is still recorded.
+    let fp2 = "bbbb000000000002";
+    s.post_json(
+        "/v1/alerts/alertmanager",
+        &am("piket", "firing", vec![am_alert(fp2, "firing", "Other", T0, ZERO)]),
+    );
+    let id = s.incidents()[1].id;
+    s.engine
+        .execute(
+            "ana",
+            piket::domain::Source::Cli,
+            &piket::domain::Command::Resolve { id, summary: "fixed by hand".into(), recovered_at: None },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let (_, body) = s.post_json(
+        "/v1/alerts/alertmanager",
+        &am("piket", "resolved", vec![am_alert(fp2, "resolved", "Other", T0, "2026-11-20T08:40:00Z")]),
+    );
+    assert_eq!(body["alerts"][0]["result"], "attached");
+    let inc2 = &s.incidents()[1];
+    assert_eq!(inc2.status, Status::Resolved);
+    assert_eq!(s.alerts_of(inc2).last().unwrap().status, "resolved");
+
     let mapping = AlertMapping { auto_resolve_services: vec!["db".into()], ..AlertMapping::default() };
     let s = Server::start(AlertOptions { mapping, ..AlertOptions::default() });
     let x = "cccc000000000001";

@@ -63,11 +63,18 @@ impl Engine {
         appended: &mut Appended,
     ) -> Result<AlertOutcome, EngineError> {
         let dedup_key = format!("{}/{}", sig.source, sig.key);
-        let open = match w.dedup(&dedup_key)? {
-            Some(id) => w.incident(id)?.filter(|i| i.status.is_open()),
+        let last = match w.dedup(&dedup_key)? {
+            Some(id) => w.incident(id)?,
             None => None,
         };
-        let Some(inc) = open else {
+        // A resolve from a source that does not resolve by itself (Alertmanager, plain JSON)
+        // is still recorded on the incident a human already resolved: its timeline then says
+        // when the alert itself ended. PagerDuty drops it, as PagerDuty does.
+        let last = last.filter(|i| {
+            i.status.is_open()
+                || (sig.action == AlertAction::Resolve && sig.resolves_incident != ResolvePolicy::Always)
+        });
+        let Some(inc) = last else {
             if sig.action == AlertAction::Trigger
                 && let Some(service) = &sig.service
                 && let Some(window) = w.maintenance_at(service, now.timestamp_micros())?
@@ -126,7 +133,7 @@ impl Engine {
                     ResolvePolicy::Always => true,
                     ResolvePolicy::WhenAllResolved => !state.flapping && w.all_alerts_resolved(inc.id)?,
                 };
-                if resolve {
+                if resolve && current.status.is_open() {
                     let cmd = Command::Resolve {
                         id: inc.id,
                         summary: format!("all alerts resolved ({})", sig.source),
