@@ -398,6 +398,10 @@ fn bad_alertmanager_bodies_are_400_with_a_reason_and_store_nothing() {
         let msg = resp["error"]["message"].as_str().unwrap();
         assert!(msg.contains(reason), "{msg} does not say {reason}");
     }
+    let big = vec![b' '; 5 * 1024 * 1024];
+    let (code, resp) = s.post("/v1/alerts/alertmanager", &big);
+    assert_eq!(code, 413, "{resp}");
+    assert_eq!(resp["error"]["code"], "too_large");
     assert_eq!(s.events(), 0, "nothing stored");
 }
 
