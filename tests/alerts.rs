@@ -430,6 +430,21 @@ fn a_token_file_others_can_read_is_refused_at_start() {
     assert!(err.contains("has mode 644: other users can read it; run `chmod 600"), "{err}");
     std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(piket::server::tcp::read_token(&f).unwrap(), TOKEN);
+
+    // The server itself refuses to start, saying why, and binds nothing.
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let engine = Arc::new(Engine::in_memory(Policy::default()).unwrap());
+    let socket = dir.path().join("piket.sock");
+    let opts = ServerOptions { socket: socket.clone(), socket_group: None, read_only: vec![] };
+    let alerts = AlertServerOptions {
+        alerts: AlertOptions::default(),
+        tcp: Some(TcpOptions { listen: free_port(), token_file: f }),
+    };
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let err = rt.block_on(piket::server::serve_with(engine, opts, alerts, stop)).unwrap_err().to_string();
+    assert!(err.contains("has mode 640: other users can read it"), "{err}");
+    assert!(!socket.exists(), "nothing was bound");
 }
 
 fn pd(action: &str, key: Option<&str>) -> Value {
