@@ -11,6 +11,7 @@ pub mod remote;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 
+use crate::domain::alert::MaintenanceWindow;
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Refusal, Source};
 
 /// What one committed command produced.
@@ -111,4 +112,21 @@ pub trait Client: Send + Sync {
 
     /// Who this client acts as.
     fn actor(&self) -> &str;
+
+    /// Set a maintenance window for a service (alerts inside open no incident).
+    ///
+    /// # Errors
+    /// Refused (a window that makes no sense), or unavailable.
+    fn set_maintenance(&self, window: MaintenanceWindow) -> Result<MaintenanceWindow, ClientError> {
+        let _ = window;
+        Err(ClientError::Unavailable("this client cannot set maintenance windows".to_owned()))
+    }
+
+    /// Every maintenance window.
+    ///
+    /// # Errors
+    /// Unavailable.
+    fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, ClientError> {
+        Err(ClientError::Unavailable("this client cannot list maintenance windows".to_owned()))
+    }
 }

@@ -39,6 +39,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     pub store: StoreSettings,
     pub server: ServerSettings,
+    /// `[alerts]`: how alerts become incidents.
+    pub alerts: crate::domain::AlertMapping,
     pub policy: Policy,
     /// One-line descriptions of SEV1..SEV4, shown where a severity is chosen.
     pub severity_names: [String; 4],
@@ -66,6 +68,12 @@ pub struct ServerSettings {
     pub socket_group: Option<String>,
     /// Users who may read (list, show, timeline, feed) but whose commands are refused.
     pub read_only: Vec<String>,
+    /// TCP address of the alert receivers; `None`: Unix socket only.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The bearer token of the TCP listener (required with `listen`).
+    pub token_file: Option<PathBuf>,
+    /// PagerDuty-style throttle per routing key (429 above it); 0: none.
+    pub pagerduty_events_per_minute: u32,
 }
 
 impl StoreSettings {
@@ -96,6 +104,7 @@ impl Default for Config {
             data_dir: None,
             store: StoreSettings::default(),
             server: ServerSettings::default(),
+            alerts: crate::domain::AlertMapping::default(),
             policy: Policy::default(),
             severity_names: DEFAULT_SEVERITY_NAMES.map(str::to_owned),
             keys: BTreeMap::new(),

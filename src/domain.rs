@@ -5,6 +5,7 @@
 //! store persists these types, the engine runs [`decide`] and appends what it returns, and every
 //! front-end renders [`Incident`] and [`Event`].
 
+pub mod alert;
 pub mod command;
 pub mod decide;
 pub mod event;
@@ -18,6 +19,7 @@ pub mod query;
 pub mod text;
 pub mod time;
 
+pub use alert::{AlertAction, AlertMapping, AlertOutcome, AlertRecord, AlertSignal, ResolvePolicy};
 pub use command::{Command, FieldChanges, NewIncident};
 pub use decide::{Refusal, Step, decide, missing_for_close};
 pub use event::{Event, EventKind, Flag, Milestone, Registration, Review, Role, Source};

@@ -6,6 +6,7 @@
 //! subscriber. Reading the summary inside the write transaction means two responders pressing
 //! `a` at once get one acknowledgement and one "already acknowledged by ...".
 
+mod ingest;
 mod verify;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
+pub use ingest::IngestItem;
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
 /// `broadcast::error::RecvError::Lagged`).
@@ -164,6 +166,20 @@ impl Engine {
             None => None,
         };
         let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
+        Self::append_kinds(w, current.as_ref(), kinds, actor, source, now)
+    }
+
+    /// Append events the engine (not a person's command) decided on to an incident, or start
+    /// one with a registration; fold them and keep the queue index in step.
+    fn append_kinds(
+        w: &mut Writer<'_>,
+        current: Option<&Incident>,
+        kinds: Vec<crate::domain::EventKind>,
+        actor: &str,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, u64), EngineError> {
+        let current = current.cloned();
         let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
         let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
         let events: Vec<Event> = kinds

@@ -13,8 +13,10 @@
 
 pub mod api;
 mod feed;
+pub mod ingest;
 pub mod owner;
 mod peer;
+pub mod tcp;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,14 @@ pub struct ServerOptions {
     pub socket_group: Option<String>,
     /// Users whose commands are refused (they may still read and follow the feed).
     pub read_only: Vec<String>,
+}
+
+/// The alert receivers: mapping from config, and the optional TCP listener.
+#[derive(Debug, Clone, Default)]
+pub struct AlertServerOptions {
+    pub alerts: ingest::AlertOptions,
+    /// Address and token; `None`: receivers on the Unix socket only.
+    pub tcp: Option<tcp::TcpOptions>,
 }
 
 /// State shared by the handlers.
@@ -126,7 +136,11 @@ fn bind(opts: &ServerOptions) -> Result<tokio::net::UnixListener, ServeError> {
 ///
 /// # Errors
 /// The socket cannot be bound, or serving failed.
-pub fn run(engine: Arc<Engine>, options: ServerOptions) -> Result<(), ServeError> {
+pub fn run(
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    alerts: AlertServerOptions,
+) -> Result<(), ServeError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("piket-serve")
@@ -137,7 +151,7 @@ pub fn run(engine: Arc<Engine>, options: ServerOptions) -> Result<(), ServeError
     let result = rt.block_on(async move {
         let (tx, _) = watch::channel(false);
         let signals = shutdown_on_signals(tx.clone())?;
-        let out = serve(engine, options, tx).await;
+        let out = serve_with(engine, options, alerts, tx).await;
         signals.abort();
         out
     });
@@ -173,6 +187,28 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: watch::Sender<bool>,
 ) -> Result<(), ServeError> {
+    serve_with(engine, options, AlertServerOptions::default(), shutdown).await
+}
+
+/// [`serve`] with the alert receivers configured, and the TCP listener when asked for. The
+/// token file is read (and refused if others can read it) before anything is bound.
+///
+/// # Errors
+/// The socket or the TCP address cannot be bound, the token file is refused, or serving failed.
+pub async fn serve_with(
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    alerts: AlertServerOptions,
+    shutdown: watch::Sender<bool>,
+) -> Result<(), ServeError> {
+    let token = alerts.tcp.as_ref().map(|t| tcp::read_token(&t.token_file)).transpose()?;
+    let tcp_listener =
+        match &alerts.tcp {
+            Some(t) => Some(tokio::net::TcpListener::bind(t.listen).await.map_err(|e| {
+                ServeError::Socket(format!("server.listen: cannot listen on {}: {e}", t.listen))
+            })?),
+            None => None,
+        };
     let listener = bind(&options)?;
     let shared = Arc::new(Shared {
         engine,
@@ -189,7 +225,25 @@ pub async fn serve(
         shared.engine.store_path().display(),
         shared.options.socket.display()
     );
-    let app = api::router(shared).into_make_service_with_connect_info::<Peer>();
+    let receivers = ingest::router(ingest::Ingest::start(Arc::clone(&shared.engine), alerts.alerts));
+    let tcp_task = match (tcp_listener, token) {
+        (Some(l), Some(token)) => {
+            if let Ok(addr) = l.local_addr() {
+                eprintln!("piket serve: alert receivers on http://{addr} (bearer token)");
+            }
+            let app = tcp::router(receivers.clone(), token);
+            let mut stop = shutdown.subscribe();
+            Some(tokio::spawn(async move {
+                axum::serve(l, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    })
+                    .await
+            }))
+        }
+        _ => None,
+    };
+    let app = api::router(shared).merge(receivers).into_make_service_with_connect_info::<Peer>();
     let mut stop = shutdown.subscribe();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -197,6 +251,12 @@ pub async fn serve(
         })
         .await
         .map_err(ServeError::Io)?;
+    if let Some(t) = tcp_task {
+        match t.await {
+            Ok(r) => r.map_err(ServeError::Io)?,
+            Err(e) => return Err(ServeError::Io(std::io::Error::other(e))),
+        }
+    }
     eprintln!("piket serve: stopped");
     Ok(())
 }

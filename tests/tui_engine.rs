@@ -72,3 +72,66 @@ fn engine_refusals_show_in_the_form() {
     let screen = h.draw();
     assert!(screen.contains("INC-1 is already resolved"), "{screen}");
 }
+
+#[test]
+fn alert_born_incidents_show_source_alert_count_and_labels_sanitised() {
+    use piket::domain::alert::{AlertMapping, FlapRule};
+    use piket::engine::IngestItem;
+    let engine = Arc::new(Engine::in_memory(Policy::default()).unwrap());
+    let mapping = AlertMapping { group_receivers: vec!["team-db".into()], ..AlertMapping::default() };
+    let body = serde_json::json!({
+        "version": "4", "groupKey": "{}:{alertname=\"DiskFull\"}", "status": "firing", "receiver": "team-db",
+        "alerts": [
+            {"status": "firing", "fingerprint": "1111000000000001", "startsAt": "2026-11-20T08:00:00Z",
+             "labels": {"alertname": "DiskFull", "instance": "db-1\u{1b}[31m", "service": "db"},
+             "annotations": {"summary": "Disk full \u{1b}]0;pwned\u{7}on db-1"}},
+            {"status": "resolved", "fingerprint": "1111000000000002", "startsAt": "2026-11-20T08:00:00Z",
+             "endsAt": "2026-11-20T08:05:00Z", "labels": {"alertname": "DiskFull", "instance": "db-2"}}
+        ]
+    });
+    let signals = piket::server::ingest::parse_alertmanager(body.to_string().as_bytes(), &mapping).unwrap();
+    engine.ingest(&[IngestItem { signals, now: Utc::now() }], FlapRule::default()).unwrap();
+    let ana: Arc<dyn Client> = Arc::new(LocalClient::with_actor(Arc::clone(&engine), "ana"));
+    let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
+    h.send(Msg::Tick(Utc::now()));
+    let screen = h.draw();
+    assert!(screen.contains("alerts alertmanager · 2 alerts (1 firing)"), "{screen}");
+    assert!(screen.contains("alertname=DiskFull"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains("]0;pwned\u{7}"), "sanitised: {screen}");
+}
+
+#[test]
+fn a_maintenance_window_is_set_from_the_tui() {
+    let engine = Arc::new(Engine::in_memory(Policy::default()).unwrap());
+    let ana: Arc<dyn Client> = Arc::new(LocalClient::with_actor(Arc::clone(&engine), "ana"));
+    let mut reg = piket::domain::NewIncident::new(
+        "DiskFull on db-3",
+        piket::domain::Impact::High,
+        piket::domain::Urgency::High,
+        piket::domain::Severity::SEV2,
+    );
+    reg.services = vec!["db".into()];
+    ana.execute(Command::Register(reg), piket::domain::Source::Cli).unwrap();
+    let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
+    h.act(Action::Maintenance);
+    let form = h.app.form.as_ref().expect("the maintenance form opens");
+    assert_eq!(form.fields[0].value, "db", "the incident's service is filled in");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.act(Action::Submit);
+    assert!(
+        h.app.form.as_ref().is_some_and(|f| f.error.is_some() || f.fields[2].error.is_some()),
+        "a reason is required"
+    );
+    h.type_text("disk swap");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    let windows = engine.maintenance().unwrap();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(
+        (windows[0].service.as_str(), windows[0].reason.as_str(), windows[0].set_by.as_str()),
+        ("db", "disk swap", "ana")
+    );
+    assert_eq!(windows[0].end - windows[0].start, chrono::Duration::hours(1));
+    assert!(h.draw().contains("db in maintenance until"));
+}

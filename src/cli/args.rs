@@ -84,6 +84,11 @@ pub enum Cmd {
     Show(IdArg),
     /// 7. One incident's timeline (UTC and display zone).
     Timeline(IdArg),
+    /// 7. The alerts of an alert-born incident (source, status, count, labels).
+    Alerts(IdArg),
+    /// Maintenance windows: alerts of a service inside one open no incident.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCmd),
     /// 7. List incidents (default: the open queue).
     #[command(visible_alias = "ls")]
     List(ListArgs),
@@ -328,6 +333,27 @@ pub enum ActionCmd {
     },
     /// Mark an action item done.
     Done { id: IncidentId, item: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCmd {
+    /// Set a window: `piket maintenance set db --for 2h --reason "disk swap"`.
+    Set {
+        service: String,
+        /// When it starts: now (default), "2026-12-01 22:00", "22:00" (local), RFC 3339.
+        #[arg(long, default_value = "now")]
+        from: String,
+        /// When it ends (same forms as --from); or give --for.
+        #[arg(long, conflicts_with = "for", required_unless_present = "for")]
+        until: Option<String>,
+        /// How long it lasts from --from: 90m, 2h, 1d.
+        #[arg(long = "for")]
+        r#for: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List the windows.
+    List,
 }
 
 #[derive(Debug, Args)]

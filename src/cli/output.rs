@@ -229,6 +229,61 @@ pub fn timeline(events: &[Event], tz: Tz) -> String {
     s
 }
 
+pub use crate::domain::alert::{AlertSummary, summaries as alert_summaries};
+
+/// Maintenance windows, one a line, in UTC and the display zone.
+#[must_use]
+pub fn maintenance(list: &[crate::domain::alert::MaintenanceWindow], tz: Tz) -> String {
+    let mut s = String::new();
+    for w in list {
+        let _ = writeln!(
+            s,
+            "{}  {} -> {} ({} -> {})  by {}: {}",
+            sanitize_line(&w.service),
+            w.start.format("%Y-%m-%d %H:%M:%SZ"),
+            w.end.format("%Y-%m-%d %H:%M:%SZ"),
+            w.start.with_timezone(&tz).format("%H:%M %Z"),
+            w.end.with_timezone(&tz).format("%H:%M %Z"),
+            sanitize_line(&w.set_by),
+            sanitize_line(&w.reason)
+        );
+    }
+    s.pop();
+    s
+}
+
+/// `piket alerts INC-n` as text; alert text is sanitised here, for the terminal.
+#[must_use]
+pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {
+    let mut s = String::new();
+    for a in list {
+        let pairs = |v: &[(String, String)]| {
+            v.iter()
+                .map(|(k, v)| format!("{}={}", sanitize_line(k), sanitize_line(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(
+            s,
+            "{} {} [{}] x{}  first {}  last {} ({})\n  {}\n  labels: {}",
+            sanitize_line(&a.source),
+            sanitize_line(&a.identity),
+            sanitize_line(&a.status),
+            a.received,
+            a.first_seen.format("%Y-%m-%d %H:%M:%SZ"),
+            a.last_seen.format("%Y-%m-%d %H:%M:%SZ"),
+            a.last_seen.with_timezone(&tz).format("%H:%M %Z"),
+            sanitize_line(&a.summary),
+            pairs(&a.labels),
+        );
+        if !a.annotations.is_empty() {
+            let _ = writeln!(s, "  annotations: {}", pairs(&a.annotations));
+        }
+    }
+    s.pop();
+    s
+}
+
 /// The way forward after a refusal, as command lines.
 #[must_use]
 pub fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) -> Vec<String> {

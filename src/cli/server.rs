@@ -219,7 +219,17 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
         socket_group: config.server.socket_group.clone(),
         read_only: config.server.read_only.clone(),
     };
-    let result = crate::server::run(engine, options);
+    let alerts = crate::server::AlertServerOptions {
+        alerts: crate::server::ingest::AlertOptions {
+            mapping: config.alerts.clone(),
+            events_per_minute: config.server.pagerduty_events_per_minute,
+        },
+        tcp: config.server.listen.map(|listen| crate::server::tcp::TcpOptions {
+            listen,
+            token_file: config.server.token_file.clone().unwrap_or_default(),
+        }),
+    };
+    let result = crate::server::run(engine, options, alerts);
     owner::remove(&db);
     result.map_err(|e| eyre!("{e}"))?;
     Ok(ExitCode::SUCCESS)

@@ -85,6 +85,19 @@ impl Client for LocalClient {
         Ok(self.engine.verify()?)
     }
 
+    fn set_maintenance(
+        &self,
+        mut window: crate::domain::alert::MaintenanceWindow,
+    ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
+        window.set_by = self.actor().to_owned();
+        self.engine.set_maintenance(&window)?;
+        Ok(window)
+    }
+
+    fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, ClientError> {
+        Ok(self.engine.maintenance()?)
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.engine.subscribe()
     }

@@ -338,6 +338,23 @@ impl Client for RemoteClient {
         self.call(Method::GET, "/v1/verify".to_owned(), None, None)
     }
 
+    fn set_maintenance(
+        &self,
+        window: crate::domain::alert::MaintenanceWindow,
+    ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
+        let body = serde_json::to_vec(&window)
+            .map_err(|e| ClientError::Unavailable(format!("cannot encode the window: {e}")))?;
+        self.call(Method::POST, "/v1/maintenance".to_owned(), Some(body), None)
+    }
+
+    fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, ClientError> {
+        #[derive(Deserialize)]
+        struct List {
+            windows: Vec<crate::domain::alert::MaintenanceWindow>,
+        }
+        self.call::<List>(Method::GET, "/v1/maintenance".to_owned(), None, None).map(|l| l.windows)
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         let rx = self.changes.subscribe();
         let from = self.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();

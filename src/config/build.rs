@@ -50,6 +50,67 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
         if let Some(users) = server.read_only {
             config.server.read_only = users.into_iter().map(|n| n.0).collect();
         }
+        if let Some(t) = server.token_file {
+            config.server.token_file = Some(path(&src, "server.token-file", t)?);
+        }
+        set(&mut config.server.pagerduty_events_per_minute, server.pagerduty_events_per_minute);
+        if let Some(listen) = server.listen {
+            if config.server.token_file.is_none() {
+                return Err(src.error(
+                    Some(listen.span()),
+                    "server.listen: the alert receivers on TCP need a bearer token: set server.token-file \
+                     to a file only this user can read"
+                        .to_owned(),
+                ));
+            }
+            config.server.listen = Some(listen.into_inner());
+        }
+    }
+    if let Some(a) = file.alerts {
+        let m = &mut config.alerts;
+        if let Some(Name(n)) = a.service_label {
+            m.service_label = n;
+        }
+        if let Some(Name(n)) = a.severity_label {
+            m.severity_label = n;
+        }
+        set(&mut m.title_template, a.title_template);
+        if let Some(list) = a.group_by_receivers {
+            m.group_receivers = list.into_iter().map(|n| n.0).collect();
+        }
+        if let Some(list) = a.auto_resolve_services {
+            m.auto_resolve_services = list.into_iter().map(|n| n.0).collect();
+        }
+        let conv = |f: super::file::SeverityMapFile| crate::domain::alert::SeverityMapping {
+            impact: f.impact,
+            urgency: f.urgency,
+            severity: f.severity.0,
+        };
+        if let Some(u) = a.unknown_severity {
+            m.default_severity = conv(u);
+        }
+        for (word, map) in a.severities.unwrap_or_default() {
+            m.severities.insert(word.to_ascii_lowercase(), conv(map));
+        }
+        if let Some(keys) = a.routing_keys {
+            m.routing_keys = keys.into_iter().map(|(k, v)| (k, v.0)).collect();
+        }
+        for (name, every) in a.heartbeats.unwrap_or_default() {
+            let span = every.span();
+            let Some(d) = every.into_inner().0.filter(|d| *d > chrono::Duration::zero()) else {
+                return Err(src.error(
+                    Some(span),
+                    format!("alerts.heartbeats.{name}: expected how long a silence may last, like \"5m\""),
+                ));
+            };
+            m.heartbeats.insert(name, d);
+        }
+        if let Some(f) = a.flapping {
+            set(&mut m.flapping.max_changes, f.changes);
+            if let Some(min) = f.minutes {
+                m.flapping.window = chrono::Duration::minutes(i64::from(min.max(1)));
+            }
+        }
     }
     if let Some(list) = file.categories {
         policy.categories = unique(&src, "categories", list)?;

@@ -27,6 +27,7 @@ pub(crate) struct ConfigFile {
     pub services: Option<Vec<Spanned<Name>>>,
     pub store: Option<StoreFile>,
     pub server: Option<ServerFile>,
+    pub alerts: Option<AlertsFile>,
     pub priority: Option<PriorityFile>,
     pub targets: Option<TargetsFile>,
     pub severities: Option<SeveritiesFile>,
@@ -45,13 +46,55 @@ pub(crate) struct StoreFile {
 #[serde(
     rename_all = "kebab-case",
     deny_unknown_fields,
-    expecting = "a table with the keys socket, socket-group and read-only"
+    expecting = "a table with the keys socket, socket-group, read-only, listen, token-file and pagerduty-events-per-minute"
 )]
 pub(crate) struct ServerFile {
     /// Spanned: resolved like data-dir.
     pub socket: Option<Spanned<String>>,
     pub socket_group: Option<Name>,
     pub read_only: Option<Vec<Name>>,
+    pub listen: Option<Spanned<std::net::SocketAddr>>,
+    pub token_file: Option<Spanned<String>>,
+    pub pagerduty_events_per_minute: Option<u32>,
+}
+
+/// `[alerts]`: how an alert becomes an incident.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table of alert mapping settings")]
+pub(crate) struct AlertsFile {
+    pub service_label: Option<Name>,
+    pub severity_label: Option<Name>,
+    pub title_template: Option<String>,
+    pub group_by_receivers: Option<Vec<Name>>,
+    pub auto_resolve_services: Option<Vec<Name>>,
+    pub unknown_severity: Option<SeverityMapFile>,
+    pub severities: Option<BTreeMap<String, SeverityMapFile>>,
+    pub routing_keys: Option<BTreeMap<String, Name>>,
+    pub flapping: Option<FlappingFile>,
+    pub heartbeats: Option<BTreeMap<String, Spanned<TargetDuration>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a table like { impact = \"high\", urgency = \"high\", severity = \"SEV2\" }"
+)]
+pub(crate) struct SeverityMapFile {
+    pub impact: crate::domain::Impact,
+    pub urgency: crate::domain::Urgency,
+    pub severity: SeverityValue,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a table like { changes = 4, minutes = 30 }"
+)]
+pub(crate) struct FlappingFile {
+    pub changes: Option<u32>,
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::alert::AlertRecord;
 use super::ids::IncidentId;
 use super::priority::{Impact, Priority, Severity, Urgency};
 use super::time::{ts, ts_opt};
@@ -286,6 +287,16 @@ pub enum EventKind {
         corrects: u32,
         text: String,
     },
+    /// An alert from a machine (Alertmanager, a PagerDuty sender, plain JSON), as sent.
+    AlertReceived(AlertRecord),
+    /// An alert changed state more than `changes` times in `window_minutes`, or became stable
+    /// again. While flapping its incident is not resolved by it automatically.
+    AlertFlapping {
+        identity: String,
+        flapping: bool,
+        changes: u32,
+        window_minutes: u32,
+    },
 }
 
 impl EventKind {
@@ -320,6 +331,8 @@ impl EventKind {
             Self::ActionItemCompleted { .. } => "action_item_completed",
             Self::Closed => "closed",
             Self::Correction { .. } => "correction",
+            Self::AlertReceived(_) => "alert",
+            Self::AlertFlapping { .. } => "alert_flapping",
         }
     }
 
@@ -409,6 +422,24 @@ impl EventKind {
             Self::ActionItemCompleted { item } => format!("action item #{item} done"),
             Self::Closed => "closed".to_owned(),
             Self::Correction { corrects, text } => format!("correction of #{corrects}: {text}"),
+            Self::AlertFlapping { identity, flapping: true, changes, window_minutes } => format!(
+                "alert {identity} is flapping: {changes} state changes within {window_minutes} min; \
+                 the incident stays open until it is stable"
+            ),
+            Self::AlertFlapping { identity, flapping: false, .. } => {
+                format!("alert {identity} is stable again")
+            }
+            Self::AlertReceived(a) => {
+                let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "alert {} from {} ({}): {}{}",
+                    a.status,
+                    a.source,
+                    a.identity,
+                    a.summary,
+                    if labels.is_empty() { String::new() } else { format!(" {{{}}}", labels.join(", ")) }
+                )
+            }
         }
     }
 }

@@ -297,6 +297,9 @@ impl Incident {
                 self.status = Status::Closed;
                 self.closed_at = Some(at);
             }
+            // The alert itself lives in the timeline (and the store's alert index); the
+            // summary's lifecycle moves only through the events the engine adds beside it.
+            EventKind::AlertReceived(_) | EventKind::AlertFlapping { .. } => {}
         }
         Ok(())
     }

@@ -48,6 +48,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/verify", get(verify))
         .route("/v1/changes", get(super::feed::changes))
         .route("/v1/server/stop", post(stop))
+        .route("/v1/maintenance", get(maintenance_list).post(maintenance_set))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -370,4 +371,32 @@ async fn stop(
             "only the user the server runs as (or root) may stop it; on a shared host: systemctl stop piket",
         )),
     }
+}
+
+/// Every maintenance window and the alerts kept during them.
+async fn maintenance_list(State(s): State<Arc<Shared>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (windows, suppressed) =
+        blocking(&s, |e| Ok((e.maintenance()?, e.suppressed_alerts()?.len()))).await?;
+    Ok(Json(json!({ "windows": windows, "suppressed_alerts": suppressed })))
+}
+
+/// Set a maintenance window; the caller (from the kernel) is `set_by`.
+async fn maintenance_set(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let mut window: crate::domain::alert::MaintenanceWindow = json_body(body)?;
+    if s.options.read_only.contains(&peer.user) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            format!("{} may read but not change anything (server.read-only in the config)", peer.user),
+        ));
+    }
+    window.set_by = peer.user;
+    let w = window.clone();
+    blocking(&s, move |e| e.set_maintenance(&w)).await?;
+    Ok((StatusCode::OK, Json(window)).into_response())
 }

@@ -22,6 +22,39 @@ pub struct LogEntry {
 }
 
 impl Reader {
+    /// Every maintenance window, by service then start.
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable value.
+    pub fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, StoreError> {
+        let t = self.txn.open_table(super::tables::MAINTENANCE)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (_, v) = entry?;
+            out.push(
+                postcard::from_bytes(v.value())
+                    .map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Alerts kept during maintenance windows, oldest first: (received at µs, record).
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable value.
+    pub fn suppressed(&self) -> Result<Vec<(i64, crate::domain::AlertRecord)>, StoreError> {
+        let t = self.txn.open_table(super::tables::SUPPRESSED)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (k, v) = entry?;
+            let rec =
+                postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
+            out.push((k.value().0, rec));
+        }
+        Ok(out)
+    }
+
     pub(super) const fn new(txn: ReadTransaction) -> Self {
         Self { txn }
     }

@@ -10,7 +10,8 @@ use super::error::StoreError;
 use super::tables::{self, meta};
 
 /// The version this piket writes. 1: the first release (events-1, timeline-1, incidents-1,
-/// open-queue-1, meta-1).
+/// open-queue-1, meta-1). Tables added later without changing an existing layout (dedup-1,
+/// alert-state-1, maintenance-1, suppressed-1) are created on open and need no new version: an older piket ignores them.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A migration from `from` to `from + 1`.
@@ -53,6 +54,10 @@ pub fn prepare(db: &redb::Database, path: &std::path::Path) -> Result<(), StoreE
     txn.open_table(tables::TIMELINE)?;
     txn.open_table(tables::INCIDENTS)?;
     txn.open_table(tables::OPEN_QUEUE)?;
+    txn.open_table(tables::DEDUP)?;
+    txn.open_table(tables::ALERT_STATE)?;
+    txn.open_table(tables::MAINTENANCE)?;
+    txn.open_table(tables::SUPPRESSED)?;
     txn.commit()?;
 
     if found > SCHEMA_VERSION {

@@ -21,6 +21,27 @@ pub const INCIDENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("inciden
 /// The open queue in its natural order, so listing it never scans closed history.
 pub const OPEN_QUEUE: TableDefinition<(u8, i64, u64), ()> = TableDefinition::new("open-queue-1");
 
+/// Key: `"<source>/<dedup key>"` (source `alertmanager`, `pagerduty`, `api`; the key a
+/// fingerprint, a groupKey, or `routing_key/dedup_key`). Value: the id of the last incident
+/// opened for that key. An alert attaches to it while it is open; once it is resolved the next
+/// firing opens a new incident and replaces the value. Added without a schema change: a file
+/// without it simply has no alert history yet.
+pub const DEDUP: TableDefinition<&str, u64> = TableDefinition::new("dedup-1");
+
+/// Key: (incident id, the alert's identity: an Alertmanager fingerprint or a PagerDuty key).
+/// Value: postcard [`crate::domain::alert::AlertState`]: the last state recorded (for
+/// idempotent re-sends), whether it is resolved, and its recent state changes (flapping).
+pub const ALERT_STATE: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("alert-state-1");
+
+/// Key: (service, window start in microseconds). Value: postcard
+/// [`crate::domain::alert::MaintenanceWindow`]. Alerts of the service inside a window are
+/// recorded in [`SUPPRESSED`] and open no incident.
+pub const MAINTENANCE: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("maintenance-1");
+
+/// Key: (received at in microseconds, "source/key"). Value: postcard
+/// [`crate::domain::AlertRecord`]: alerts received inside a maintenance window, as sent.
+pub const SUPPRESSED: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("suppressed-1");
+
 /// Key: a name from [`meta`]. Value: its bytes (little-endian numbers, raw hashes).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta-1");
 

@@ -2,6 +2,8 @@
 
 use redb::{ReadableTable, Table, WriteTransaction};
 
+use crate::domain::AlertRecord;
+use crate::domain::alert::{AlertState, MaintenanceWindow};
 use crate::domain::{Event, Incident, IncidentId};
 
 use super::codec::{self, HASH_LEN, Hash};
@@ -15,6 +17,10 @@ pub struct Writer<'txn> {
     incidents: Table<'txn, u64, &'static [u8]>,
     queue: Table<'txn, (u8, i64, u64), ()>,
     meta: Table<'txn, &'static str, &'static [u8]>,
+    dedup: Table<'txn, &'static str, u64>,
+    alert_state: Table<'txn, (u64, &'static str), &'static [u8]>,
+    maintenance: Table<'txn, (&'static str, i64), &'static [u8]>,
+    suppressed: Table<'txn, (i64, &'static str), &'static [u8]>,
     head: Hash,
     last_global: u64,
     last_id: u64,
@@ -53,6 +59,10 @@ impl<'txn> Writer<'txn> {
             incidents: txn.open_table(tables::INCIDENTS)?,
             queue: txn.open_table(tables::OPEN_QUEUE)?,
             meta: meta_t,
+            dedup: txn.open_table(tables::DEDUP)?,
+            alert_state: txn.open_table(tables::ALERT_STATE)?,
+            maintenance: txn.open_table(tables::MAINTENANCE)?,
+            suppressed: txn.open_table(tables::SUPPRESSED)?,
             head,
             last_global,
             last_id,
@@ -112,6 +122,106 @@ impl<'txn> Writer<'txn> {
         }
         self.incidents.insert(after.id.0, codec::encode_incident(after)?.as_slice())?;
         self.dirty = true;
+        Ok(())
+    }
+
+    /// The last incident opened for an alert dedup key (see [`tables::DEDUP`]).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn dedup(&self, key: &str) -> Result<Option<IncidentId>, StoreError> {
+        Ok(self.dedup.get(key)?.map(|v| IncidentId(v.value())))
+    }
+
+    /// Point an alert dedup key at the incident it opened.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn set_dedup(&mut self, key: &str, id: IncidentId) -> Result<(), StoreError> {
+        self.dedup.insert(key, id.0)?;
+        Ok(())
+    }
+
+    /// One alert's state on an incident.
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable value.
+    pub fn alert_state(&self, id: IncidentId, identity: &str) -> Result<Option<AlertState>, StoreError> {
+        self.alert_state
+            .get((id.0, identity))?
+            .map(|v| {
+                postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Record one alert's state on an incident.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn set_alert_state(
+        &mut self,
+        id: IncidentId,
+        identity: &str,
+        state: &AlertState,
+    ) -> Result<(), StoreError> {
+        let bytes =
+            postcard::to_allocvec(state).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        self.alert_state.insert((id.0, identity), bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Whether every alert recorded on the incident is resolved (false when there are none).
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable value.
+    pub fn all_alerts_resolved(&self, id: IncidentId) -> Result<bool, StoreError> {
+        let mut any = false;
+        for entry in self.alert_state.range((id.0, "")..(id.0 + 1, ""))? {
+            let (_, v) = entry?;
+            let s: AlertState = postcard::from_bytes(v.value())
+                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            if !s.resolved {
+                return Ok(false);
+            }
+            any = true;
+        }
+        Ok(any)
+    }
+
+    /// The maintenance window of `service` in force at `at`, if any.
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable value.
+    pub fn maintenance_at(&self, service: &str, at: i64) -> Result<Option<MaintenanceWindow>, StoreError> {
+        for entry in self.maintenance.range((service, i64::MIN)..=(service, at))? {
+            let (_, v) = entry?;
+            let w: MaintenanceWindow = postcard::from_bytes(v.value())
+                .map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?;
+            if w.end.timestamp_micros() > at {
+                return Ok(Some(w));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Store a maintenance window (one with the same service and start is replaced).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn put_maintenance(&mut self, w: &MaintenanceWindow) -> Result<(), StoreError> {
+        let bytes = postcard::to_allocvec(w).map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?;
+        self.maintenance.insert((w.service.as_str(), w.start.timestamp_micros()), bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Keep an alert that arrived inside a maintenance window.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn record_suppressed(&mut self, at: i64, key: &str, record: &AlertRecord) -> Result<(), StoreError> {
+        let bytes = postcard::to_allocvec(record).map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
+        self.suppressed.insert((at, key), bytes.as_slice())?;
         Ok(())
     }
 

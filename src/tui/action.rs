@@ -129,6 +129,8 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
+    /// Maintenance window for the service: its alerts open no incident (form)
+    Maintenance = "maintenance", Normal;
     /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
     Export = "export", Normal;
     /// Submit the form (or apply the filter)

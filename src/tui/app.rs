@@ -62,6 +62,7 @@ pub enum Msg {
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
     Executed(Box<Executed>),
     Exported(Result<String, String>),
+    MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
 }
 
 /// The answer to [`Effect::Execute`]: what was committed, and the error that stopped the rest.
@@ -457,8 +458,10 @@ impl App {
         }
         // While the server is away nothing is sent: a change made now would be lost, and the
         // responder must know it was not recorded.
-        if self.offline && effects.iter().any(|e| matches!(e, Effect::Execute { .. })) {
-            effects.retain(|e| !matches!(e, Effect::Execute { .. }));
+        if self.offline
+            && effects.iter().any(|e| matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)))
+        {
+            effects.retain(|e| !matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)));
             if let Some(f) = self.form.as_mut() {
                 f.submitting = false;
             }
@@ -565,6 +568,7 @@ impl App {
                 Vec::new()
             }
             Msg::Executed(x) => self.on_executed(*x),
+            Msg::MaintenanceSet(r) => self.on_maintenance_set(r),
             Msg::Exported(Ok(path)) => {
                 self.say(Level::Info, format!("exported to {path}"));
                 Vec::new()
@@ -698,6 +702,7 @@ impl App {
             Action::Reopen => FormKind::Reopen,
             Action::Close => FormKind::Close,
             Action::OverridePriority => FormKind::OverridePriority,
+            Action::Maintenance => FormKind::Maintenance,
             _ => {
                 return match Self::probe(a, inc) {
                     Some(cmd) => vec![Effect::Execute { cmds: vec![cmd], what: a.name().replace('_', " ") }],
@@ -785,6 +790,9 @@ impl App {
             return Vec::new();
         }
         form.error = None;
+        if form.kind == FormKind::Maintenance {
+            return self.submit_maintenance(form);
+        }
         let Some(cmds) = form.commands() else {
             self.form = Some(form);
             return Vec::new();
@@ -821,6 +829,53 @@ impl App {
         form.submitting = true;
         self.form = Some(form);
         vec![Effect::Execute { cmds, what }]
+    }
+
+    fn submit_maintenance(&mut self, mut form: Form) -> Vec<Effect> {
+        let value = |i: usize| form.fields.get(i).map(|f| f.value.trim().to_owned()).unwrap_or_default();
+        let (service, span, reason) = (value(0), value(1), value(2));
+        let Some(length) = crate::cli::when::parse_span(&span) else {
+            form.error = Some(format!("'{span}' is not a length of time: use 90m, 2h, 1d"));
+            self.form = Some(form);
+            return Vec::new();
+        };
+        let window = crate::domain::alert::MaintenanceWindow {
+            service,
+            start: self.now,
+            end: self.now + length,
+            reason,
+            set_by: self.actor.clone(),
+        };
+        if let Err(m) = window.check() {
+            form.error = Some(m);
+            self.form = Some(form);
+            return Vec::new();
+        }
+        form.submitting = true;
+        self.form = Some(form);
+        vec![Effect::SetMaintenance(window)]
+    }
+
+    fn on_maintenance_set(
+        &mut self,
+        r: Result<crate::domain::alert::MaintenanceWindow, ClientError>,
+    ) -> Vec<Effect> {
+        match r {
+            Ok(w) => {
+                self.form = None;
+                let until = w.end.with_timezone(&self.timezone).format("%H:%M");
+                self.say(Level::Info, format!("{} in maintenance until {until}: {}", w.service, w.reason));
+            }
+            Err(e) => {
+                let text = err_text(&e);
+                if let Some(f) = self.form.as_mut() {
+                    f.submitting = false;
+                    f.error = Some(text.clone());
+                }
+                self.say(Level::Error, format!("maintenance window: {text}"));
+            }
+        }
+        Vec::new()
     }
 
     fn on_executed(&mut self, x: Executed) -> Vec<Effect> {

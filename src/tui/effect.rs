@@ -22,6 +22,8 @@ pub enum Effect {
     LoadIncident(IncidentId),
     /// Fetch one incident's timeline.
     LoadTimeline(IncidentId),
+    /// Set a maintenance window (not an incident command: it has no timeline).
+    SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.
     Execute {
         cmds: Vec<Command>,

@@ -127,6 +127,7 @@ pub enum FormKind {
     Reopen,
     Close,
     OverridePriority,
+    Maintenance,
 }
 
 /// An editing key that is not a binding: these work the same in every form.
@@ -257,6 +258,16 @@ impl Form {
                 vec![Field::multi("Summary", "what fixed it; service is restored now").required()],
             ),
             FormKind::Reopen => ("Reopen", vec![Field::multi("Reason", "why it is not over").required()]),
+            FormKind::Maintenance => (
+                "Maintenance window",
+                vec![
+                    Field::line("Service", known_hint("its alerts open no incident", &policy.services))
+                        .required()
+                        .with_value(inc.services.first().map_or("", String::as_str)),
+                    Field::line("For", "from now: 90m, 2h, 1d").required().with_value("1h"),
+                    Field::line("Reason", "why alerts are expected").required(),
+                ],
+            ),
             FormKind::OverridePriority => {
                 let current = usize::from(inc.priority.number()).saturating_sub(1);
                 (
@@ -449,6 +460,7 @@ impl Form {
             }],
             FormKind::Resolve => vec![Command::Resolve { id, summary: v(0), recovered_at: None }],
             FormKind::Reopen => vec![Command::Reopen { id, reason: v(0) }],
+            FormKind::Maintenance => Vec::new(),
             FormKind::OverridePriority => vec![Command::OverridePriority {
                 id,
                 priority: v(0).parse::<Priority>().unwrap_or(Priority::P3),

@@ -42,8 +42,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Block::bordered().border_style(th.border(focused)).title(Line::styled(title, th.border(focused)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Alert-born incidents get one more line: source, alert count, the latest alert's labels.
+    let alerts =
+        app.selected_timeline().map(|t| crate::domain::alert::summaries(&t.events)).unwrap_or_default();
+    let extra = u16::from(!alerts.is_empty());
     let [fields, tl] =
-        inner.layout(&Layout::vertical([Constraint::Length(FIELD_LINES), Constraint::Fill(1)]));
+        inner.layout(&Layout::vertical([Constraint::Length(FIELD_LINES + extra), Constraint::Fill(1)]));
 
     let prio = if inc.priority_override.is_some() {
         format!("{} (by hand)", inc.priority)
@@ -110,6 +114,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(time(app, inc.resolved_at)),
         ]),
     ];
+    let mut lines = lines;
+    if let Some(latest) = alerts.iter().max_by_key(|a| a.last_seen) {
+        let firing = alerts.iter().filter(|a| a.is_firing()).count();
+        let labels: Vec<String> =
+            latest.labels.iter().map(|(k, v)| format!("{}={}", sanitize_line(k), sanitize_line(v))).collect();
+        lines.push(Line::from(vec![
+            Span::styled("alerts ", label),
+            Span::raw(sanitize_line(&latest.source).into_owned()),
+            Span::styled(" · ", label),
+            Span::raw(format!(
+                "{} alert{} ({firing} firing)",
+                alerts.len(),
+                if alerts.len() == 1 { "" } else { "s" }
+            )),
+            Span::styled(" · ", label),
+            Span::raw(fit(&labels.join(" "), width.saturating_sub(30))),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines), fields);
     timeline::render(frame, tl, app);
 }

@@ -1,0 +1,253 @@
+//! Alerts in: each signal attaches to the open incident of its dedup key, opens one, is a
+//! re-send that adds nothing, or is dropped with a reason. A batch of requests (concurrent
+//! senders) is decided in one write transaction and made durable with one fsync.
+
+use chrono::{DateTime, Utc};
+
+use super::{Engine, EngineError};
+use crate::client::Outcome;
+use crate::domain::Refusal;
+use crate::domain::alert::{AlertState, FlapRule, MaintenanceWindow};
+use crate::domain::time::to_micros;
+use crate::domain::{
+    AlertAction, AlertOutcome, AlertSignal, Command, EventKind, Incident, NewIncident, ResolvePolicy, Source,
+};
+use crate::store::Writer;
+
+/// One request's signals (one Alertmanager notification, one PagerDuty event).
+#[derive(Debug, Clone)]
+pub struct IngestItem {
+    pub signals: Vec<AlertSignal>,
+    pub now: DateTime<Utc>,
+}
+
+type Appended = Vec<(Outcome, u64)>;
+
+impl Engine {
+    /// Decide every signal of every item in one durable commit; answer per item, per signal.
+    /// Changes are announced after the commit.
+    ///
+    /// # Errors
+    /// A store failure: then nothing of the batch was written.
+    pub fn ingest(
+        &self,
+        batch: &[IngestItem],
+        flap: FlapRule,
+    ) -> Result<Vec<Vec<AlertOutcome>>, EngineError> {
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (results, appended) = self.store.write(|w| -> Result<_, EngineError> {
+            let mut appended = Vec::new();
+            let mut results = Vec::with_capacity(batch.len());
+            for item in batch {
+                let now = to_micros(item.now);
+                let mut out = Vec::with_capacity(item.signals.len());
+                for sig in &item.signals {
+                    out.push(self.ingest_one(w, sig, now, flap, &mut appended)?);
+                }
+                results.push(out);
+            }
+            Ok((results, appended))
+        })?;
+        for (outcome, global_seq) in &appended {
+            self.announce(outcome, *global_seq);
+        }
+        Ok(results)
+    }
+
+    fn ingest_one(
+        &self,
+        w: &mut Writer<'_>,
+        sig: &AlertSignal,
+        now: DateTime<Utc>,
+        flap: FlapRule,
+        appended: &mut Appended,
+    ) -> Result<AlertOutcome, EngineError> {
+        let dedup_key = format!("{}/{}", sig.source, sig.key);
+        let last = match w.dedup(&dedup_key)? {
+            Some(id) => w.incident(id)?,
+            None => None,
+        };
+        // A resolve from a source that does not resolve by itself (Alertmanager, plain JSON)
+        // is still recorded on the incident a human already resolved: its timeline then says
+        // when the alert itself ended. PagerDuty drops it, as PagerDuty does.
+        let last = last.filter(|i| {
+            i.status.is_open()
+                || (sig.action == AlertAction::Resolve && sig.resolves_incident != ResolvePolicy::Always)
+        });
+        let Some(inc) = last else {
+            if sig.action == AlertAction::Trigger
+                && let Some(service) = &sig.service
+                && let Some(window) = w.maintenance_at(service, now.timestamp_micros())?
+            {
+                w.record_suppressed(now.timestamp_micros(), &dedup_key, &sig.record)?;
+                return Ok(AlertOutcome::Suppressed {
+                    reason: format!(
+                        "{service} is in maintenance until {} ({}): recorded, no incident opened",
+                        window.end.format("%Y-%m-%d %H:%M:%SZ"),
+                        window.reason
+                    ),
+                });
+            }
+            return match sig.action {
+                AlertAction::Trigger => self.open_incident(w, sig, &dedup_key, now, flap, appended),
+                AlertAction::Acknowledge | AlertAction::Resolve => Ok(AlertOutcome::Dropped {
+                    reason: format!(
+                        "no open incident for {} key '{}': a {} for it is dropped",
+                        sig.source,
+                        sig.key,
+                        sig.action.as_str()
+                    ),
+                }),
+            };
+        };
+        let mut state = w.alert_state(inc.id, &sig.identity)?.unwrap_or_default();
+        if sig.state.is_some() && state.state == sig.state {
+            return Ok(AlertOutcome::Duplicate { incident: inc.id });
+        }
+        let resolved_now = sig.action == AlertAction::Resolve;
+        let mut kinds = vec![EventKind::AlertReceived(sig.record.clone())];
+        if resolved_now != state.resolved
+            && let Some(flapping) = state.note_change(now, flap)
+        {
+            kinds.push(flapping_event(sig, &state, flap, flapping));
+        }
+        state.state.clone_from(&sig.state);
+        state.resolved = resolved_now;
+        w.set_alert_state(inc.id, &sig.identity, &state)?;
+        let actor = sig.source.as_str();
+        let (after, seq) = Self::append_kinds(w, Some(&inc), kinds, actor, Source::Alert, now)?;
+        let mut current = after.summary.clone();
+        appended.push((after, seq));
+        let outcome = match sig.action {
+            AlertAction::Trigger => AlertOutcome::Attached { incident: inc.id },
+            AlertAction::Acknowledge => {
+                if current.acknowledged_at.is_none() {
+                    let cmd = Command::Acknowledge { id: inc.id };
+                    self.follow_up(w, &mut current, &cmd, actor, now, appended)?;
+                }
+                AlertOutcome::Acknowledged { incident: inc.id }
+            }
+            AlertAction::Resolve => {
+                let resolve = match sig.resolves_incident {
+                    ResolvePolicy::Never => false,
+                    ResolvePolicy::Always => true,
+                    ResolvePolicy::WhenAllResolved => !state.flapping && w.all_alerts_resolved(inc.id)?,
+                };
+                if resolve && current.status.is_open() {
+                    let cmd = Command::Resolve {
+                        id: inc.id,
+                        summary: format!("all alerts resolved ({})", sig.source),
+                        recovered_at: sig.record.ends_at.filter(|t| *t <= now),
+                    };
+                    self.follow_up(w, &mut current, &cmd, actor, now, appended)?;
+                    AlertOutcome::Resolved { incident: inc.id }
+                } else {
+                    AlertOutcome::Attached { incident: inc.id }
+                }
+            }
+        };
+        Ok(outcome)
+    }
+
+    /// A lifecycle step an alert causes (acknowledge, resolve), decided by the normal rules.
+    /// A refusal (the state moved on) leaves the alert recorded and the incident as it is.
+    fn follow_up(
+        &self,
+        w: &mut Writer<'_>,
+        current: &mut Incident,
+        cmd: &Command,
+        actor: &str,
+        now: DateTime<Utc>,
+        appended: &mut Appended,
+    ) -> Result<(), EngineError> {
+        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy };
+        let Ok(kinds) = crate::domain::decide(Some(current), cmd, ctx, Source::Alert.as_str()) else {
+            return Ok(());
+        };
+        let (after, seq) = Self::append_kinds(w, Some(current), kinds, actor, Source::Alert, now)?;
+        current.clone_from(&after.summary);
+        appended.push((after, seq));
+        Ok(())
+    }
+
+    fn open_incident(
+        &self,
+        w: &mut Writer<'_>,
+        sig: &AlertSignal,
+        dedup_key: &str,
+        now: DateTime<Utc>,
+        flap: FlapRule,
+        appended: &mut Appended,
+    ) -> Result<AlertOutcome, EngineError> {
+        // Flapping history follows the alert across incidents: an alert that resolves (and
+        // auto-resolves its incident) and fires again is one change more, not a fresh start.
+        let mut state = match w.dedup(dedup_key)? {
+            Some(prev) => w.alert_state(prev, &sig.identity)?.unwrap_or_default(),
+            None => AlertState::default(),
+        };
+        let flap_change = if state.resolved { state.note_change(now, flap) } else { None };
+        state.state.clone_from(&sig.state);
+        state.resolved = false;
+        let known = |s: &String| self.policy.services.is_empty() || self.policy.services.contains(s);
+        let mut reg = NewIncident::new(sig.title.clone(), sig.impact, sig.urgency, sig.severity);
+        reg.channel = Some(sig.source.clone());
+        reg.reported_by = Some(sig.source.clone());
+        reg.services = sig.service.iter().filter(|s| known(s)).cloned().collect();
+        reg.detected_at = Some(now);
+        reg.impact_started_at = sig.record.starts_at.filter(|t| *t <= now).map(to_micros);
+        let ctx = crate::domain::decide::Context { actor: &sig.source, now, policy: &self.policy };
+        let mut kinds =
+            match crate::domain::decide(None, &Command::Register(reg), ctx, Source::Alert.as_str()) {
+                Ok(k) => k,
+                // Refused alone, so the rest of the batch still commits.
+                Err(r) => return Ok(AlertOutcome::Dropped { reason: r.message }),
+            };
+        kinds.push(EventKind::AlertReceived(sig.record.clone()));
+        if state.flapping {
+            kinds.push(flapping_event(sig, &state, flap, flap_change.unwrap_or(true)));
+        }
+        let (after, seq) = Self::append_kinds(w, None, kinds, &sig.source, Source::Alert, now)?;
+        let id = after.incident;
+        appended.push((after, seq));
+        w.set_dedup(dedup_key, id)?;
+        w.set_alert_state(id, &sig.identity, &state)?;
+        Ok(AlertOutcome::Opened { incident: id })
+    }
+}
+
+fn flapping_event(sig: &AlertSignal, state: &AlertState, flap: FlapRule, flapping: bool) -> EventKind {
+    EventKind::AlertFlapping {
+        identity: sig.identity.clone(),
+        flapping,
+        changes: u32::try_from(state.changes.len()).unwrap_or(u32::MAX),
+        window_minutes: u32::try_from(flap.window.num_minutes()).unwrap_or(u32::MAX),
+    }
+}
+
+impl Engine {
+    /// Set a maintenance window (durable before it returns).
+    ///
+    /// # Errors
+    /// [`EngineError::Refused`] for a window that makes no sense; a store failure.
+    pub fn set_maintenance(&self, window: &MaintenanceWindow) -> Result<(), EngineError> {
+        window.check().map_err(|m| EngineError::Refused(Refusal { message: m, next: vec![] }))?;
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.store.write(|w| -> Result<(), EngineError> { Ok(w.put_maintenance(window)?) })
+    }
+
+    /// Every maintenance window.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, EngineError> {
+        Ok(self.store.read()?.maintenance()?)
+    }
+
+    /// Alerts recorded inside maintenance windows, oldest first.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn suppressed_alerts(&self) -> Result<Vec<(i64, crate::domain::AlertRecord)>, EngineError> {
+        Ok(self.store.read()?.suppressed()?)
+    }
+}

@@ -1,0 +1,238 @@
+//! The real peer: Debian's prometheus-alertmanager (0.25) on loopback, its webhook receiver
+//! pointed at a piket server's TCP listener with the bearer token, alerts pushed through its
+//! v2 API. Asserts the incidents, the dedup (Alertmanager re-sends the whole group when an
+//! alert joins it) and a resolve that arrives after the alert's end time.
+//!
+//! `.ci/run` installs the package. Without `/usr/bin/prometheus-alertmanager` the test fails
+//! and says how to install it, unless `PIKET_SKIP_ALERTMANAGER=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+use piket::domain::{EventKind, Incident, Policy, Query};
+use piket::engine::Engine;
+use piket::server::ingest::AlertOptions;
+use piket::server::tcp::TcpOptions;
+use piket::server::{AlertServerOptions, ServerOptions};
+use piket::store::StoreOptions;
+use serde_json::json;
+
+const BIN: &str = "/usr/bin/prometheus-alertmanager";
+const TOKEN: &str = "alertmanager-to-piket-token-0123";
+
+/// Kills and reaps the Alertmanager it started, also when the test fails.
+struct Alertmanager(Child);
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Piket {
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Piket {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn alerts_of(engine: &Engine, inc: &Incident) -> Vec<piket::domain::AlertRecord> {
+    engine
+        .timeline(inc.id)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::AlertReceived(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+fn incidents(engine: &Engine) -> Vec<Incident> {
+    engine.list(&Query { all: true, ..Query::default() }).unwrap()
+}
+
+fn label<'a>(a: &'a piket::domain::AlertRecord, name: &str) -> Option<&'a str> {
+    a.labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn real_alertmanager_delivers_dedups_and_resolves_through_the_webhook() {
+    if !std::path::Path::new(BIN).exists() {
+        assert!(
+            std::env::var_os("PIKET_SKIP_ALERTMANAGER").is_some(),
+            "{BIN} is missing: `apt-get install -y prometheus-alertmanager` (or set PIKET_SKIP_ALERTMANAGER=1)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // piket, with its receivers on TCP.
+    let engine = Arc::new(
+        Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap(),
+    );
+    let piket_addr = free_port();
+    let opts = ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
+    let alerts = AlertServerOptions {
+        alerts: AlertOptions::default(),
+        tcp: Some(TcpOptions { listen: piket_addr, token_file: token_file.clone() }),
+    };
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let tx = stop.clone();
+    let e = Arc::clone(&engine);
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(piket::server::serve_with(e, opts, alerts, tx)).unwrap();
+    });
+    let _piket = Piket { stop, thread: Some(thread) };
+    wait_for("piket to listen", Duration::from_secs(10), || TcpStream::connect(piket_addr).is_ok());
+
+    // Alertmanager, with its own config, storage and ports, no gossip.
+    let am_addr = free_port();
+    let config = format!(
+        r#"route:
+  receiver: piket
+  group_by: ['alertname']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: piket
+    webhook_configs:
+      - url: http://{piket_addr}/v1/alerts/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: {}
+"#,
+        token_file.display()
+    );
+    let config_file = dir.path().join("alertmanager.yml");
+    std::fs::write(&config_file, config).unwrap();
+    let storage = dir.path().join("am-data");
+    std::fs::create_dir(&storage).unwrap();
+    let log = std::fs::File::create(dir.path().join("alertmanager.log")).unwrap();
+    let child = Command::new(BIN)
+        .arg(format!("--config.file={}", config_file.display()))
+        .arg(format!("--storage.path={}", storage.display()))
+        .arg(format!("--web.listen-address={am_addr}"))
+        .arg("--cluster.listen-address=")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _am = Alertmanager(child);
+    wait_for("alertmanager to be ready", Duration::from_secs(20), || {
+        TcpStream::connect(am_addr).is_ok() && request(am_addr, "GET", "/-/ready", "").0 == 200
+    });
+
+    let now = Utc::now();
+    let ts = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let alert = |instance: &str, ends: Option<chrono::DateTime<Utc>>| {
+        let mut a = json!({
+            "labels": {"alertname": "DiskFull", "instance": instance, "severity": "critical", "service": "db"},
+            "annotations": {"summary": format!("Disk almost full on {instance}")},
+            "startsAt": ts(now - chrono::Duration::minutes(1)),
+            "generatorURL": "http://prometheus.example.net/graph",
+        });
+        if let Some(e) = ends {
+            a["endsAt"] = json!(ts(e));
+        }
+        a
+    };
+    let push = |alerts: serde_json::Value| {
+        let (code, body) = request(am_addr, "POST", "/api/v2/alerts", &alerts.to_string());
+        assert_eq!(code, 200, "alertmanager refused the alerts: {body}");
+    };
+
+    // Two alerts, one group: two incidents (one per fingerprint).
+    push(json!([alert("db-1", None), alert("db-2", None)]));
+    wait_for("two incidents", Duration::from_secs(30), || incidents(&engine).len() == 2);
+
+    // A third alert joins the group: Alertmanager re-sends the whole group, and the two known
+    // alerts add nothing.
+    push(json!([alert("db-3", None)]));
+    wait_for("three incidents", Duration::from_secs(30), || incidents(&engine).len() == 3);
+    std::thread::sleep(Duration::from_secs(2));
+    for inc in incidents(&engine) {
+        let recs = alerts_of(&engine, &inc);
+        assert_eq!(recs.len(), 1, "{}: a re-sent alert was recorded twice: {recs:?}", inc.id);
+        assert_eq!(recs[0].status, "firing");
+        assert_eq!(recs[0].identity.len(), 16, "the fingerprint is the identity");
+        assert!(recs[0].details.contains(&("receiver".into(), "piket".into())));
+        assert_eq!(inc.channel, "alertmanager");
+        assert_eq!(inc.services, ["db"]);
+    }
+
+    // db-1 ends two seconds from now; Alertmanager resolves it then and notifies afterwards.
+    let ends = now + chrono::Duration::seconds(2);
+    push(json!([alert("db-1", Some(ends))]));
+    let db1 = || {
+        incidents(&engine)
+            .into_iter()
+            .find(|i| alerts_of(&engine, i).iter().any(|a| label(a, "instance") == Some("db-1")))
+            .unwrap()
+    };
+    wait_for("the resolve of db-1", Duration::from_secs(30), || {
+        alerts_of(&engine, &db1()).iter().any(|a| a.status == "resolved")
+    });
+    let recs = alerts_of(&engine, &db1());
+    let resolved = recs.iter().find(|a| a.status == "resolved").unwrap();
+    assert_eq!(resolved.ends_at.map(|t| t.timestamp()), Some(ends.timestamp()));
+    let received = engine
+        .timeline(db1().id)
+        .unwrap()
+        .into_iter()
+        .find(|e| matches!(&e.kind, EventKind::AlertReceived(a) if a.status == "resolved"))
+        .unwrap();
+    assert!(received.recorded_at >= ends, "the resolve arrived after the end time");
+    assert!(db1().status.is_open(), "default policy: the resolve is recorded, a human resolves");
+    assert_eq!(incidents(&engine).len(), 3);
+    assert_eq!(engine.verify().unwrap().problem, None);
+}
