@@ -3,7 +3,8 @@
 //! (4xx with a reason and nothing stored).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
+mod http;
+
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
@@ -108,20 +109,8 @@ impl Drop for Server {
 }
 
 fn http(addr: SocketAddr, path: &str, body: &[u8], token: Option<&str>) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).unwrap();
     let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: piket\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let (status, body) = http::request(TcpStream::connect(addr).unwrap(), "POST", path, &auth, body);
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 

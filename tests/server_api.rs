@@ -2,7 +2,9 @@
 //! written), the body limit (413), identity from the kernel, read-only users, and the feed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod http;
+
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,23 +70,9 @@ impl Drop for Server {
     }
 }
 
-/// One HTTP/1.1 request with `Connection: close`; (status, body).
+/// One HTTP/1.1 request over the socket; (status, body).
 fn http(socket: &Path, method: &str, path: &str, body: &[u8]) -> (u16, String) {
-    let mut s = UnixStream::connect(socket).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: piket\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    // A server may answer 413 before reading it all; a broken pipe then is expected.
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
+    http::request(UnixStream::connect(socket).unwrap(), method, path, "", body)
 }
 
 fn json_of(body: &str) -> Value {
