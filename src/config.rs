@@ -11,6 +11,7 @@ mod duration;
 mod error;
 mod file;
 mod level;
+mod notifier;
 mod value;
 mod zone;
 
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
+pub use notifier::{NotifierKind, NotifierSettings, WebhookFormat};
 
 use crate::domain::Policy;
 

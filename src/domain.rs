@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod priority;
 pub mod query;
+pub mod schedule;
 pub mod text;
 pub mod time;
 
