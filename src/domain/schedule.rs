@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::time::ts;
 
 /// How long one member holds the pager in a rotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShiftLength {
     /// Hand-off every day at the hand-off time.
     Daily,
@@ -25,13 +25,13 @@ pub enum ShiftLength {
 
 /// A daily window in the rotation's zone in which it is active (e.g. 08:00-20:00 for a
 /// follow-the-sun team). `start > end` wraps past midnight (20:00-08:00).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActiveHours {
     pub start: NaiveTime,
     pub end: NaiveTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
     /// People (names from `[people]`), in order; the first holds the first shift.
     pub members: Vec<String>,
@@ -50,7 +50,7 @@ pub struct Rotation {
     pub active: Option<ActiveHours>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     pub name: String,
     pub rotations: Vec<Rotation>,
