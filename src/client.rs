@@ -32,6 +32,9 @@ pub struct Change {
     pub incident: IncidentId,
     /// The incident's last event sequence number after the commit.
     pub seq: u32,
+    /// The commit paged someone: terminals check whether it was their responder (bell).
+    #[serde(default)]
+    pub paged: bool,
 }
 
 /// Whether the engine can be reached. Always [`Connection::Connected`] in process; a remote

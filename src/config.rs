@@ -12,6 +12,8 @@ mod error;
 mod file;
 mod level;
 mod notifier;
+mod rota;
+mod rota_file;
 mod value;
 mod zone;
 
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
-pub use notifier::{NotifierKind, NotifierSettings, WebhookFormat};
+pub use notifier::{NotifierKind, NotifierSettings, PLACEHOLDERS, WebhookFormat};
 
 use crate::domain::Policy;
 
@@ -51,6 +53,8 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// Raw `[theme]` table: element -> colour name, validated by the TUI for the same reason.
     pub theme: BTreeMap<String, String>,
+    /// `[notifiers]`: how pages reach people.
+    pub notifiers: Vec<NotifierSettings>,
 }
 
 /// Settings the store layer takes when it opens the database.
@@ -111,6 +115,7 @@ impl Default for Config {
             severity_names: DEFAULT_SEVERITY_NAMES.map(str::to_owned),
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
+            notifiers: Vec::new(),
         }
     }
 }

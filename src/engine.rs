@@ -6,6 +6,7 @@
 //! subscriber. Reading the summary inside the write transaction means two responders pressing
 //! `a` at once get one acknowledgement and one "already acknowledged by ...".
 
+mod escalation;
 mod ingest;
 mod verify;
 
@@ -20,6 +21,7 @@ use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
+pub use escalation::{EscalationView, LevelView, NextStep, TIMER_ACTOR};
 pub use ingest::IngestItem;
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
@@ -55,6 +57,9 @@ pub struct Engine {
     /// reach subscribers in commit order (redb serialises writers anyway, so this costs no
     /// concurrency) and a feed that resumes "after N" cannot skip an earlier commit.
     commit_order: std::sync::Mutex<()>,
+    /// Overrides not removed, from the rota timeline: read on every page and every on-call
+    /// question, changed only by [`Engine::change_rota`].
+    overrides: std::sync::RwLock<Vec<crate::domain::Override>>,
 }
 
 impl Engine {
@@ -63,7 +68,7 @@ impl Engine {
     /// # Errors
     /// See [`Store::open`]: held by another process, newer schema, unreadable.
     pub fn open(path: &Path, opts: &StoreOptions, policy: Policy) -> Result<Self, EngineError> {
-        Ok(Self::with_store(Store::open(path, opts)?, policy))
+        Self::with_store(Store::open(path, opts)?, policy)
     }
 
     /// An engine on an in-memory store (tests, benchmarks, previews).
@@ -71,12 +76,13 @@ impl Engine {
     /// # Errors
     /// Only if redb cannot initialise.
     pub fn in_memory(policy: Policy) -> Result<Self, EngineError> {
-        Ok(Self::with_store(Store::in_memory()?, policy))
+        Self::with_store(Store::in_memory()?, policy)
     }
 
-    fn with_store(store: Store, policy: Policy) -> Self {
+    fn with_store(store: Store, policy: Policy) -> Result<Self, EngineError> {
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        Self { store, policy, changes, commit_order: std::sync::Mutex::new(()) }
+        let overrides = std::sync::RwLock::new(escalation::active_overrides(&store.read()?)?);
+        Ok(Self { store, policy, changes, commit_order: std::sync::Mutex::new(()), overrides })
     }
 
     #[must_use]
@@ -148,6 +154,7 @@ impl Engine {
             global_seq,
             incident: outcome.incident,
             seq: outcome.summary.last_seq,
+            paged: outcome.events.iter().any(|e| matches!(e.kind, crate::domain::EventKind::LevelPaged(_))),
         });
     }
 
@@ -160,13 +167,27 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(Outcome, u64), EngineError> {
         let now = to_micros(now);
+        if matches!(cmd, Command::Page { .. } | Command::AddOverride { .. } | Command::RemoveOverride { .. })
+        {
+            return self.decide_with_rota(w, actor, source, cmd, now);
+        }
         let ctx = Context { actor, now, policy: &self.policy };
         let current = match cmd.incident() {
             Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
             None => None,
         };
         let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
-        Self::append_kinds(w, current.as_ref(), kinds, actor, source, now)
+        let done = Self::append_kinds(w, current.as_ref(), kinds, actor, source, now)?;
+        let may_start = match cmd {
+            Command::Register(_) => true,
+            Command::Update { changes, .. } => changes.services.is_some(),
+            _ => false,
+        };
+        if !may_start {
+            return Ok(done);
+        }
+        let started = self.maybe_start(w, &done.0.summary, now)?;
+        Ok(escalation::merge(done, started))
     }
 
     /// Append events the engine (not a person's command) decided on to an incident, or start
@@ -276,10 +297,11 @@ impl Engine {
         let events = self.store.read()?.events_since(after, limit)?;
         let mut out: Vec<Change> = Vec::with_capacity(events.len());
         for (global_seq, ev) in events {
-            let change = Change { global_seq, incident: ev.incident, seq: ev.seq };
+            let paged = matches!(ev.kind, crate::domain::EventKind::LevelPaged(_));
+            let change = Change { global_seq, incident: ev.incident, seq: ev.seq, paged };
             match out.last_mut() {
                 Some(last) if last.incident == ev.incident && last.global_seq + 1 == global_seq => {
-                    *last = change;
+                    *last = Change { paged: last.paged || paged, ..change };
                 }
                 _ => out.push(change),
             }

@@ -14,13 +14,13 @@ use super::{Config, StoreSettings};
 use crate::domain::{Priority, Target};
 
 /// The file's text and path, for placing errors found after parsing.
-struct Source<'a> {
+pub(super) struct Source<'a> {
     path: &'a Path,
     text: &'a str,
 }
 
 impl Source<'_> {
-    fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
+    pub(super) fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
         ConfigError::at(self.path, self.text, span, message)
     }
 }
@@ -115,9 +115,44 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
     if let Some(list) = file.categories {
         policy.categories = unique(&src, "categories", list)?;
     }
-    if let Some(list) = file.services {
-        policy.services = unique(&src, "services", list)?;
+    let mut rota_file = super::rota::RotaFile {
+        people: file.people,
+        teams: file.teams,
+        services: None,
+        schedules: file.schedules,
+        policies: file.escalation_policies,
+        escalation: file.escalation,
+        notifiers: file.notifiers,
+    };
+    match file.services {
+        Some(super::rota_file::ServicesFile::Names(list)) => {
+            policy.services = unique(&src, "services", list)?
+        }
+        Some(super::rota_file::ServicesFile::Table(table)) => {
+            policy.services = table.keys().cloned().collect();
+            rota_file.services = Some(table);
+        }
+        None => {}
     }
+    let built = super::rota::build(&src, rota_file, config.timezone)?;
+    for service in built.rota.services.values() {
+        for key in &service.routing_keys {
+            if let Some(other) = config.alerts.routing_keys.insert(key.clone(), service.name.clone())
+                && other != service.name
+            {
+                return Err(src.error(
+                    None,
+                    format!(
+                        "services.{}.routing-keys: \"{key}\" already names the service {other} in \
+                         [alerts.routing-keys]: one routing key names one service",
+                        service.name
+                    ),
+                ));
+            }
+        }
+    }
+    policy.rota = built.rota;
+    config.notifiers = built.notifiers;
     if let Some(size) = file.store.and_then(|s| s.cache_size_mib) {
         config.store = StoreSettings { cache_size_bytes: size.0 };
     }
@@ -168,7 +203,7 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 
 /// `~/` is the user's home (people copy paths from their shell); a relative path is taken
 /// from the config file's directory, not from wherever piket happens to be started.
-fn path(src: &Source<'_>, key: &str, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
+pub(super) fn path(src: &Source<'_>, key: &str, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
     let span = dir.span();
     let raw = dir.into_inner();
     if raw.trim().is_empty() {

@@ -42,3 +42,7 @@ impl NotifierSettings {
     pub const DEFAULT_RETRIES: u32 = 2;
     pub const DEFAULT_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 }
+
+/// What an argv element may contain, in braces: one value each, expanded inside that element.
+pub const PLACEHOLDERS: &[&str] =
+    &["person", "handle", "incident", "title", "priority", "severity", "service", "level", "message"];

@@ -175,6 +175,27 @@ pub enum Command {
         seq: u32,
         text: String,
     },
+    /// Page a level of the incident's escalation policy by hand: the next one, or `level`.
+    Page {
+        id: IncidentId,
+        level: Option<u32>,
+        reason: String,
+    },
+    /// Put someone on call in a schedule for a while (recorded on the rota's timeline).
+    AddOverride {
+        schedule: String,
+        person: String,
+        covers: Option<String>,
+        #[serde(with = "crate::domain::time::ts")]
+        start: DateTime<Utc>,
+        #[serde(with = "crate::domain::time::ts")]
+        end: DateTime<Utc>,
+        reason: Option<String>,
+    },
+    RemoveOverride {
+        id: u32,
+        reason: Option<String>,
+    },
 }
 
 impl Command {
@@ -183,6 +204,7 @@ impl Command {
     pub const fn incident(&self) -> Option<IncidentId> {
         match self {
             Self::Register(_) => None,
+            Self::AddOverride { .. } | Self::RemoveOverride { .. } => Some(IncidentId::ROTA),
             Self::Update { id, .. }
             | Self::OverridePriority { id, .. }
             | Self::ClearPriorityOverride { id }
@@ -203,7 +225,8 @@ impl Command {
             | Self::AddActionItem { id, .. }
             | Self::CompleteActionItem { id, .. }
             | Self::Close { id }
-            | Self::Correct { id, .. } => Some(*id),
+            | Self::Correct { id, .. }
+            | Self::Page { id, .. } => Some(*id),
         }
     }
 }

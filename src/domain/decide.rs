@@ -546,7 +546,90 @@ pub fn decide(
             }
             Ok(vec![EventKind::Correction { corrects: *seq, text: required("the correction", text)? }])
         }
+        // These need the incident's escalation progress and the rota's overrides, which only
+        // the engine holds: it decides them with `escalation::by_hand` and `rota_change`.
+        Command::Page { .. } | Command::AddOverride { .. } | Command::RemoveOverride { .. } => {
+            Err(Refusal::input("paging and overrides are decided with the rota, not here"))
+        }
     }
+}
+
+/// Check a rota change against the rota and the overrides in force; returns the event.
+///
+/// # Errors
+/// Unknown schedule or person, an empty or inverted window, a window already over, an
+/// override that does not exist or was removed.
+pub fn rota_change(
+    cmd: &Command,
+    rota: &super::rota::Rota,
+    active: &[super::schedule::Override],
+    next_id: u32,
+    now: DateTime<Utc>,
+) -> Decision {
+    match cmd {
+        Command::AddOverride { schedule, person, covers, start, end, reason } => {
+            let sched = rota.schedules.get(schedule).ok_or_else(|| {
+                Refusal::input(format!(
+                    "there is no schedule '{schedule}': {} (see `piket schedule show`)",
+                    names_of(rota.schedules.keys())
+                ))
+            })?;
+            for who in std::iter::once(person).chain(covers) {
+                if !rota.people.contains_key(who) {
+                    return Err(Refusal::input(format!(
+                        "'{who}' is not in [people]: {}",
+                        names_of(rota.people.keys())
+                    )));
+                }
+            }
+            if covers.as_ref() == Some(person) {
+                return Err(Refusal::input(format!("{person} cannot cover for themselves")));
+            }
+            if let Some(c) = covers
+                && !sched.rotations.iter().any(|r| r.members.contains(c))
+            {
+                return Err(Refusal::input(format!("{c} is not a member of any rotation of {schedule}")));
+            }
+            if end <= start {
+                return Err(Refusal::input("the override ends before it starts: give --from before --until"));
+            }
+            if *end <= now {
+                return Err(Refusal::input(
+                    "the override is over already: the rota of the past is the record and is not rewritten",
+                ));
+            }
+            if *end - *start > super::schedule::MAX_COVERAGE {
+                return Err(Refusal::input(
+                    "an override may last a year at most: change the rotation instead",
+                ));
+            }
+            let reason = reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            Ok(vec![EventKind::OverrideAdded(super::schedule::Override {
+                id: next_id,
+                schedule: schedule.clone(),
+                person: person.clone(),
+                covers: covers.clone(),
+                start: *start,
+                end: *end,
+                reason,
+            })])
+        }
+        Command::RemoveOverride { id, reason } => {
+            if !active.iter().any(|o| o.id == *id) {
+                return Err(Refusal::input(format!(
+                    "there is no override #{id} in force: `piket override list` shows them"
+                )));
+            }
+            let reason = reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            Ok(vec![EventKind::OverrideRemoved { id: *id, reason }])
+        }
+        _ => Err(Refusal::input("not a rota change")),
+    }
+}
+
+fn names_of<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = names.map(String::as_str).collect();
+    if v.is_empty() { "none are configured".to_owned() } else { format!("known: {}", v.join(", ")) }
 }
 
 /// `decide` returns early for registrations; this arm exists only to keep the match total.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::alert::AlertRecord;
 use super::ids::IncidentId;
 use super::priority::{Impact, Priority, Severity, Urgency};
+use super::schedule::Override;
 use super::time::{ts, ts_opt};
 
 /// Where an action came from. The actor says who; this says through what.
@@ -297,6 +298,69 @@ pub enum EventKind {
         changes: u32,
         window_minutes: u32,
     },
+    /// The incident's escalation policy applies; its level 1 is paged next.
+    EscalationStarted {
+        policy: String,
+    },
+    /// One level of the policy was paged (by its timer or by hand).
+    LevelPaged(LevelPage),
+    /// A level reached nobody (its schedules had nobody on call) and was passed over.
+    LevelSkipped {
+        policy: String,
+        level: u32,
+        round: u32,
+        unstaffed: Vec<String>,
+    },
+    /// A notifier delivered a page.
+    PageDelivered {
+        level: u32,
+        person: String,
+        notifier: String,
+        attempts: u32,
+    },
+    /// A notifier failed after its retries. The escalation goes on regardless.
+    PageFailed {
+        level: u32,
+        person: String,
+        notifier: String,
+        attempts: u32,
+        error: String,
+    },
+    /// Every level and every repeat was paged and nobody acknowledged.
+    EscalationExhausted {
+        policy: String,
+        rounds: u32,
+    },
+    /// Acknowledged, but nobody worked on it for the acknowledge timeout: triggered again, and
+    /// the policy starts over.
+    AcknowledgementExpired {
+        idle_minutes: u32,
+    },
+    /// On the rota's own timeline ([`IncidentId::ROTA`]).
+    OverrideAdded(Override),
+    /// On the rota's own timeline. The override stays in the record; it stops applying.
+    OverrideRemoved {
+        id: u32,
+        reason: Option<String>,
+    },
+}
+
+/// Who one level paged, and why then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelPage {
+    pub policy: String,
+    /// From 1.
+    pub level: u32,
+    /// From 1; a policy with `repeat = 2` runs rounds 1 to 3.
+    pub round: u32,
+    /// Whom its targets reached at that moment (schedules resolved).
+    pub people: Vec<String>,
+    /// The OS users of those people, so their terminals can ring.
+    pub users: Vec<String>,
+    /// Schedules of the level that had nobody on call.
+    pub unstaffed: Vec<String>,
+    /// "incident opened", "no acknowledgement within 15m", "by hand: ...".
+    pub reason: String,
 }
 
 impl EventKind {
@@ -333,6 +397,15 @@ impl EventKind {
             Self::Correction { .. } => "correction",
             Self::AlertReceived(_) => "alert",
             Self::AlertFlapping { .. } => "alert_flapping",
+            Self::EscalationStarted { .. } => "escalation_started",
+            Self::LevelPaged(_) => "paged",
+            Self::LevelSkipped { .. } => "level_skipped",
+            Self::PageDelivered { .. } => "page_delivered",
+            Self::PageFailed { .. } => "page_failed",
+            Self::EscalationExhausted { .. } => "escalation_exhausted",
+            Self::AcknowledgementExpired { .. } => "acknowledgement_expired",
+            Self::OverrideAdded(_) => "override_added",
+            Self::OverrideRemoved { .. } => "override_removed",
         }
     }
 
@@ -424,11 +497,58 @@ impl EventKind {
             Self::Correction { corrects, text } => format!("correction of #{corrects}: {text}"),
             Self::AlertFlapping { identity, flapping: true, changes, window_minutes } => format!(
                 "alert {identity} is flapping: {changes} state changes within {window_minutes} min; \
-                 the incident stays open until it is stable"
+                 the incident stays open and re-pages are held until it is stable"
             ),
             Self::AlertFlapping { identity, flapping: false, .. } => {
                 format!("alert {identity} is stable again")
             }
+            Self::EscalationStarted { policy } => format!("escalation policy {policy} started"),
+            Self::LevelPaged(p) => format!(
+                "paged level {} (round {}) of {}: {}{}; {}",
+                p.level,
+                p.round,
+                p.policy,
+                if p.people.is_empty() { "nobody".to_owned() } else { p.people.join(", ") },
+                if p.unstaffed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (nobody on call in {})", p.unstaffed.join(", "))
+                },
+                p.reason
+            ),
+            Self::LevelSkipped { policy, level, round, unstaffed } => format!(
+                "level {level} (round {round}) of {policy} skipped: nobody on call in {}",
+                list(unstaffed)
+            ),
+            Self::PageDelivered { level, person, notifier, attempts } => format!(
+                "page to {person} via {notifier} delivered (level {level}{})",
+                if *attempts > 1 { format!(", attempt {attempts}") } else { String::new() }
+            ),
+            Self::PageFailed { level, person, notifier, attempts, error } => format!(
+                "page to {person} via {notifier} FAILED after {attempts} attempt{} (level {level}): {error}",
+                if *attempts == 1 { "" } else { "s" }
+            ),
+            Self::EscalationExhausted { policy, rounds } => format!(
+                "escalation {policy} exhausted: every level paged {rounds} time{} and nobody acknowledged",
+                if *rounds == 1 { "" } else { "s" }
+            ),
+            Self::AcknowledgementExpired { idle_minutes } => format!(
+                "acknowledged but nobody worked on it for {idle_minutes} min: triggered again, paging restarts"
+            ),
+            Self::OverrideAdded(o) => format!(
+                "override #{}: {} on call in {}{} from {} to {}{}",
+                o.id,
+                o.person,
+                o.schedule,
+                o.covers.as_ref().map(|c| format!(" covering {c}")).unwrap_or_default(),
+                o.start.format("%Y-%m-%d %H:%MZ"),
+                o.end.format("%Y-%m-%d %H:%MZ"),
+                o.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+            Self::OverrideRemoved { id, reason } => format!(
+                "override #{id} removed{}",
+                reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+            ),
             Self::AlertReceived(a) => {
                 let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!(

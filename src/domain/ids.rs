@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IncidentId(pub u64);
 
+impl IncidentId {
+    /// Not an incident: the rota's own timeline, where schedule overrides are recorded, so
+    /// they are chained and verified with everything else. The engine hands out ids from 1.
+    pub const ROTA: Self = Self(0);
+}
+
 impl Serialize for IncidentId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() { s.collect_str(self) } else { s.serialize_u64(self.0) }
@@ -39,7 +45,7 @@ impl<'de> Deserialize<'de> for IncidentId {
 
 impl fmt::Display for IncidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "INC-{}", self.0)
+        if *self == Self::ROTA { f.write_str("rota") } else { write!(f, "INC-{}", self.0) }
     }
 }
 
@@ -54,6 +60,9 @@ impl FromStr for IncidentId {
     /// Accepts `INC-42`, `inc-42` and `42`: responders type whatever they saw last.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
+        if t == "rota" {
+            return Ok(Self::ROTA);
+        }
         let digits = t
             .strip_prefix("INC-")
             .or_else(|| t.strip_prefix("inc-"))

@@ -300,6 +300,23 @@ impl Incident {
             // The alert itself lives in the timeline (and the store's alert index); the
             // summary's lifecycle moves only through the events the engine adds beside it.
             EventKind::AlertReceived(_) | EventKind::AlertFlapping { .. } => {}
+            EventKind::AcknowledgementExpired { .. } => {
+                if self.status == Status::Acknowledged {
+                    self.status = Status::Triggered;
+                }
+            }
+            // Paging is folded by `escalation::Progress`; the summary's lifecycle does not move.
+            EventKind::EscalationStarted { .. }
+            | EventKind::LevelPaged(_)
+            | EventKind::LevelSkipped { .. }
+            | EventKind::PageDelivered { .. }
+            | EventKind::PageFailed { .. }
+            | EventKind::EscalationExhausted { .. } => {}
+            // Rota events never reach an incident: the engine keeps them on the rota timeline,
+            // and verify folds that one separately.
+            EventKind::OverrideAdded(_) | EventKind::OverrideRemoved { .. } => {
+                return Err(ApplyError::WrongIncident { id: self.id, seq: ev.seq, other: IncidentId::ROTA });
+            }
         }
         Ok(())
     }

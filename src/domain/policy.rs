@@ -60,6 +60,8 @@ pub struct Policy {
     pub categories: Vec<String>,
     /// Services piket knows; empty means any.
     pub services: Vec<String>,
+    /// Who is paged, and how the pager moves (config `[people]`, `[schedules]`, ...).
+    pub rota: super::rota::Rota,
 }
 
 impl Default for Policy {
@@ -74,6 +76,7 @@ impl Default for Policy {
             closing: ClosingRules::default(),
             categories: Vec::new(),
             services: Vec::new(),
+            rota: super::rota::Rota::default(),
         }
     }
 }

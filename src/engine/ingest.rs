@@ -115,9 +115,16 @@ impl Engine {
         state.resolved = resolved_now;
         w.set_alert_state(inc.id, &sig.identity, &state)?;
         let actor = sig.source.as_str();
+        let became_stable =
+            kinds.iter().any(|k| matches!(k, EventKind::AlertFlapping { flapping: false, .. }));
         let (after, seq) = Self::append_kinds(w, Some(&inc), kinds, actor, Source::Alert, now)?;
         let mut current = after.summary.clone();
         appended.push((after, seq));
+        // Paging held back while the alert flapped starts once it is stable.
+        if became_stable && let Some(started) = self.maybe_start(w, &current, now)? {
+            current.clone_from(&started.0.summary);
+            appended.push(started);
+        }
         let outcome = match sig.action {
             AlertAction::Trigger => AlertOutcome::Attached { incident: inc.id },
             AlertAction::Acknowledge => {
@@ -208,7 +215,15 @@ impl Engine {
         }
         let (after, seq) = Self::append_kinds(w, None, kinds, &sig.source, Source::Alert, now)?;
         let id = after.incident;
+        let summary = after.summary.clone();
         appended.push((after, seq));
+        // A flapping alert that opens a new incident pages nobody until it is stable: its
+        // flapping event on the timeline says why.
+        if !state.flapping
+            && let Some(started) = self.maybe_start(w, &summary, now)?
+        {
+            appended.push(started);
+        }
         w.set_dedup(dedup_key, id)?;
         w.set_alert_state(id, &sig.identity, &state)?;
         Ok(AlertOutcome::Opened { incident: id })

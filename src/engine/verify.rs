@@ -27,6 +27,9 @@ struct Walk<'r> {
     prev: Hash,
     expected_global: u64,
     summaries: BTreeMap<IncidentId, Incident>,
+    /// The rota timeline: its sequence so far and the override ids added and not removed.
+    rota_seq: u32,
+    overrides: BTreeSet<u32>,
 }
 
 impl Walk<'_> {
@@ -54,6 +57,9 @@ impl Walk<'_> {
         if self.reader.timeline_entry(ev.incident, ev.seq)? != Some(e.global_seq) {
             return Err(Found(format!("{at}: the timeline index does not point at this event")));
         }
+        if ev.incident == IncidentId::ROTA {
+            return self.rota_step(&ev, &at);
+        }
         match self.summaries.get_mut(&ev.incident) {
             Some(s) => s.apply(&ev).map_err(|err| Found(format!("{at}: {err}")))?,
             None => {
@@ -65,9 +71,32 @@ impl Walk<'_> {
     }
 }
 
+impl Walk<'_> {
+    /// The rota's timeline holds only override events, in sequence, removing only what was added.
+    fn rota_step(&mut self, ev: &crate::domain::Event, at: &str) -> Result<(), Found> {
+        use crate::domain::EventKind;
+        if ev.seq != self.rota_seq + 1 {
+            return Err(Found(format!("{at}: the rota timeline has a gap or a duplicate")));
+        }
+        self.rota_seq = ev.seq;
+        match &ev.kind {
+            EventKind::OverrideAdded(o) if self.overrides.insert(o.id) => Ok(()),
+            EventKind::OverrideRemoved { id, .. } if self.overrides.remove(id) => Ok(()),
+            other => Err(Found(format!("{at}: {} does not belong on the rota timeline here", other.name()))),
+        }
+    }
+}
+
 pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
     let (stored_head, last_global) = r.head()?;
-    let mut walk = Walk { reader: r, prev: [0; HASH_LEN], expected_global: 1, summaries: BTreeMap::new() };
+    let mut walk = Walk {
+        reader: r,
+        prev: [0; HASH_LEN],
+        expected_global: 1,
+        summaries: BTreeMap::new(),
+        rota_seq: 0,
+        overrides: BTreeSet::new(),
+    };
     let walked = r.walk_log(|e| walk.step(e));
     let events = walk.expected_global - 1;
     let report = |problem: Option<String>, incidents: usize| VerifyReport {

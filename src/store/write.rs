@@ -225,6 +225,24 @@ impl<'txn> Writer<'txn> {
         Ok(())
     }
 
+    /// A timeline as of this transaction, oldest first (the escalation folds it to decide a
+    /// step inside the same transaction that records it).
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable event.
+    pub fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.timeline.range((id.0, 0)..=(id.0, u32::MAX))? {
+            let (k, g) = entry?;
+            let g = g.value();
+            let v = self.events.get(g)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("{id} #{} points at event {g}, which is missing", k.value().1))
+            })?;
+            out.push(codec::decode_event(v.value())?);
+        }
+        Ok(out)
+    }
+
     /// Hex of the chain head as it stands in this transaction.
     #[must_use]
     pub fn head_hex(&self) -> String {

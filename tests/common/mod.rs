@@ -112,7 +112,7 @@ impl FakeClient {
         st.events.entry(id).or_default().extend(out.iter().cloned());
         st.incidents.insert(id, inc.clone());
         st.global += 1;
-        let change = Change { global_seq: st.global, incident: id, seq: inc.last_seq };
+        let change = Change { global_seq: st.global, incident: id, seq: inc.last_seq, paged: false };
         drop(st);
         let _ = self.tx.send(change);
         Ok(Outcome { incident: id, events: out, summary: inc })

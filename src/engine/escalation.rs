@@ -1,0 +1,353 @@
+//! The engine's side of paging: deciding escalation steps and rota changes inside the write
+//! transaction that records them.
+//!
+//! Exactly once comes from here: the scheduler only says "look at INC-n now"; whether a step is
+//! due is decided from the timeline as it stands inside the transaction, so a step recorded
+//! before a crash is seen after it and never fired twice, and two passes racing each other
+//! record one step.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::client::Outcome;
+use crate::domain::escalation::{self, At, Progress};
+use crate::domain::rota::Rota;
+use crate::domain::schedule::Override;
+use crate::domain::time::to_micros;
+use crate::domain::{Command, Event, EventKind, Incident, IncidentId, Refusal, Source, decide};
+use crate::store::{Reader, Writer};
+
+use super::{Engine, EngineError};
+
+/// The actor of steps nobody took by hand.
+pub const TIMER_ACTOR: &str = "piket";
+
+/// An incident's escalation as a front-end shows it: each level, who it reaches now, what
+/// was paged, and when the next step is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationView {
+    pub incident: IncidentId,
+    /// `None`: the incident follows no policy.
+    pub policy: Option<String>,
+    pub repeat: u32,
+    pub levels: Vec<LevelView>,
+    pub progress: Option<Progress>,
+    /// The next step and when, while one is pending.
+    pub next: Option<NextStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelView {
+    pub level: u32,
+    pub timeout_secs: i64,
+    /// The targets as configured (`schedule:dba`, `person:carol`).
+    pub targets: Vec<String>,
+    /// Who they reach right now.
+    pub reaches: Vec<String>,
+    pub unstaffed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextStep {
+    #[serde(with = "crate::domain::time::ts")]
+    pub at: DateTime<Utc>,
+    /// "page level 2", "repeat from level 1", "give up", "re-trigger".
+    pub what: String,
+}
+
+/// The overrides recorded on the rota timeline that have not been removed, oldest first.
+pub(super) fn active_overrides(r: &Reader) -> Result<Vec<Override>, EngineError> {
+    let mut out: Vec<Override> = Vec::new();
+    for ev in r.timeline(IncidentId::ROTA)? {
+        match ev.kind {
+            EventKind::OverrideAdded(o) => out.push(o),
+            EventKind::OverrideRemoved { id, .. } => out.retain(|o| o.id != id),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn rota_of(engine: &Engine) -> &Rota {
+    &engine.policy.rota
+}
+
+impl Engine {
+    /// The overrides in force or to come (not removed), oldest first.
+    #[must_use]
+    pub fn overrides(&self) -> Vec<Override> {
+        self.overrides.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    #[must_use]
+    pub fn rota(&self) -> &Rota {
+        rota_of(self)
+    }
+
+    /// An incident's escalation progress, folded from its timeline.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn progress(&self, id: IncidentId) -> Result<Option<Progress>, EngineError> {
+        Ok(Progress::from_timeline(&self.store.read()?.timeline(id)?))
+    }
+
+    /// What the escalation pane shows for one incident at `now`.
+    ///
+    /// # Errors
+    /// Not found, or store failure.
+    pub fn escalation_view(&self, id: IncidentId, now: DateTime<Utc>) -> Result<EscalationView, EngineError> {
+        let r = self.store.read()?;
+        let inc = r.incident(id)?.ok_or(EngineError::NotFound(id))?;
+        let progress = Progress::from_timeline(&r.timeline(id)?);
+        let rota = self.rota();
+        let overrides = self.overrides();
+        let policy = progress
+            .as_ref()
+            .and_then(|p| p.policy.as_ref())
+            .and_then(|n| rota.policies.get(n))
+            .or_else(|| rota.policy_for(&inc));
+        let Some(policy) = policy else {
+            return Ok(EscalationView {
+                incident: id,
+                policy: None,
+                repeat: 0,
+                levels: vec![],
+                progress,
+                next: None,
+            });
+        };
+        let levels = policy
+            .levels
+            .iter()
+            .zip(1..)
+            .map(|(l, n)| {
+                let reach = rota.reach(l, now, &overrides);
+                LevelView {
+                    level: n,
+                    timeout_secs: l.timeout.num_seconds(),
+                    targets: l.targets.iter().map(ToString::to_string).collect(),
+                    reaches: reach.people,
+                    unstaffed: reach.unstaffed,
+                }
+            })
+            .collect();
+        let next = progress.as_ref().and_then(|p| escalation::due(p, policy, rota.acknowledge_timeout)).map(
+            |(at, step)| NextStep {
+                at,
+                what: match step {
+                    escalation::Step::Page { level, round, .. } if round > 1 && level == 1 => {
+                        format!("repeat: page level 1 (round {round})")
+                    }
+                    escalation::Step::Page { level, .. } => format!("page level {level}"),
+                    escalation::Step::Exhausted { .. } => "stop: every level paged".to_owned(),
+                    escalation::Step::ExpireAcknowledgement { .. } => {
+                        "re-trigger: acknowledged but idle".to_owned()
+                    }
+                },
+            },
+        );
+        Ok(EscalationView {
+            incident: id,
+            policy: Some(policy.name.clone()),
+            repeat: policy.repeat,
+            levels,
+            progress,
+            next,
+        })
+    }
+
+    /// Every open incident whose policy has started, with its progress: what the scheduler
+    /// loads when it starts (after a restart, this is where "what is due" comes from).
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn open_escalations(&self) -> Result<Vec<(IncidentId, Progress)>, EngineError> {
+        let r = self.store.read()?;
+        let mut out = Vec::new();
+        for inc in r.open_incidents()? {
+            if let Some(p) = Progress::from_timeline(&r.timeline(inc.id)?).filter(|p| p.policy.is_some()) {
+                out.push((inc.id, p));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Record every escalation step of `id` that is due at `now`, decided inside the write
+    /// transaction. `Ok(None)`: nothing was due (already recorded, acknowledged, resolved).
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn fire_due(&self, id: IncidentId, now: DateTime<Utc>) -> Result<Option<Outcome>, EngineError> {
+        let now = to_micros(now);
+        let overrides = self.overrides();
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let result = self.store.write(|w| -> Result<_, EngineError> {
+            let Some(inc) = w.incident(id)? else { return Ok(None) };
+            let Some(p) = Progress::from_timeline(&w.timeline(id)?) else { return Ok(None) };
+            let Some(policy) = p.policy.as_ref().and_then(|n| self.rota().policies.get(n)) else {
+                return Ok(None);
+            };
+            let kinds = escalation::fire(&p, policy, At { rota: self.rota(), overrides: &overrides, now });
+            if kinds.is_empty() {
+                return Ok(None);
+            }
+            Self::append_kinds(w, Some(&inc), kinds, TIMER_ACTOR, Source::Timer, now).map(Some)
+        })?;
+        Ok(result.map(|(outcome, global)| {
+            self.announce(&outcome, global);
+            outcome
+        }))
+    }
+
+    /// Record what the notifiers said (`PageDelivered` / `PageFailed` events).
+    ///
+    /// # Errors
+    /// Not found, or store failure.
+    pub fn record_deliveries(
+        &self,
+        id: IncidentId,
+        kinds: Vec<EventKind>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EngineError> {
+        let now = to_micros(now);
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (outcome, global) = self.store.write(|w| {
+            let inc = w.incident(id)?.ok_or(EngineError::NotFound(id))?;
+            Self::append_kinds(w, Some(&inc), kinds, TIMER_ACTOR, Source::Timer, now)
+        })?;
+        self.announce(&outcome, global);
+        Ok(outcome)
+    }
+
+    /// A command that needs the rota: paging by hand, adding or removing an override.
+    pub(super) fn decide_with_rota(
+        &self,
+        w: &mut Writer<'_>,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, u64), EngineError> {
+        let overrides = self.overrides();
+        if let Command::Page { id, level, reason } = cmd {
+            let inc = w.incident(*id)?.ok_or(EngineError::NotFound(*id))?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(EngineError::Refused(Refusal {
+                    message: "say why you page: --reason \"...\"".to_owned(),
+                    next: vec![],
+                }));
+            }
+            let p =
+                Progress::from_timeline(&w.timeline(*id)?).unwrap_or_else(|| Progress::new(inc.opened_at));
+            let at = At { rota: self.rota(), overrides: &overrides, now };
+            let kinds = escalation::by_hand(&inc, &p, *level, reason, at).map_err(EngineError::Refused)?;
+            return Self::append_kinds(w, Some(&inc), kinds, actor, source, now);
+        }
+        Err(EngineError::Refused(Refusal {
+            message: "a rota change is not an incident command: use `piket override`".to_owned(),
+            next: vec![],
+        }))
+    }
+
+    /// Add or remove an override: decided against the rota and recorded on the rota's own
+    /// timeline. Returns the events recorded.
+    ///
+    /// # Errors
+    /// Refused (unknown schedule or person, a window in the past, ...) or store failure.
+    pub fn change_rota(
+        &self,
+        actor: &str,
+        source: Source,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>, EngineError> {
+        let now = to_micros(now);
+        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let overrides = self.overrides();
+        let (events, global) = self.store.write(|w| -> Result<_, EngineError> {
+            let rota_log = w.timeline(IncidentId::ROTA)?;
+            let next_id = rota_log
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::OverrideAdded(o) => Some(o.id),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let kinds = decide::rota_change(cmd, self.rota(), &overrides, next_id, now)
+                .map_err(EngineError::Refused)?;
+            let first_seq = u32::try_from(rota_log.len()).unwrap_or(u32::MAX) + 1;
+            let events: Vec<Event> = kinds
+                .into_iter()
+                .zip(first_seq..)
+                .map(|(kind, seq)| Event {
+                    incident: IncidentId::ROTA,
+                    seq,
+                    occurred_at: now,
+                    recorded_at: now,
+                    actor: actor.to_owned(),
+                    source,
+                    kind,
+                })
+                .collect();
+            let global = w.append(&events)?;
+            Ok((events, global))
+        })?;
+        {
+            let mut cache = self.overrides.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for ev in &events {
+                match &ev.kind {
+                    EventKind::OverrideAdded(o) => cache.push(o.clone()),
+                    EventKind::OverrideRemoved { id, .. } => cache.retain(|o| o.id != *id),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(last) = events.last() {
+            let _ = self.changes.send(crate::client::Change {
+                global_seq: global,
+                incident: IncidentId::ROTA,
+                seq: last.seq,
+                paged: false,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Start the incident's policy if it has one and has not started; `suppress` holds it back
+    /// (a flapping alert's re-fire pages nobody until it is stable).
+    pub(super) fn maybe_start(
+        &self,
+        w: &mut Writer<'_>,
+        inc: &Incident,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Outcome, u64)>, EngineError> {
+        if self.rota().policies.is_empty() || !inc.status.is_open() {
+            return Ok(None);
+        }
+        let p = Progress::from_timeline(&w.timeline(inc.id)?).unwrap_or_else(|| Progress::new(inc.opened_at));
+        match escalation::start(inc, &p, self.rota()) {
+            Some(kind) => {
+                Self::append_kinds(w, Some(inc), vec![kind], TIMER_ACTOR, Source::Timer, now).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// Merge a follow-up append (the escalation starting) into the outcome of the command that
+/// caused it, so the caller sees one outcome and one change.
+pub(super) fn merge(first: (Outcome, u64), then: Option<(Outcome, u64)>) -> (Outcome, u64) {
+    match then {
+        None => first,
+        Some((mut more, global)) => {
+            let (mut outcome, _) = first;
+            outcome.events.append(&mut more.events);
+            outcome.summary = more.summary;
+            (outcome, global)
+        }
+    }
+}
