@@ -75,6 +75,7 @@ fn main() {
     let alerts = AlertServerOptions {
         alerts: AlertOptions::default(),
         tcp: Some(TcpOptions { listen: addr, token_file }),
+        ..AlertServerOptions::default()
     };
     let (stop, _) = tokio::sync::watch::channel(false);
     let tx = stop.clone();

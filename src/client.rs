@@ -125,6 +125,34 @@ pub trait Client: Send + Sync {
         Err(ClientError::Unavailable("this client cannot set maintenance windows".to_owned()))
     }
 
+    /// An incident's escalation: its policy's levels, who they reach now, what was paged and
+    /// what is due next.
+    ///
+    /// # Errors
+    /// Not found, or unavailable.
+    fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
+        let _ = id;
+        Err(ClientError::Unavailable("this client cannot show escalations".to_owned()))
+    }
+
+    /// Who is on call, the overrides, and the schedules' coverage.
+    ///
+    /// # Errors
+    /// Unavailable.
+    fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
+        let _ = query;
+        Err(ClientError::Unavailable("this client cannot show the rota".to_owned()))
+    }
+
+    /// Add or remove an override; returns the events recorded on the rota timeline.
+    ///
+    /// # Errors
+    /// Refused with the reason, or unavailable.
+    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+        let _ = (cmd, source);
+        Err(ClientError::Unavailable("this client cannot change the rota".to_owned()))
+    }
+
     /// Every maintenance window.
     ///
     /// # Errors

@@ -8,6 +8,7 @@
 
 mod escalation;
 mod ingest;
+mod rota;
 mod verify;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal
 use crate::store::{Store, StoreError, StoreOptions, Writer};
 pub use escalation::{EscalationView, LevelView, NextStep, TIMER_ACTOR};
 pub use ingest::IngestItem;
+pub use rota::{OnCall, PersonView, RotaQuery, RotaView};
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
 /// `broadcast::error::RecvError::Lagged`).

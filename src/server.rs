@@ -14,8 +14,10 @@
 pub mod api;
 mod feed;
 pub mod ingest;
+pub mod notify;
 pub mod owner;
 mod peer;
+pub mod scheduler;
 pub mod tcp;
 
 use std::os::unix::fs::PermissionsExt;
@@ -46,6 +48,8 @@ pub struct AlertServerOptions {
     pub alerts: ingest::AlertOptions,
     /// Address and token; `None`: receivers on the Unix socket only.
     pub tcp: Option<tcp::TcpOptions>,
+    /// How pages reach people (`[notifiers]`); empty: pages are recorded and ring terminals only.
+    pub notifiers: Vec<crate::config::NotifierSettings>,
 }
 
 /// State shared by the handlers.
@@ -226,6 +230,14 @@ pub async fn serve_with(
         shared.options.socket.display()
     );
     let receivers = ingest::router(ingest::Ingest::start(Arc::clone(&shared.engine), alerts.alerts));
+    let scheduler = match scheduler::Scheduler::load(Arc::clone(&shared.engine)) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return Err(ServeError::Socket(format!("cannot load the escalations: {e}"))),
+    };
+    if !shared.engine.rota().policies.is_empty() {
+        eprintln!("piket serve: escalation scheduler following {} open escalation(s)", scheduler.tracked());
+    }
+    let paging = tokio::spawn(scheduler::run(scheduler, Arc::new(alerts.notifiers), shutdown.subscribe()));
     let tcp_task = match (tcp_listener, token) {
         (Some(l), Some(token)) => {
             if let Ok(addr) = l.local_addr() {
@@ -257,6 +269,7 @@ pub async fn serve_with(
             Err(e) => return Err(ServeError::Io(std::io::Error::other(e))),
         }
     }
+    paging.abort();
     eprintln!("piket serve: stopped");
     Ok(())
 }

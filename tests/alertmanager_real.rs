@@ -120,6 +120,7 @@ fn real_alertmanager_delivers_dedups_and_resolves_through_the_webhook() {
     let alerts = AlertServerOptions {
         alerts: AlertOptions::default(),
         tcp: Some(TcpOptions { listen: piket_addr, token_file: token_file.clone() }),
+        ..AlertServerOptions::default()
     };
     let (stop, _) = tokio::sync::watch::channel(false);
     let tx = stop.clone();

@@ -49,8 +49,11 @@ impl Server {
         let addr = free_port();
         let opts =
             ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
-        let alerts =
-            AlertServerOptions { alerts: options, tcp: Some(TcpOptions { listen: addr, token_file }) };
+        let alerts = AlertServerOptions {
+            alerts: options,
+            tcp: Some(TcpOptions { listen: addr, token_file }),
+            ..AlertServerOptions::default()
+        };
         let (stop, _) = tokio::sync::watch::channel(false);
         let tx = stop.clone();
         let e = Arc::clone(&engine);
@@ -428,6 +431,7 @@ fn a_token_file_others_can_read_is_refused_at_start() {
     let alerts = AlertServerOptions {
         alerts: AlertOptions::default(),
         tcp: Some(TcpOptions { listen: free_port(), token_file: f }),
+        ..AlertServerOptions::default()
     };
     let (stop, _) = tokio::sync::watch::channel(false);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

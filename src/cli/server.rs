@@ -228,6 +228,7 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
             listen,
             token_file: config.server.token_file.clone().unwrap_or_default(),
         }),
+        notifiers: config.notifiers.clone(),
     };
     let result = crate::server::run(engine, options, alerts);
     owner::remove(&db);

@@ -57,6 +57,18 @@ impl From<EngineError> for ClientError {
 }
 
 impl Client for LocalClient {
+    fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
+        Ok(self.engine.escalation_view(id, Utc::now())?)
+    }
+
+    fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
+        Ok(self.engine.rota_view(query))
+    }
+
+    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+        Ok(self.engine.change_rota(&self.actor, source, &cmd, Utc::now())?)
+    }
+
     fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError> {
         Ok(self.engine.execute(&self.actor, source, &cmd, Utc::now())?)
     }

@@ -338,6 +338,20 @@ impl Client for RemoteClient {
         self.call(Method::GET, "/v1/verify".to_owned(), None, None)
     }
 
+    fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
+        self.call(Method::GET, format!("/v1/incidents/{}/escalation", id.0), None, Some(id))
+    }
+
+    fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
+        let at = query.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.call(Method::GET, format!("/v1/rota?at={at}&days={}", query.days), None, None)
+    }
+
+    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+        let body = json(&cmd)?;
+        self.call(Method::POST, format!("/v1/rota?source={}", source.as_str()), Some(body), None)
+    }
+
     fn set_maintenance(
         &self,
         window: crate::domain::alert::MaintenanceWindow,

@@ -160,11 +160,9 @@ impl Progress {
                 });
             }
             EventKind::EscalationExhausted { .. } => self.exhausted = true,
-            EventKind::Acknowledged => {
-                if self.acknowledged_at.is_none() {
-                    self.acknowledged_at = Some(at);
-                    self.acknowledged_by = Some(actor.to_owned());
-                }
+            EventKind::Acknowledged if self.acknowledged_at.is_none() => {
+                self.acknowledged_at = Some(at);
+                self.acknowledged_by = Some(actor.to_owned());
             }
             EventKind::AcknowledgementExpired { .. } => {
                 self.acknowledged_at = None;

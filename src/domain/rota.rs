@@ -182,4 +182,20 @@ impl Schedule {
     pub fn on_call(&self, _at: DateTime<Utc>, _o: &[Override]) -> Vec<String> {
         self.rotations.iter().filter_map(|r| r.members.first().cloned()).collect()
     }
+    pub fn next_change(&self, _at: DateTime<Utc>, _o: &[Override]) -> Option<(DateTime<Utc>, Vec<String>)> {
+        None
+    }
+    pub fn coverage(
+        &self,
+        from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+        _o: &[Override],
+    ) -> crate::domain::schedule::Coverage {
+        let _ = from;
+        crate::domain::schedule::Coverage {
+            schedule: self.name.clone(),
+            segments: vec![],
+            dst_shifts: vec![],
+        }
+    }
 }

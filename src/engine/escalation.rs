@@ -19,6 +19,9 @@ use crate::store::{Reader, Writer};
 
 use super::{Engine, EngineError};
 
+/// An incident's progress and the seq of the last event folded into it.
+pub type Tracked = (Progress, u32);
+
 /// The actor of steps nobody took by hand.
 pub const TIMER_ACTOR: &str = "piket";
 
@@ -84,12 +87,15 @@ impl Engine {
         rota_of(self)
     }
 
-    /// An incident's escalation progress, folded from its timeline.
+    /// An incident's escalation progress, folded from its timeline, and the seq of the last
+    /// event folded.
     ///
     /// # Errors
     /// Store failure.
-    pub fn progress(&self, id: IncidentId) -> Result<Option<Progress>, EngineError> {
-        Ok(Progress::from_timeline(&self.store.read()?.timeline(id)?))
+    pub fn progress(&self, id: IncidentId) -> Result<Option<Tracked>, EngineError> {
+        let timeline = self.store.read()?.timeline(id)?;
+        let last = timeline.last().map_or(0, |e| e.seq);
+        Ok(Progress::from_timeline(&timeline).map(|p| (p, last)))
     }
 
     /// What the escalation pane shows for one incident at `now`.
@@ -162,15 +168,25 @@ impl Engine {
     ///
     /// # Errors
     /// Store failure.
-    pub fn open_escalations(&self) -> Result<Vec<(IncidentId, Progress)>, EngineError> {
+    pub fn open_escalations(&self) -> Result<Vec<(IncidentId, Tracked)>, EngineError> {
         let r = self.store.read()?;
         let mut out = Vec::new();
         for inc in r.open_incidents()? {
-            if let Some(p) = Progress::from_timeline(&r.timeline(inc.id)?).filter(|p| p.policy.is_some()) {
-                out.push((inc.id, p));
+            let timeline = r.timeline(inc.id)?;
+            let last = timeline.last().map_or(0, |e| e.seq);
+            if let Some(p) = Progress::from_timeline(&timeline).filter(|p| p.policy.is_some()) {
+                out.push((inc.id, (p, last)));
             }
         }
         Ok(out)
+    }
+
+    /// Events committed after global sequence `after`, in commit order, at most `limit`.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub fn events_since(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, EngineError> {
+        Ok(self.store.read()?.events_since(after, limit)?)
     }
 
     /// Record every escalation step of `id` that is due at `now`, decided inside the write

@@ -49,6 +49,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/changes", get(super::feed::changes))
         .route("/v1/server/stop", post(stop))
         .route("/v1/maintenance", get(maintenance_list).post(maintenance_set))
+        .route("/v1/incidents/{id}/escalation", get(escalation))
+        .route("/v1/rota", get(rota_get).post(rota_change))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -399,4 +401,73 @@ async fn maintenance_set(
     let w = window.clone();
     blocking(&s, move |e| e.set_maintenance(&w)).await?;
     Ok((StatusCode::OK, Json(window)).into_response())
+}
+
+async fn escalation(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let id = parse_id(&raw)?;
+    Ok(Json(blocking(&s, move |e| e.escalation_view(id, chrono::Utc::now())).await?).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RotaParams {
+    at: Option<String>,
+    days: Option<u32>,
+}
+
+async fn rota_get(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    params: Result<QueryParams<RotaParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let at = match params.at {
+        None => chrono::Utc::now(),
+        Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+            .map_err(|e| ApiError::bad_request(format!("at: \"{t}\" is not an RFC 3339 time: {e}")))?
+            .with_timezone(&chrono::Utc),
+    };
+    let days = params.days.unwrap_or(0);
+    if days > 366 {
+        return Err(ApiError::bad_request("days: at most 366"));
+    }
+    let q = crate::engine::RotaQuery { at, days };
+    Ok(Json(blocking(&s, move |e| Ok(e.rota_view(q))).await?).into_response())
+}
+
+/// Add or remove an override; the caller (from the kernel) is the actor.
+async fn rota_change(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    params: Result<QueryParams<ExecParams>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let cmd: Command = json_body(body)?;
+    if s.options.read_only.contains(&peer.user) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            format!("{} may read but not change the rota (server.read-only in the config)", peer.user),
+        ));
+    }
+    let source = match params.source.unwrap_or(Source::Api) {
+        src @ (Source::Cli | Source::Tui | Source::Api) => src,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "source {} is the server's own; use cli, tui or api",
+                other.as_str()
+            )));
+        }
+    };
+    let actor = peer.user;
+    let events = blocking(&s, move |e| e.change_rota(&actor, source, &cmd, chrono::Utc::now())).await?;
+    Ok((StatusCode::OK, Json(events)).into_response())
 }
