@@ -14,6 +14,7 @@
 pub mod api;
 mod feed;
 pub mod ingest;
+pub mod notify;
 pub mod owner;
 mod peer;
 pub mod tcp;
