@@ -144,11 +144,11 @@ pub fn validate_argv(argv: &[String]) -> Result<(), String> {
     }
     // The program is fixed by whoever wrote the config; letting page data choose it would let
     // an alert label pick what runs.
-    if placeholders(program).next().is_some() {
+    if !placeholders(program).is_empty() {
         return Err(format!("the program \"{program}\" holds a placeholder: name one fixed program"));
     }
     for (i, arg) in argv.iter().enumerate().skip(1) {
-        if let Some(unknown) = placeholders(arg).find(|p| !PLACEHOLDERS.contains(p)) {
+        if let Some(unknown) = placeholders(arg).into_iter().find(|p| !PLACEHOLDERS.contains(&p.as_str())) {
             let allowed: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
             return Err(format!(
                 "argument {i} \"{arg}\" holds an unknown placeholder {{{unknown}}}: use {}",
@@ -168,25 +168,6 @@ pub fn validate_url(url: &str) -> Result<(), String> {
     Target::parse(url).map(|_| ())
 }
 
-/// The names of `{name}` placeholders in `s`, where a name is one or more ASCII letters, digits
-/// or underscores: other braces (a JSON argument like `{"text": "{message}"}`) are plain text.
-fn placeholders(s: &str) -> impl Iterator<Item = &str> {
-    let mut rest = s;
-    std::iter::from_fn(move || {
-        loop {
-            let open = rest.find('{')?;
-            let after = &rest[open + 1..];
-            match placeholder_at(after) {
-                Some(name) => {
-                    rest = &after[name.len() + 1..];
-                    return Some(name);
-                }
-                None => rest = after,
-            }
-        }
-    })
-}
-
 /// The placeholder name at the start of `s` (just after a `{`), if `s` starts with `name}`.
 fn placeholder_at(s: &str) -> Option<&str> {
     let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
@@ -196,12 +177,20 @@ fn placeholder_at(s: &str) -> Option<&str> {
 /// Substitute placeholders in one left-to-right pass: a value that itself contains `{person}`
 /// is copied as it is, never expanded again.
 fn expand(template: &str, req: &PageRequest) -> String {
+    substitute(template, |name| req.value(name))
+}
+
+/// The one scanner for placeholders, used both to expand and to check them. A placeholder is
+/// `{name}` with a name of ASCII letters, digits or underscores; other braces (a JSON argument
+/// like `{"text": "{message}"}`) are plain text. `{name}` stays as written where `value` says
+/// `None`.
+fn substitute(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match placeholder_at(after).and_then(|name| Some((name, req.value(name)?))) {
+        match placeholder_at(after).and_then(|name| Some((name, value(name)?))) {
             Some((name, value)) => {
                 out.push_str(&value);
                 rest = &after[name.len() + 1..];
@@ -214,6 +203,16 @@ fn expand(template: &str, req: &PageRequest) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The placeholder names in `s`, in order.
+fn placeholders(s: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    substitute(s, |name| {
+        names.push(name.to_owned());
+        None
+    });
+    names
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,7 +629,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_found_and_checked() {
-        assert_eq!(placeholders("{a}{b_1} {\"x\": {}} {c").collect::<Vec<_>>(), ["a", "b_1"]);
+        assert_eq!(placeholders("{a}{b_1} {\"x\": {}} {c {{d}}"), ["a", "b_1", "d"]);
         assert!(
             validate_argv(&["/bin/page".into(), "{handle}".into(), "{\"t\": \"{message}\"}".into()]).is_ok()
         );
