@@ -23,7 +23,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
-pub use notifier::{NotifierKind, NotifierSettings, PLACEHOLDERS, WebhookFormat};
+pub use notifier::{
+    NotifierKind, NotifierSettings, PLACEHOLDERS, WebhookFormat, placeholders, substitute, validate_argv,
+    validate_url,
+};
 
 use crate::domain::Policy;
 

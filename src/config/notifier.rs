@@ -43,6 +43,106 @@ impl NotifierSettings {
     pub const DEFAULT_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 }
 
-/// What an argv element may contain, in braces: one value each, expanded inside that element.
-pub const PLACEHOLDERS: &[&str] =
-    &["person", "handle", "incident", "title", "priority", "severity", "service", "level", "message"];
+/// Placeholder names a command's arguments may hold, in the order the docs list them.
+pub const PLACEHOLDERS: [&str; 9] =
+    ["person", "handle", "incident", "title", "priority", "severity", "service", "level", "message"];
+
+/// Check a command notifier's argv when the config is loaded, so a typo like `{nam}` is a
+/// config error at start-up and not a silent literal in the middle of an incident.
+///
+/// # Errors
+/// The argv is empty, the program is empty or holds a placeholder, or an argument holds a
+/// placeholder that does not exist.
+pub fn validate_argv(argv: &[String]) -> Result<(), String> {
+    let Some(program) = argv.first() else {
+        return Err("the command is empty: give the program and its arguments, like \
+                    [\"/usr/local/bin/page\", \"{handle}\", \"{message}\"]"
+            .to_owned());
+    };
+    if program.is_empty() {
+        return Err("the program (the first element of the command) is empty".to_owned());
+    }
+    // The program is fixed by whoever wrote the config; letting page data choose it would let
+    // an alert label pick what runs.
+    if !placeholders(program).is_empty() {
+        return Err(format!("the program \"{program}\" holds a placeholder: name one fixed program"));
+    }
+    for (i, arg) in argv.iter().enumerate().skip(1) {
+        if let Some(unknown) = placeholders(arg).into_iter().find(|p| !PLACEHOLDERS.contains(&p.as_str())) {
+            let allowed: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+            return Err(format!(
+                "argument {i} \"{arg}\" holds an unknown placeholder {{{unknown}}}: use {}",
+                allowed.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The placeholder name at the start of `s` (just after a `{`), if `s` starts with `name}`.
+fn placeholder_at(s: &str) -> Option<&str> {
+    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    (end > 0 && s[end..].starts_with('}')).then(|| &s[..end])
+}
+
+/// The one scanner for placeholders, used both to expand and to check them. A placeholder is
+/// `{name}` with a name of ASCII letters, digits or underscores; other braces (a JSON argument
+/// like `{"text": "{message}"}`) are plain text. `{name}` stays as written where `value` says
+/// `None`.
+pub fn substitute(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match placeholder_at(after).and_then(|name| Some((name, value(name)?))) {
+            Some((name, value)) => {
+                out.push_str(&value);
+                rest = &after[name.len() + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholder names in `s`, in order.
+pub fn placeholders(s: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    substitute(s, |name| {
+        names.push(name.to_owned());
+        None
+    });
+    names
+}
+
+/// Check a webhook URL when the config is loaded: http or https, a host, and no user name or
+/// password in it (a secret in the config file ends up in backups and screen shares; the
+/// token goes in `token-file`). The pager checks the same again when it sends.
+///
+/// # Errors
+/// What is wrong, without repeating the URL (its path may be the secret).
+pub fn validate_url(url: &str) -> Result<(), String> {
+    match url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase()).as_deref() {
+        Some("https" | "http") => {}
+        Some(other) => return Err(format!("use http:// or https://, not {other}://")),
+        None => return Err("the URL has no scheme: write https://host/path".to_owned()),
+    }
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
+    let Some(authority) = uri.authority() else {
+        return Err("the URL has no host: write https://host/path".to_owned());
+    };
+    if authority.as_str().contains('@') {
+        return Err(
+            "the URL holds a user name or password: give a bearer token with token-file instead".to_owned()
+        );
+    }
+    if authority.host().trim_matches(['[', ']']).is_empty() {
+        return Err("the URL has no host: write https://host/path".to_owned());
+    }
+    Ok(())
+}

@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::build::Source;
 use super::duration::TargetDuration;
 use super::error::ConfigError;
-use super::notifier::{NotifierKind, NotifierSettings, PLACEHOLDERS, WebhookFormat};
+use super::notifier::{NotifierKind, NotifierSettings, WebhookFormat};
 use super::rota_file::{
     EscalationFile, Format, NotifierFile, NotifierType, PersonFile, PolicyFile, ScheduleFile, ServiceFile,
     TeamFile,
@@ -277,7 +277,8 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
                 };
                 let a_span = argv.span();
                 let argv = argv.into_inner();
-                check_argv(&argv).map_err(|m| src.error(Some(a_span), format!("{whose}.argv: {m}")))?;
+                super::notifier::validate_argv(&argv)
+                    .map_err(|m| src.error(Some(a_span), format!("{whose}.argv: {m}")))?;
                 NotifierKind::Command { argv }
             }
             NotifierType::Webhook => {
@@ -331,30 +332,4 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
         });
     }
     Ok(out)
-}
-
-/// argv[0] is a program (never a shell line), and only known placeholders are used.
-pub(crate) fn check_argv(argv: &[String]) -> Result<(), String> {
-    let Some(program) = argv.first().filter(|p| !p.trim().is_empty()) else {
-        return Err("the first element must be the program to run".to_owned());
-    };
-    if program.contains('{') {
-        return Err("the program itself cannot be a placeholder".to_owned());
-    }
-    for arg in argv {
-        let mut rest = arg.as_str();
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else { break };
-            let name = &after[..close];
-            if !PLACEHOLDERS.contains(&name) {
-                return Err(format!(
-                    "\"{{{name}}}\" is not a placeholder; use {}",
-                    PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
-                ));
-            }
-            rest = &after[close + 1..];
-        }
-    }
-    Ok(())
 }
