@@ -176,26 +176,3 @@ impl Rota {
         self.people.is_empty() && self.schedules.is_empty() && self.policies.is_empty()
     }
 }
-
-// TEMP until the schedule maths lands (branch sched): first member of the first rotation.
-impl Schedule {
-    pub fn on_call(&self, _at: DateTime<Utc>, _o: &[Override]) -> Vec<String> {
-        self.rotations.iter().filter_map(|r| r.members.first().cloned()).collect()
-    }
-    pub fn next_change(&self, _at: DateTime<Utc>, _o: &[Override]) -> Option<(DateTime<Utc>, Vec<String>)> {
-        None
-    }
-    pub fn coverage(
-        &self,
-        from: DateTime<Utc>,
-        _to: DateTime<Utc>,
-        _o: &[Override],
-    ) -> crate::domain::schedule::Coverage {
-        let _ = from;
-        crate::domain::schedule::Coverage {
-            schedule: self.name.clone(),
-            segments: vec![],
-            dst_shifts: vec![],
-        }
-    }
-}
