@@ -388,7 +388,15 @@ impl Schedule {
     /// Who is on call at `at`, overrides applied; empty: nobody (a gap).
     ///
     /// The rotations' people come in rotation order without duplicates, so the first name is the
-    /// one a page goes to first. How overrides combine is described at [`Staffing`].
+    /// one a page goes to first.
+    ///
+    /// Each person the rotations have on call holds a slot; the overrides of this schedule whose
+    /// window contains `at` are applied in id order, so a later one wins where two claim the same
+    /// slot. `covers: Some(p)` takes every slot that p holds or that was p's by rotation: a second
+    /// cover for p replaces the first, and "Carol covers Bob" also takes the slot Bob holds as
+    /// cover for someone else. An override for someone not on call changes nothing.
+    /// `covers: None` takes every slot, or opens one when nobody is on call, which is how a gap
+    /// is filled.
     #[must_use]
     pub fn on_call(&self, at: DateTime<Utc>, overrides: &[Override]) -> Vec<String> {
         self.staffing(at, overrides).people()
@@ -396,6 +404,10 @@ impl Schedule {
 
     /// The stretches of `[from, to)` in which the same people are on call under the same
     /// overrides, in order and covering it exactly; at most [`MAX_COVERAGE`] after `from`.
+    ///
+    /// An override counts as in force in a segment where it took someone's place (by the rule of
+    /// [`Schedule::on_call`]), so one covering a person who is off call is not listed against a
+    /// stretch it does not change.
     ///
     /// Only the instants where something can change are evaluated (hand-offs, rotation ends,
     /// active-hours edges, override edges), so a year of a daily rotation is a few hundred look-ups,
@@ -417,8 +429,8 @@ impl Schedule {
         segments
     }
 
-    /// Hand-offs in `[from, to)` that DST moved or made ambiguous, by time, so `schedule check`
-    /// can warn before the night it happens.
+    /// Hand-offs in `[from, to)` (at most [`MAX_COVERAGE`] after `from`) that DST moved or made
+    /// ambiguous, by time, so `schedule check` can warn before the night it happens.
     #[must_use]
     pub fn dst_shifts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DstShift> {
         let mut shifts: Vec<DstShift> = self
@@ -519,14 +531,8 @@ fn dst_shift(i: usize, rotation: &Rotation, k: u64) -> Option<DstShift> {
     Some(DstShift { rotation: i, intended, actual, explanation: explanation? })
 }
 
-/// Who is on call at one instant, built up override by override.
-///
-/// Each person the rotations have on call is a slot; overrides are applied in id order, so a
-/// later one wins where two claim the same slot. `covers: Some(p)` takes every slot that p holds
-/// or that was p's by rotation: a second cover for p replaces the first, and "Carol covers Bob"
-/// also takes the slot Bob holds as cover for someone else. An override for someone not on call
-/// changes nothing. `covers: None` takes every slot, or opens one when nobody is on call, which
-/// is how a gap is filled.
+/// Who is on call at one instant, built up override by override by the rule documented on
+/// [`Schedule::on_call`]; kept apart so that rule can be tested without rotations.
 struct Staffing<'a> {
     slots: Vec<Slot<'a>>,
     /// Ids of the overrides that took at least one slot, in id order.
