@@ -321,13 +321,8 @@ pub fn escalation(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> String {
     let deliveries: &[Delivery] = v.progress.as_ref().map_or(&[], |p| p.deliveries.as_slice());
     for l in &v.levels {
         let targets: Vec<String> = l.targets.iter().map(|t| sanitize_line(t).into_owned()).collect();
-        let _ = writeln!(
-            s,
-            "\nlevel {}  {}  (timeout {})",
-            l.level,
-            targets.join(", "),
-            timeout(l.timeout_secs)
-        );
+        let _ =
+            writeln!(s, "\nlevel {}  {}  (timeout {})", l.level, targets.join(", "), timeout(l.timeout_secs));
         let unstaffed = if l.unstaffed.is_empty() {
             String::new()
         } else {
