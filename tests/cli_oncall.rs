@@ -220,6 +220,10 @@ fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
     // Refusals name what is possible.
     let err = p.fails(&["override", "add", "--schedule", "primary", "--person", "dave", "--for", "1h"]);
     assert!(err.contains("'dave' is not in [people]: known: alice, bob, carol"), "{err}");
+    // A name that would write the terminal's clipboard is quoted without its escape sequence.
+    let evil = "ev\u{1b}]52;c;aGk=\u{7}il";
+    let err = p.fails(&["override", "add", "--schedule", "primary", "--person", evil, "--for", "1h"]);
+    assert!(err.contains("'evil' is not in [people]") && !err.contains('\u{1b}'), "{err:?}");
     let err = p.fails(&["override", "add", "--schedule", "nope", "--person", "bob", "--for", "1h"]);
     assert!(err.contains("known: day, pair, primary"), "{err}");
     let err = p.fails(&[

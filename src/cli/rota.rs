@@ -89,7 +89,7 @@ pub(super) fn show(ctx: &Ctx, a: &ScheduleShowArgs) -> Result<ExitCode, Fail> {
 #[must_use]
 pub fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCode {
     let usage = |msg: &str| {
-        eprintln!("piket: {msg}");
+        eprintln!("piket: {}", crate::domain::text::sanitize(msg));
         ExitCode::from(2)
     };
     let config = match Config::load(config) {

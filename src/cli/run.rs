@@ -15,6 +15,7 @@ use super::when::{parse_date, parse_span, parse_time};
 use crate::client::local::LocalClient;
 use crate::client::{Client, ClientError, Outcome};
 use crate::config::Config;
+use crate::domain::text::sanitize;
 use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
 use crate::engine::Engine;
 
@@ -175,12 +176,13 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     let ctx = Ctx { client, config, json: cli.json, now: Utc::now() };
     Ok(match dispatch(&ctx, command) {
         Ok(code) => code,
+        // Refusals quote names and text people and config files supplied: sanitised too.
         Err(Fail::Input(msg)) => {
-            eprintln!("piket: {msg}");
+            eprintln!("piket: {}", sanitize(&msg));
             ExitCode::FAILURE
         }
         Err(Fail::Client(id, e)) => {
-            eprintln!("piket: {e}");
+            eprintln!("piket: {}", sanitize(&e.to_string()));
             if let ClientError::Refused(r) = &e {
                 for step in output::next_steps(id, &r.next) {
                     eprintln!("  next: {step}");
