@@ -422,7 +422,7 @@ pub enum OverrideCmd {
         /// Whom they stand in for (a member of the schedule); default: everyone on call then.
         #[arg(long)]
         covers: Option<String>,
-        /// When it starts: now (default), "2026-12-01 18:00", "18:00" (the next one), RFC 3339.
+        /// When it starts: "now", "2026-12-01 18:00", "18:00" (the next one), RFC 3339.
         #[arg(long, default_value = "now", value_name = "TIME")]
         from: String,
         /// When it ends (same forms as --from); or give --for.
@@ -449,6 +449,7 @@ pub enum OverrideCmd {
 
 #[derive(Debug, Args)]
 pub struct PageArgs {
+    /// Incident id: INC-42 or 42.
     pub id: IncidentId,
     /// The level to page (default: the one after the last level paged, or 1).
     #[arg(long, short = 'l', value_name = "N")]
