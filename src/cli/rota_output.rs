@@ -70,7 +70,7 @@ pub fn on_call(view: &RotaView, tz: Tz) -> String {
     let width = view.on_call.iter().map(|o| sanitize_line(&o.schedule).chars().count()).max().unwrap_or(0);
     let next = |o: &crate::engine::OnCall| match o.next_at {
         Some(t) => format!("{} from {}", names(&o.next), day_time(t, tz)),
-        None => "nobody else in the next year".to_owned(),
+        None => "no change in the next year".to_owned(),
     };
     for o in &view.on_call {
         let name = sanitize_line(&o.schedule);
