@@ -6,6 +6,8 @@
 
 mod args;
 mod output;
+mod rota;
+mod rota_output;
 pub mod run;
 pub mod server;
 pub mod when;

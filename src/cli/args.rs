@@ -89,6 +89,18 @@ pub enum Cmd {
     /// Maintenance windows: alerts of a service inside one open no incident.
     #[command(subcommand)]
     Maintenance(MaintenanceCmd),
+    /// Who is on call now (or at --at) in every schedule, and who is next.
+    Oncall(OncallArgs),
+    /// On-call schedules: the live rota with its overrides, or a check of the configured one.
+    #[command(subcommand)]
+    Schedule(ScheduleCmd),
+    /// Overrides: someone else on call in a schedule for a while (a swap, a sick day).
+    #[command(subcommand)]
+    Override(OverrideCmd),
+    /// 6. Page the next level (or --level N) of an incident's escalation policy by hand.
+    Page(PageArgs),
+    /// 6. An incident's escalation: each level, who it reaches now, what was paged, what is next.
+    Escalation(IdArg),
     /// 7. List incidents (default: the open queue).
     #[command(visible_alias = "ls")]
     List(ListArgs),
@@ -354,6 +366,97 @@ pub enum MaintenanceCmd {
     },
     /// List the windows.
     List,
+}
+
+#[derive(Debug, Args)]
+pub struct OncallArgs {
+    /// The moment to ask about (default: now): "2026-12-24 03:00", "03:00" (the next one), RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCmd {
+    /// The rota as the server has it, overrides included: who is on call when, gaps, overlaps
+    /// and hand-offs that daylight saving moves.
+    Show(ScheduleShowArgs),
+    /// Check the rota as configured (the config file alone: no server, no database, no
+    /// overrides), e.g. in CI: gaps, overlaps and DST-moved hand-offs. Exit 0: covered;
+    /// 1: a schedule has a gap; 2: usage or config error.
+    Check(ScheduleCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleShowArgs {
+    /// Only this schedule (default: every one).
+    pub name: Option<String>,
+    /// How many days to show, 1 to 366.
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// Where to start (default: now): "2026-12-24 00:00", "09:00" (the next one), RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleCheckArgs {
+    /// How many days to check, 1 to 366.
+    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// Where to start (default: now): "2027-03-20 00:00", RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverrideCmd {
+    /// Put PERSON on call in a schedule for a while:
+    /// `piket override add --schedule primary --person bob --covers alice --until "2026-12-01 09:00"`.
+    Add {
+        /// The schedule (see `piket schedule show`).
+        #[arg(long)]
+        schedule: String,
+        /// Who is on call during the override (a name from [people]).
+        #[arg(long)]
+        person: String,
+        /// Whom they stand in for (a member of the schedule); default: everyone on call then.
+        #[arg(long)]
+        covers: Option<String>,
+        /// When it starts: "now", "2026-12-01 18:00", "18:00" (the next one), RFC 3339.
+        #[arg(long, default_value = "now", value_name = "TIME")]
+        from: String,
+        /// When it ends (same forms as --from); or give --for.
+        #[arg(long, value_name = "TIME", conflicts_with = "for", required_unless_present = "for")]
+        until: Option<String>,
+        /// How long it lasts from --from: 90m, 12h, 2d.
+        #[arg(long = "for", value_name = "SPAN")]
+        r#for: Option<String>,
+        /// Why (kept on the rota's timeline).
+        #[arg(long, short = 'r')]
+        reason: Option<String>,
+    },
+    /// The overrides in force or to come: id, schedule, who covers whom, when, why.
+    List,
+    /// Stop an override (it stays in the record): `piket override remove 3 --reason "back early"`.
+    Remove {
+        /// The override's id (#), from `piket override list`.
+        id: u32,
+        /// Why (kept on the rota's timeline).
+        #[arg(long, short = 'r')]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    /// Incident id: INC-42 or 42.
+    pub id: IncidentId,
+    /// The level to page (default: the one after the last level paged, or 1).
+    #[arg(long, short = 'l', value_name = "N")]
+    pub level: Option<u32>,
+    /// Why you page by hand ("-": read standard input); kept on the timeline.
+    #[arg(long, short = 'r')]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

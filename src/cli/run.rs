@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use color_eyre::eyre::{WrapErr, eyre};
 
-use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MaintenanceCmd, MilestoneArg};
+use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MaintenanceCmd, MilestoneArg, ScheduleCmd};
 use super::output;
 use super::when::{parse_date, parse_span, parse_time};
 use crate::client::local::LocalClient;
 use crate::client::{Client, ClientError, Outcome};
 use crate::config::Config;
+use crate::domain::text::sanitize;
 use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
 use crate::engine::Engine;
 
@@ -22,7 +23,7 @@ use crate::engine::Engine;
 pub const DB_FILE: &str = "piket.redb";
 
 /// How a command ended, when it did not simply succeed.
-enum Fail {
+pub(super) enum Fail {
     /// The engine said no: message and the way forward on stderr, exit 1.
     Client(Option<IncidentId>, ClientError),
     /// Bad input caught before the engine (a time that does not parse): exit 1.
@@ -35,15 +36,15 @@ impl From<ClientError> for Fail {
     }
 }
 
-struct Ctx {
-    client: Arc<dyn Client>,
-    config: Config,
-    json: bool,
-    now: DateTime<Utc>,
+pub(super) struct Ctx {
+    pub(super) client: Arc<dyn Client>,
+    pub(super) config: Config,
+    pub(super) json: bool,
+    pub(super) now: DateTime<Utc>,
 }
 
 impl Ctx {
-    fn tz(&self) -> Tz {
+    pub(super) const fn tz(&self) -> Tz {
         self.config.timezone
     }
 
@@ -55,7 +56,7 @@ impl Ctx {
         s.map(|s| self.time(s)).transpose()
     }
 
-    fn exec(&self, cmd: Command) -> Result<Outcome, Fail> {
+    pub(super) fn exec(&self, cmd: Command) -> Result<Outcome, Fail> {
         let id = cmd.incident();
         self.client.execute(cmd, Source::Cli).map_err(|e| Fail::Client(id, e))
     }
@@ -70,7 +71,7 @@ impl Ctx {
     }
 }
 
-fn outcome_json(o: &Outcome) -> serde_json::Value {
+pub(super) fn outcome_json(o: &Outcome) -> serde_json::Value {
     serde_json::json!({
         "incident": o.incident,
         "events": o.events.iter().map(crate::report::event_json).collect::<Vec<_>>(),
@@ -78,14 +79,14 @@ fn outcome_json(o: &Outcome) -> serde_json::Value {
     })
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<(), Fail> {
+pub(super) fn print_json(v: &impl serde::Serialize) -> Result<(), Fail> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Fail::Input(format!("cannot write JSON: {e}")))?;
     println!("{s}");
     Ok(())
 }
 
 /// Text from an argument, or standard input for "-".
-fn text(arg: &str) -> Result<String, Fail> {
+pub(super) fn text(arg: &str) -> Result<String, Fail> {
     if arg != "-" {
         return Ok(arg.to_owned());
     }
@@ -148,6 +149,10 @@ pub(super) fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
 /// # Errors
 /// Configuration or storage problems, reported by `main` as one message (exit 1).
 pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
+    // The config file alone, before anything is opened or started: CI runs this on a config.
+    if let Some(Cmd::Schedule(ScheduleCmd::Check(args))) = &cli.command {
+        return Ok(super::rota::check(cli.config.as_deref(), cli.json, args));
+    }
     let loaded = Config::load(cli.config.as_deref()).map_err(|e| eyre!("{e}"))?;
     let config = loaded.config;
     let dir = data_dir(cli.data_dir.as_deref(), &config)?;
@@ -171,12 +176,13 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     let ctx = Ctx { client, config, json: cli.json, now: Utc::now() };
     Ok(match dispatch(&ctx, command) {
         Ok(code) => code,
+        // Refusals quote names and text people and config files supplied: sanitised too.
         Err(Fail::Input(msg)) => {
-            eprintln!("piket: {msg}");
+            eprintln!("piket: {}", sanitize(&msg));
             ExitCode::FAILURE
         }
         Err(Fail::Client(id, e)) => {
-            eprintln!("piket: {e}");
+            eprintln!("piket: {}", sanitize(&e.to_string()));
             if let ClientError::Refused(r) = &e {
                 for step in output::next_steps(id, &r.next) {
                     eprintln!("  next: {step}");
@@ -441,7 +447,12 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             }
             Ok(if r.problem.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) => {
+        Cmd::Oncall(a) => super::rota::oncall(ctx, &a),
+        Cmd::Schedule(ScheduleCmd::Show(a)) => super::rota::show(ctx, &a),
+        Cmd::Override(c) => super::rota::override_cmd(ctx, c),
+        Cmd::Page(a) => super::rota::page(ctx, a),
+        Cmd::Escalation(a) => super::rota::escalation(ctx, a.id),
+        Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) | Cmd::Schedule(ScheduleCmd::Check(_)) => {
             Err(Fail::Input("handled before a client is made".into()))
         }
     }

@@ -7,11 +7,32 @@
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// Parse a time; `now` and `tz` give meaning to relative and local forms.
+/// Parse a time; `now` and `tz` give meaning to relative and local forms. A bare time of day
+/// means its last occurrence: during an incident, times are about what already happened.
 ///
 /// # Errors
 /// A sentence naming the forms that are accepted.
 pub fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    parse(s, tz, now, Toward::Past)
+}
+
+/// As [`parse_time`], but a bare time of day means its next occurrence: the rota is about
+/// what comes ("--until 18:00" typed at 10:00 is tonight, not last night).
+///
+/// # Errors
+/// A sentence naming the forms that are accepted.
+pub fn parse_time_ahead(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    parse(s, tz, now, Toward::Future)
+}
+
+/// Which day a bare time of day falls on.
+#[derive(Clone, Copy)]
+enum Toward {
+    Past,
+    Future,
+}
+
+fn parse(s: &str, tz: Tz, now: DateTime<Utc>, toward: Toward) -> Result<DateTime<Utc>, String> {
     let t = s.trim();
     if t.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -30,12 +51,19 @@ pub fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, 
     for fmt in ["%H:%M:%S", "%H:%M"] {
         if let Ok(time) = NaiveTime::parse_from_str(t, fmt) {
             let today = now.with_timezone(&tz).date_naive();
-            let mut at = local(today.and_time(time), tz, s)?;
-            // "03:10" typed at 00:20 means last night, not tonight.
-            if at > now + Duration::minutes(5) {
-                at = local((today - Duration::days(1)).and_time(time), tz, s)?;
-            }
-            return Ok(at);
+            let at = local(today.and_time(time), tz, s)?;
+            // Five minutes of grace either way: "14:00" typed at 14:02 still means today.
+            return match toward {
+                // "03:10" typed at 00:20 means last night, not tonight.
+                Toward::Past if at > now + Duration::minutes(5) => {
+                    local((today - Duration::days(1)).and_time(time), tz, s)
+                }
+                // "03:10" typed at 22:00 means tonight.
+                Toward::Future if at < now - Duration::minutes(5) => {
+                    local((today + Duration::days(1)).and_time(time), tz, s)
+                }
+                _ => Ok(at),
+            };
         }
     }
     Err(help(s))
@@ -140,6 +168,28 @@ mod tests {
             parse_time("2026-11-20T08:00:00Z", ams, now()),
             Ok(Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap())
         );
+    }
+
+    #[test]
+    fn a_bare_time_ahead_is_its_next_occurrence() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        // 10:00Z is 11:00 in Amsterdam: 18:00 is tonight, 09:00 is tomorrow morning.
+        assert_eq!(
+            parse_time_ahead("18:00", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap())
+        );
+        assert_eq!(
+            parse_time_ahead("09:00", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap())
+        );
+        assert_eq!(
+            parse_time_ahead("10:57", ams, now()),
+            Ok(Utc.with_ymd_and_hms(2026, 11, 20, 9, 57, 0).unwrap()),
+            "within the grace it is today"
+        );
+        // Everything else reads as parse_time does.
+        assert_eq!(parse_time_ahead("10m ago", ams, now()), Ok(now() - Duration::minutes(10)));
+        assert_eq!(parse_time_ahead("now", ams, now()), Ok(now()));
     }
 
     #[test]
