@@ -359,7 +359,8 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
     let all = c.list(&Query::default()).unwrap();
     assert!(all.len() > 2);
     let mut app = App::new(&TuiSettings::default(), "ana", c.now()).unwrap();
-    assert_eq!(app.start(), vec![Effect::LoadPage { all: false, limit: FIRST_PAGE }]);
+    let start = app.start();
+    assert_eq!(start[0], Effect::LoadPage { all: false, limit: FIRST_PAGE }, "{start:?}");
 
     let fx = app.update(Msg::PageLoaded(Ok(all[..2].to_vec())));
     assert!(fx.contains(&Effect::LoadList { all: false }), "the rest is fetched next: {fx:?}");
@@ -372,4 +373,72 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
     // A page that arrives late never shrinks a queue that is already whole.
     app.update(Msg::PageLoaded(Ok(all[..1].to_vec())));
     assert_eq!(app.visible_len(), all.len());
+}
+
+#[test]
+fn a_rota_change_reloads_who_is_on_call_and_never_fetches_incident_0() {
+    use piket::client::Change;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    let rota = Change { global_seq: 99, incident: IncidentId::ROTA, seq: 1, paged: false };
+    let fx = h.app.update(Msg::Changed(rota));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadIncident(_) | Effect::LoadTimeline(_))),
+        "the rota is not an incident: {fx:?}"
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadRota(q) if q.days == 0)), "{fx:?}");
+    assert!(fx.contains(&Effect::LoadEscalation(IncidentId(2))), "whom levels reach may change: {fx:?}");
+}
+
+#[test]
+fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
+    use chrono::TimeZone;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = Headless::new(c.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
+    assert!(h.draw().contains("on call: alice (dba), dave (web) · next bob Thu 09:00"), "{}", h.draw());
+    let handoff = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+    let mut after = common::rota_fixture();
+    after.on_call[0].now = vec!["bob".into()];
+    after.on_call[0].next_at = Some(handoff + Duration::hours(33));
+    after.on_call[0].next = vec!["carol".into()];
+    *c.rota.lock().unwrap() = Some(after);
+    let fx = h.app.update(Msg::Tick(handoff - Duration::seconds(1)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "not before the hand-off: {fx:?}");
+    h.set_now(handoff);
+    assert!(h.draw().contains("on call: bob (dba), dave (web) · next carol Fri 18:00"), "{}", h.draw());
+    let fx = h.app.update(Msg::Tick(handoff + Duration::seconds(1)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "asked once per hand-off: {fx:?}");
+}
+
+#[test]
+fn without_schedules_the_header_keeps_the_configured_names() {
+    let c = seeded();
+    let settings = TuiSettings { on_call: vec!["ana".into(), "ben".into()], ..TuiSettings::default() };
+    let mut h = Headless::new(c.clone(), &settings, c.now(), 160, 40).unwrap();
+    assert!(h.draw().contains("on call: ana, ben"), "{}", h.draw());
+}
+
+#[test]
+fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 1);
+    let fx = h.app.update(Msg::Action(Action::SelectNext));
+    let next = h.app.selected.unwrap();
+    assert!(fx.contains(&Effect::LoadEscalation(next)), "{fx:?}");
+    select(&mut h, 1);
+    assert!(h.app.selected_escalation().unwrap().unwrap().policy.is_none());
+    assert!(h.draw().contains("no escalation policy"));
+    // The engine starts a policy (say a service with one was added): the change brings it.
+    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
+    c.run("ben", Command::Note { id: IncidentId(1), text: "paging the DBA".into() });
+    h.send(Msg::Tick(c.now()));
+    let esc = h.app.selected_escalation().unwrap().unwrap();
+    assert_eq!(esc.policy.as_deref(), Some("dba"));
+    assert!(h.app.needs_tick(), "a countdown is on screen");
 }

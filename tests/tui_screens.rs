@@ -270,3 +270,36 @@ fn engine_unavailable_banner() {
     h.act(Action::Acknowledge);
     insta::assert_snapshot!("banner_80x24", h.draw());
 }
+
+// ---- escalation and on-call -----------------------------------------------------------------
+
+#[test]
+fn escalation_mid_way_with_a_live_countdown() {
+    let c = FakeClient::new("ana");
+    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
+    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
+    // Level 1 was paged at 09:01; level 2 is due at 09:16.
+    let now = common::t0() + Duration::seconds(210);
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = Headless::new(c.clone(), &settings(), now, w, hgt).unwrap();
+        let screen = h.draw();
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        insta::assert_snapshot!(format!("escalation_paged_{w}x{hgt}"), screen);
+        h.set_now(now + Duration::seconds(1));
+        assert!(h.draw().contains("level 2 in 12:29"), "the countdown ticks:\n{}", h.draw());
+    }
+}
+
+#[test]
+fn header_names_who_is_on_call_from_the_rota() {
+    let c = FakeClient::new("ana");
+    c.register("db primary down", I::High, U::High, 2, &["db"]);
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let now = common::t0() + Duration::minutes(3);
+    let mut lines = Vec::new();
+    for w in [160u16, 100, 80, 60] {
+        let mut h = Headless::new(c.clone(), &settings(), now, w, 24).unwrap();
+        lines.push(h.draw().lines().next().unwrap().to_owned());
+    }
+    insta::assert_snapshot!("header_on_call", lines.join("\n"));
+}

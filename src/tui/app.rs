@@ -26,6 +26,7 @@ use crate::domain::{
     Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role, Sort,
     Status,
 };
+use crate::engine::{EscalationView, RotaQuery, RotaView};
 
 /// Rows fetched before the whole queue: more than any screen shows, so the first frame and the
 /// first page-downs never wait for a long queue to load.
@@ -60,6 +61,8 @@ pub enum Msg {
     ListLoaded(Result<Vec<Incident>, ClientError>),
     IncidentLoaded(IncidentId, Result<Incident, ClientError>),
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
+    EscalationLoaded(IncidentId, Result<EscalationView, ClientError>),
+    RotaLoaded(RotaQuery, Result<RotaView, ClientError>),
     Executed(Box<Executed>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
@@ -155,6 +158,11 @@ pub struct App {
     /// The whole queue has arrived (not only its first page): counts are final.
     pub complete: bool,
     pub timeline: Option<Timeline>,
+    /// The selected incident's escalation as last fetched (or why it could not be).
+    pub escalation: Option<(IncidentId, Result<EscalationView, String>)>,
+    /// Who is on call now, from the server's rota; `None` until it answers (the header then
+    /// shows the configured names).
+    pub rota_now: Option<RotaView>,
 
     // View state.
     pub selected: Option<IncidentId>,
@@ -182,6 +190,10 @@ pub struct App {
     pending_select: Option<IncidentId>,
     /// A timeline fetch in flight, so moving fast does not ask twice.
     timeline_requested: Option<IncidentId>,
+    /// An escalation fetch in flight, likewise.
+    escalation_requested: Option<IncidentId>,
+    /// When the on-call answer was last asked for: the next hand-off after it reloads it once.
+    rota_asked_at: Option<DateTime<Utc>>,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -229,6 +241,8 @@ impl App {
             loaded: false,
             complete: false,
             timeline: None,
+            escalation: None,
+            rota_now: None,
             selected: None,
             sel_row: 0,
             offset: 0,
@@ -248,13 +262,27 @@ impl App {
             offline: false,
             pending_select: None,
             timeline_requested: None,
+            escalation_requested: None,
+            rota_asked_at: None,
         })
     }
 
-    /// The effects to run once at start: the first page of the queue, then all of it.
+    /// The effects to run once at start: the first page of the queue (then all of it), and
+    /// who is on call.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }, self.load_on_call()]
+    }
+
+    /// Ask who is on call now (for the header).
+    fn load_on_call(&mut self) -> Effect {
+        self.rota_asked_at = Some(self.now);
+        Effect::LoadRota(RotaQuery { at: self.now, days: 0 })
+    }
+
+    /// The earliest hand-off ahead in any schedule, from the last on-call answer.
     #[must_use]
-    pub fn start(&self) -> Vec<Effect> {
-        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }]
+    pub fn next_handoff(&self) -> Option<DateTime<Utc>> {
+        self.rota_now.as_ref()?.on_call.iter().filter_map(|o| o.next_at).min()
     }
 
     /// Where keys go now.
@@ -266,7 +294,9 @@ impl App {
     /// A countdown or an age is on screen, so the clock should tick.
     #[must_use]
     pub fn needs_tick(&self) -> bool {
-        !self.visible.is_empty() || !self.deadlines.is_empty()
+        !self.visible.is_empty()
+            || !self.deadlines.is_empty()
+            || self.selected_escalation().is_some_and(|e| e.is_ok_and(|v| v.next.is_some()))
     }
 
     // ---- read access for views -------------------------------------------------------------
@@ -307,6 +337,16 @@ impl App {
     #[must_use]
     pub fn selected_incident(&self) -> Option<&Incident> {
         self.selected.and_then(|id| self.incident(id))
+    }
+
+    /// The selected incident's escalation, when it has arrived (`Err`: why it could not be
+    /// fetched).
+    #[must_use]
+    pub fn selected_escalation(&self) -> Option<Result<&EscalationView, &str>> {
+        self.escalation
+            .as_ref()
+            .filter(|(id, _)| Some(*id) == self.selected)
+            .map(|(_, e)| e.as_ref().map_err(String::as_str))
     }
 
     /// The selected incident's timeline, when it has arrived.
@@ -451,9 +491,19 @@ impl App {
         {
             effects.push(Effect::LoadTimeline(id));
         }
+        // And the escalation pane needs its escalation.
+        if let Some(id) = self.selected
+            && self.selected_escalation().is_none()
+            && self.escalation_requested != Some(id)
+            && !effects.contains(&Effect::LoadEscalation(id))
+        {
+            effects.push(Effect::LoadEscalation(id));
+        }
         for e in &effects {
-            if let Effect::LoadTimeline(id) = e {
-                self.timeline_requested = Some(*id);
+            match e {
+                Effect::LoadTimeline(id) => self.timeline_requested = Some(*id),
+                Effect::LoadEscalation(id) => self.escalation_requested = Some(*id),
+                _ => {}
             }
         }
         // While the server is away nothing is sent: a change made now would be lost, and the
@@ -494,7 +544,21 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
-                Vec::new()
+                // A hand-off passed: the header's "on call" is stale. Asked once per hand-off,
+                // even if the answer still names the same time.
+                match self.next_handoff() {
+                    Some(at) if at <= now && self.rota_asked_at.is_none_or(|asked| asked < at) => {
+                        vec![self.load_on_call()]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Msg::Changed(ch) if ch.incident == IncidentId::ROTA => {
+                // Not an incident: an override was added or removed. Who is on call, and whom
+                // the selected incident's levels reach, may have changed.
+                let mut fx = vec![self.load_on_call()];
+                fx.extend(self.selected.map(Effect::LoadEscalation));
+                fx
             }
             Msg::Changed(ch) => vec![Effect::LoadIncident(ch.incident)],
             Msg::FeedLagged => vec![Effect::LoadList { all: self.show_all }],
@@ -511,8 +575,9 @@ impl App {
                 self.banner = None;
                 // The feed replays what was committed meanwhile; the list reload also catches
                 // incidents that left the open queue while we were away.
-                let mut fx = vec![Effect::LoadList { all: self.show_all }];
+                let mut fx = vec![Effect::LoadList { all: self.show_all }, self.load_on_call()];
                 fx.extend(self.selected.map(Effect::LoadTimeline));
+                fx.extend(self.selected.map(Effect::LoadEscalation));
                 fx
             }
             Msg::PageLoaded(Ok(page)) => {
@@ -539,7 +604,8 @@ impl App {
                 if Some(id) == self.selected
                     && self.selected_timeline().is_none_or(|t| t.events.last().is_none_or(|e| e.seq < last))
                 {
-                    vec![Effect::LoadTimeline(id)]
+                    // What changed may be a page, a delivery or an acknowledgement.
+                    vec![Effect::LoadTimeline(id), Effect::LoadEscalation(id)]
                 } else {
                     Vec::new()
                 }
@@ -551,6 +617,27 @@ impl App {
                 }
                 if Some(id) == self.selected {
                     self.timeline = Some(Timeline { id, events });
+                }
+                Vec::new()
+            }
+            Msg::EscalationLoaded(id, r) => {
+                if self.escalation_requested == Some(id) {
+                    self.escalation_requested = None;
+                }
+                let keep_old =
+                    r.is_err() && self.escalation.as_ref().is_some_and(|(old, e)| *old == id && e.is_ok());
+                if Some(id) == self.selected && !keep_old {
+                    self.escalation = Some((id, r.map_err(|e| err_text(&e))));
+                }
+                Vec::new()
+            }
+            Msg::RotaLoaded(q, r) => {
+                // No answer (an older server, or none reachable): the header keeps the names
+                // from config and the banner, if any, comes from the queue's own calls.
+                if let Ok(view) = r
+                    && q.days == 0
+                {
+                    self.rota_now = Some(view);
                 }
                 Vec::new()
             }
@@ -890,6 +977,7 @@ impl App {
             self.upsert(o.summary.clone());
             if Some(o.incident) == self.selected {
                 effects.push(Effect::LoadTimeline(o.incident));
+                effects.push(Effect::LoadEscalation(o.incident));
             }
         }
         let who = x.outcomes.first().map(|o| o.incident.to_string()).unwrap_or_default();

@@ -5,6 +5,7 @@
 //! [`super::app::Msg`]; the headless runner ([`super::headless`]) runs them inline for tests.
 
 use crate::domain::{Command, IncidentId};
+use crate::engine::RotaQuery;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -22,6 +23,10 @@ pub enum Effect {
     LoadIncident(IncidentId),
     /// Fetch one incident's timeline.
     LoadTimeline(IncidentId),
+    /// Fetch one incident's escalation: its policy's levels, who they reach, what was paged.
+    LoadEscalation(IncidentId),
+    /// Fetch the rota: who is on call at `at`, and `days` of coverage (0: none, for the header).
+    LoadRota(RotaQuery),
     /// Set a maintenance window (not an incident command: it has no timeline).
     SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.

@@ -70,6 +70,8 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         Effect::LoadList { all } => Msg::ListLoaded(client.list(&Query { all, ..Query::default() })),
         Effect::LoadIncident(id) => Msg::IncidentLoaded(id, client.incident(id)),
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
+        Effect::LoadEscalation(id) => Msg::EscalationLoaded(id, client.escalation(id)),
+        Effect::LoadRota(q) => Msg::RotaLoaded(q, client.rota(q)),
         Effect::Execute { cmds, what } => {
             let mut outcomes = Vec::new();
             let mut error = None;

@@ -37,7 +37,7 @@ pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Pane};
@@ -172,6 +172,42 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Cut spans to a display width; an ellipsis marks the cut.
+#[must_use]
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    use unicode_width::UnicodeWidthChar;
+    if spans.iter().map(Span::width).sum::<usize>() <= width {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = s.width();
+        if used + w < width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        // This span reaches the edge: keep what fits before the ellipsis.
+        let mut cut = String::new();
+        let mut cw = used;
+        for c in s.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if cw + w + 1 > width {
+                break;
+            }
+            cut.push(c);
+            cw += w;
+        }
+        if width > used {
+            cut.push('…');
+            out.push(Span::styled(cut, s.style));
+        }
+        break;
+    }
+    out
+}
+
 /// Greedy word wrap to a display width; long words are cut.
 #[must_use]
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -234,5 +270,12 @@ mod tests {
         assert_eq!(short_duration(chrono::Duration::minutes(125)), "2h05m");
         assert_eq!(countdown(chrono::Duration::seconds(252)), "04:12");
         assert_eq!(fit("abcdef", 4), "abc…");
+        let spans = vec![Span::raw("on call: "), Span::raw("alice"), Span::raw(" (dba)")];
+        let cut: String = fit_spans(spans.clone(), 12).iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(cut, "on call: al…");
+        let cut: String = fit_spans(spans.clone(), 14).iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(cut, "on call: alic…");
+        assert_eq!(fit_spans(spans.clone(), 20), spans);
+        assert!(fit_spans(spans, 0).is_empty());
     }
 }
