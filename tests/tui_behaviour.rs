@@ -442,3 +442,58 @@ fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
     assert_eq!(esc.policy.as_deref(), Some("dba"));
     assert!(h.app.needs_tick(), "a countdown is on screen");
 }
+
+#[test]
+fn the_page_key_opens_a_form_that_sends_command_page() {
+    use piket::domain::EventKind;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
+    let mut h = app(&c);
+    select(&mut h, 1);
+    h.act(Action::Page);
+    let form = h.app.form.as_ref().expect("the page form is open");
+    assert!(form.fields[0].hint.contains("next = level 2 (bob)"), "{:?}", form.fields[0].hint);
+    assert_eq!(form.fields[0].shown(), "next");
+    // Submitting without a reason is refused in place; nothing is sent.
+    assert!(h.app.update(Msg::Action(Action::Submit)).is_empty());
+    assert_eq!(h.app.form.as_ref().unwrap().focus, 1, "the reason is marked");
+    h.act(Action::PrevField);
+    h.type_text("3"); // a digit picks that level
+    h.act(Action::NextField);
+    h.type_text("nobody answers on level 2");
+    let fx = h.app.update(Msg::Action(Action::Submit));
+    let page =
+        Command::Page { id: IncidentId(1), level: Some(3), reason: "nobody answers on level 2".into() };
+    assert_eq!(fx, vec![Effect::Execute { cmds: vec![page], what: "Page · INC-1".into() }]);
+
+    // The same through the client: the page is recorded and said in the footer.
+    let mut h = app(&c);
+    select(&mut h, 1);
+    h.act(Action::Page);
+    h.act(Action::NextField);
+    h.type_text("need a DBA now");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    let last = c.timeline(IncidentId(1)).unwrap().pop().unwrap();
+    assert!(
+        matches!(&last.kind, EventKind::LevelPaged(p) if p.level == 1 && p.reason == "by hand: need a DBA now")
+    );
+    assert!(h.draw().contains("INC-1: paged level 1"), "{}", h.draw());
+}
+
+#[test]
+fn the_page_key_says_why_not_without_a_policy_or_when_resolved() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    h.act(Action::Page);
+    assert!(h.app.form.is_none());
+    assert!(h.draw().contains("page not possible: INC-2 has no escalation policy"), "{}", h.draw());
+    assert!(!h.app.possible_actions().contains(&Action::Page));
+    c.escalations.lock().unwrap().insert(IncidentId(5), common::escalation_fixture(IncidentId(5)));
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    h.act(Action::Page);
+    assert!(h.draw().contains("INC-5 is resolved: reopen it before paging anyone"), "{}", h.draw());
+}

@@ -303,3 +303,15 @@ fn header_names_who_is_on_call_from_the_rota() {
     }
     insta::assert_snapshot!("header_on_call", lines.join("\n"));
 }
+
+#[test]
+fn form_page_names_whom_the_next_level_reaches() {
+    let c = FakeClient::new("ana");
+    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
+    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
+    let mut h = Headless::new(c.clone(), &settings(), common::t0() + Duration::minutes(4), 80, 24).unwrap();
+    h.act(Action::Page);
+    h.act(Action::NextField);
+    h.type_text("replica lag keeps growing");
+    insta::assert_snapshot!("form_page_80x24", h.draw());
+}

@@ -121,6 +121,8 @@ actions! {
     StatusUpdate = "status_update", Normal;
     /// Escalate: to whom and why (form)
     Escalate = "escalate", Normal;
+    /// Page by hand: the policy's next level or a chosen one, with a reason (form)
+    Page = "page", Normal;
     /// Assign or hand over a role (form)
     Roles = "roles", Normal;
     /// Resolve: service restored, with a summary (form)

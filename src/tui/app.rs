@@ -108,13 +108,14 @@ pub struct Timeline {
 }
 
 /// Actions the escalation pane offers, in this order, when the domain allows them.
-pub const INCIDENT_ACTIONS: [Action; 21] = [
+pub const INCIDENT_ACTIONS: [Action; 22] = [
     Action::Acknowledge,
     Action::Contain,
     Action::Note,
     Action::Finding,
     Action::StatusUpdate,
     Action::Escalate,
+    Action::Page,
     Action::Roles,
     Action::ImpactUp,
     Action::ImpactDown,
@@ -419,10 +420,37 @@ impl App {
     /// # Errors
     /// The domain's refusal.
     pub fn check(&self, action: Action, inc: &Incident) -> Result<(), Refusal> {
+        if action == Action::Page {
+            return self.check_page(inc);
+        }
         match Self::probe(action, inc) {
             Some(cmd) => decide(Some(inc), &cmd, self.ctx(), "tui").map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// Paging is decided by the engine with the rota; what the screen already knows is checked
+    /// here, so the key says why not at once.
+    fn check_page(&self, inc: &Incident) -> Result<(), Refusal> {
+        if !inc.status.is_open() {
+            return Err(Refusal {
+                message: format!("{} is {}: reopen it before paging anyone", inc.id, inc.status),
+                next: vec![],
+            });
+        }
+        let known =
+            self.escalation.as_ref().filter(|(id, _)| *id == inc.id).and_then(|(_, e)| e.as_ref().ok());
+        if known.is_some_and(|v| v.policy.is_none()) {
+            let key = self.keymap.first(Action::Escalate).unwrap_or_else(|| "escalate".to_owned());
+            return Err(Refusal {
+                message: format!(
+                    "{} has no escalation policy to page: none of its services names one; {key} records a hand-off by hand",
+                    inc.id
+                ),
+                next: vec![],
+            });
+        }
+        Ok(())
     }
 
     /// How many running targets are already breached, and the next one still ahead.
@@ -778,6 +806,10 @@ impl App {
         let id = inc.id;
         let kind = match a {
             Action::Export => return vec![Effect::Export(id, self.timezone)],
+            Action::Page => {
+                self.form = Some(self.page_form(inc));
+                return Vec::new();
+            }
             Action::Contain => FormKind::Contain,
             Action::Note => FormKind::Note,
             Action::Finding => FormKind::Finding,
@@ -799,6 +831,29 @@ impl App {
         };
         self.form = Some(Form::for_incident(kind, inc, &self.policy, &self.on_call));
         Vec::new()
+    }
+
+    /// The page form, with the levels and whom "next" reaches when the escalation is known.
+    fn page_form(&self, inc: &Incident) -> Form {
+        let Some(Ok(view)) = self.selected_escalation().filter(|_| self.selected == Some(inc.id)) else {
+            return Form::page(inc, 0, "next: the level after the last one paged");
+        };
+        let levels = u32::try_from(view.levels.len()).unwrap_or(u32::MAX);
+        let current = view.progress.as_ref().and_then(crate::domain::escalation::Progress::current);
+        let next = match current {
+            None => Some(1),
+            Some(c) if c.level < levels => Some(c.level + 1),
+            Some(_) => None,
+        };
+        let hint = match next.and_then(|n| view.levels.iter().find(|l| l.level == n)) {
+            Some(l) if l.reaches.is_empty() => format!("next = level {}, nobody on call there now", l.level),
+            Some(l) => {
+                let who: Vec<String> = l.reaches.iter().map(|p| sanitize_line(p).into_owned()).collect();
+                format!("next = level {} ({})", l.level, who.join(", "))
+            }
+            None => format!("level {levels} was the last; choose one to page again"),
+        };
+        Form::page(inc, levels, &hint)
     }
 
     fn on_input_action(&mut self, a: Action) -> Vec<Effect> {
@@ -884,6 +939,14 @@ impl App {
             self.form = Some(form);
             return Vec::new();
         };
+        if form.kind == FormKind::Page {
+            // Whom a level reaches is the rota's business: the engine decides, and a refusal
+            // comes back onto the form like any other.
+            let what = form.title.clone();
+            form.submitting = true;
+            self.form = Some(form);
+            return vec![Effect::Execute { cmds, what }];
+        }
         // Play the commands against the cached incident with the domain's rules, so a refusal
         // shows on the form and nothing half-done is written.
         let mut sim = form.incident.and_then(|id| self.incident(id).cloned());

@@ -128,6 +128,8 @@ pub enum FormKind {
     Close,
     OverridePriority,
     Maintenance,
+    /// Page a level of the incident's escalation policy by hand.
+    Page,
 }
 
 /// An editing key that is not a binding: these work the same in every form.
@@ -212,11 +214,30 @@ impl Form {
         )
     }
 
+    /// Page a level of the incident's policy: `levels` is how many it has (0: not known yet),
+    /// `next` says whom "next" reaches.
+    #[must_use]
+    pub fn page(inc: &Incident, levels: u32, next: &str) -> Self {
+        let mut options = vec!["next".to_owned()];
+        options.extend((1..=levels).map(|l| l.to_string()));
+        let level = Field {
+            kind: FieldKind::Choice(options),
+            ..Field::line("Level", format!("{next}; left/right or a digit to choose"))
+        };
+        Self::new(
+            FormKind::Page,
+            Some(inc),
+            "Page",
+            vec![level, Field::line("Reason", "why you page now; the people paged read it").required()],
+        )
+    }
+
     /// A form about one incident.
     #[must_use]
     pub fn for_incident(kind: FormKind, inc: &Incident, policy: &Policy, on_call: &[String]) -> Self {
         let (title, fields) = match kind {
             FormKind::NewIncident => return Self::new_incident(policy),
+            FormKind::Page => return Self::page(inc, 0, "the level after the last one paged"),
             FormKind::Contain => {
                 ("Containment", vec![Field::line("Action", "what stopped the impact").required()])
             }
@@ -461,6 +482,9 @@ impl Form {
             FormKind::Resolve => vec![Command::Resolve { id, summary: v(0), recovered_at: None }],
             FormKind::Reopen => vec![Command::Reopen { id, reason: v(0) }],
             FormKind::Maintenance => Vec::new(),
+            FormKind::Page => {
+                vec![Command::Page { id, level: v(0).parse::<u32>().ok(), reason: v(1) }]
+            }
             FormKind::OverridePriority => vec![Command::OverridePriority {
                 id,
                 priority: v(0).parse::<Priority>().unwrap_or(Priority::P3),

@@ -37,7 +37,9 @@ fn hints(app: &App) -> &'static [Action] {
             Action::Back,
             Action::Help,
         ],
-        Pane::Escalation => &[Action::SelectNext, Action::Open, Action::Back, Action::Zoom, Action::Help],
+        Pane::Escalation => {
+            &[Action::SelectNext, Action::Open, Action::Page, Action::Back, Action::Zoom, Action::Help]
+        }
     }
 }
 
@@ -53,6 +55,7 @@ fn short(a: Action) -> &'static str {
         Action::Finding => "finding",
         Action::StatusUpdate => "update",
         Action::Resolve => "resolve",
+        Action::Page => "page",
         Action::Zoom => "zoom",
         Action::Help => "help",
         Action::Quit => "quit",
