@@ -497,3 +497,77 @@ fn the_page_key_says_why_not_without_a_policy_or_when_resolved() {
     h.act(Action::Page);
     assert!(h.draw().contains("INC-5 is resolved: reopen it before paging anyone"), "{}", h.draw());
 }
+
+/// A terminal opened a second after the fake's last commit (its clock moves a minute a command).
+fn opened_now(c: &Arc<FakeClient>) -> Headless {
+    Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 160, 40).unwrap()
+}
+
+fn page(c: &FakeClient, id: u64, reason: &str) {
+    c.run("ben", Command::Page { id: IncidentId(id), level: None, reason: reason.into() });
+}
+
+#[test]
+fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
+    use piket::client::Change;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    let mut h = opened_now(&c);
+    select(&mut h, 3);
+    // What update asks for, step by step: a paged change -> the timeline -> the bell.
+    page(&c, 1, "db primary down");
+    let paged = Change { global_seq: 99, incident: IncidentId(1), seq: 3, paged: true };
+    let fx = h.app.update(Msg::Changed(paged));
+    assert!(fx.contains(&Effect::CheckPages(IncidentId(1))), "{fx:?}");
+    let fx = h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1))));
+    assert_eq!(fx, vec![Effect::Bell]);
+    assert_eq!(h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1)))), vec![]);
+
+    // The same through the feed: one bell for the one page, however many changes follow.
+    let mut h = opened_now(&c);
+    select(&mut h, 3);
+    page(&c, 1, "db primary down");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1);
+    let screen = h.draw();
+    assert!(
+        screen.contains(
+            "PAGED: INC-1 level 1 — Checkout API returns 502 for 30% of requests — press a to acknowledge"
+        ),
+        "{screen}"
+    );
+    c.run("ben", Command::Note { id: IncidentId(1), text: "looking".into() });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1, "a note is not a page");
+    assert_eq!(h.app.selected, Some(IncidentId(3)), "the page does not move the selection");
+    // `a` acknowledges the incident that paged, as the banner says; the banner goes.
+    h.act(Action::Acknowledge);
+    assert_eq!(c.incident(IncidentId(1)).unwrap().status, piket::domain::Status::Acknowledged);
+    assert!(h.app.paged.is_none());
+    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    assert!(!h.draw().contains("PAGED"));
+}
+
+#[test]
+fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    page(&c, 1, "before this terminal opened");
+    let mut h = opened_now(&c);
+    assert_eq!(h.bells, 0);
+    *c.page_users.lock().unwrap() = vec!["ben".into()];
+    page(&c, 1, "for ben");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 0, "ben's page is not ana's");
+    assert!(h.app.paged.is_none());
+    // A new page for ana rings once: the one before the start is history, not replayed.
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    page(&c, 1, "for ana");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1);
+    // Esc dismisses the banner; the page stays on the record.
+    h.act(Action::Back);
+    assert!(h.app.paged.is_none());
+    assert!(!h.draw().contains("PAGED"));
+}

@@ -315,3 +315,21 @@ fn form_page_names_whom_the_next_level_reaches() {
     h.type_text("replica lag keeps growing");
     insta::assert_snapshot!("form_page_80x24", h.draw());
 }
+
+#[test]
+fn paged_banner_until_acknowledged() {
+    use piket::domain::IncidentId;
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = Headless::new(c.clone(), &settings(), c.now() + Duration::seconds(1), w, hgt).unwrap();
+        c.run("ben", Command::Page { id: IncidentId(3), level: None, reason: "disk filling".into() });
+        h.send(piket::tui::app::Msg::Tick(c.now()));
+        assert_eq!(h.bells, 1);
+        // With the server away too: both banners, the body gives way.
+        h.send(piket::tui::app::Msg::Connection(piket::client::Connection::Lost(
+            "the piket server went away".into(),
+        )));
+        insta::assert_snapshot!(format!("paged_banner_{w}x{hgt}"), h.draw());
+    }
+}

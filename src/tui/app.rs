@@ -5,7 +5,7 @@
 //! action from the keymap, typed text, a tick, a change from the feed, the answer to an earlier
 //! effect — and returns the [`Effect`]s to run. Nothing else mutates the app; views only read it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -63,6 +63,8 @@ pub enum Msg {
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
     EscalationLoaded(IncidentId, Result<EscalationView, ClientError>),
     RotaLoaded(RotaQuery, Result<RotaView, ClientError>),
+    /// The timeline of an incident whose commit paged someone.
+    PagesChecked(IncidentId, Result<Vec<Event>, ClientError>),
     Executed(Box<Executed>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
@@ -74,6 +76,15 @@ pub struct Executed {
     pub what: String,
     pub outcomes: Vec<Outcome>,
     pub error: Option<ClientError>,
+}
+
+/// This responder was paged: what the banner says until they acknowledge or dismiss it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAlert {
+    pub incident: IncidentId,
+    pub level: u32,
+    pub round: u32,
+    pub at: DateTime<Utc>,
 }
 
 /// The panes that take focus.
@@ -185,6 +196,8 @@ pub struct App {
     pub message: Option<(Level, String)>,
     /// The engine cannot be reached: shown until a call succeeds again.
     pub banner: Option<String>,
+    /// This responder was paged: shown until the incident is acknowledged or Esc dismisses it.
+    pub paged: Option<PageAlert>,
     /// The client says the server is away: commands are not sent until it is back.
     pub offline: bool,
     /// Select this incident once it shows up (after registering it).
@@ -195,6 +208,10 @@ pub struct App {
     escalation_requested: Option<IncidentId>,
     /// When the on-call answer was last asked for: the next hand-off after it reloads it once.
     rota_asked_at: Option<DateTime<Utc>>,
+    /// Pages recorded before this moment are history: they never ring.
+    started_at: DateTime<Utc>,
+    /// Pages of this responder that rang already, so overlapping checks ring once per page.
+    rung: HashSet<(IncidentId, u32)>,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -260,11 +277,14 @@ impl App {
             form: None,
             message: None,
             banner: None,
+            paged: None,
             offline: false,
             pending_select: None,
             timeline_requested: None,
             escalation_requested: None,
             rota_asked_at: None,
+            started_at: now,
+            rung: HashSet::new(),
         })
     }
 
@@ -490,13 +510,13 @@ impl App {
     /// Queue rows that fit on screen now.
     #[must_use]
     pub fn queue_rows(&self) -> usize {
-        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner_lines())
             .queue
             .map_or(1, |r| view::queue::body_rows(r).max(1))
     }
 
     fn timeline_rows(&self) -> usize {
-        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner_lines())
             .detail
             .map_or(1, |r| view::detail::timeline_rows(r).max(1))
     }
@@ -507,6 +527,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let before = self.selected;
         let mut effects = self.step(msg);
+        self.settle_page_banner();
         if self.selected != before {
             self.timeline_top = None;
             self.action_sel = 0;
@@ -588,7 +609,15 @@ impl App {
                 fx.extend(self.selected.map(Effect::LoadEscalation));
                 fx
             }
-            Msg::Changed(ch) => vec![Effect::LoadIncident(ch.incident)],
+            Msg::Changed(ch) => {
+                let mut fx = vec![Effect::LoadIncident(ch.incident)];
+                if ch.paged {
+                    fx.push(Effect::CheckPages(ch.incident));
+                }
+                fx
+            }
+            Msg::PagesChecked(id, Ok(events)) => self.on_pages(id, &events),
+            Msg::PagesChecked(_, Err(_)) => Vec::new(),
             Msg::FeedLagged => vec![Effect::LoadList { all: self.show_all }],
             Msg::Connection(Connection::Lost(why)) => {
                 self.offline = true;
@@ -695,6 +724,47 @@ impl App {
         }
     }
 
+    /// Ring once for each page of this responder in a timeline that is newer than this app
+    /// and has not rung yet; the banner names the latest.
+    fn on_pages(&mut self, id: IncidentId, events: &[Event]) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for ev in events {
+            let crate::domain::EventKind::LevelPaged(p) = &ev.kind else { continue };
+            if ev.recorded_at < self.started_at
+                || !p.users.contains(&self.actor)
+                || !self.rung.insert((id, ev.seq))
+            {
+                continue;
+            }
+            fx.push(Effect::Bell);
+            self.paged = Some(PageAlert { incident: id, level: p.level, round: p.round, at: ev.recorded_at });
+        }
+        fx
+    }
+
+    /// The page banner's incident while it can still be acknowledged.
+    #[must_use]
+    pub fn paged_to_acknowledge(&self) -> Option<&Incident> {
+        let p = self.paged.as_ref()?;
+        self.incident(p.incident).filter(|inc| self.check(Action::Acknowledge, inc).is_ok())
+    }
+
+    /// The banner goes once its incident is acknowledged after the page, or is over.
+    fn settle_page_banner(&mut self) {
+        if let Some(p) = &self.paged
+            && let Some(inc) = self.incident(p.incident)
+            && (!inc.status.is_open() || inc.acknowledged_at.is_some_and(|at| at >= p.at))
+        {
+            self.paged = None;
+        }
+    }
+
+    /// Lines of banners above the footer: the page, the lost connection.
+    #[must_use]
+    pub fn banner_lines(&self) -> u16 {
+        u16::from(self.paged.is_some()) + u16::from(self.banner.is_some())
+    }
+
     fn say(&mut self, level: Level, text: impl Into<String>) {
         self.message = Some((level, text.into()));
     }
@@ -747,7 +817,9 @@ impl App {
                 },
             },
             Action::Back => {
-                if self.zoom {
+                if self.paged.take().is_some() {
+                    // The page stays in the timeline and the escalation pane.
+                } else if self.zoom {
                     self.zoom = false;
                 } else if self.focus != Pane::Queue {
                     self.focus = Pane::Queue;
@@ -789,8 +861,19 @@ impl App {
                 self.form = Some(Form::new_incident(&self.policy));
                 Vec::new()
             }
+            Action::Acknowledge if self.paged_to_acknowledge().is_some() => self.acknowledge_page(),
             other => self.incident_action(other),
         }
+    }
+
+    /// The banner says "press a to acknowledge": `a` acknowledges the incident that paged,
+    /// whatever is selected, and selects it when the queue shows it.
+    fn acknowledge_page(&mut self) -> Vec<Effect> {
+        let Some(id) = self.paged_to_acknowledge().map(|inc| inc.id) else { return Vec::new() };
+        if let Some(row) = self.row_of(id) {
+            let _ = self.select_row(row);
+        }
+        vec![Effect::Execute { cmds: vec![Command::Acknowledge { id }], what: "acknowledge".to_owned() }]
     }
 
     fn incident_action(&mut self, a: Action) -> Vec<Effect> {

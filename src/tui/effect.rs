@@ -27,6 +27,10 @@ pub enum Effect {
     LoadEscalation(IncidentId),
     /// Fetch the rota: who is on call at `at`, and `days` of coverage (0: none, for the header).
     LoadRota(RotaQuery),
+    /// A commit paged someone: fetch the incident's timeline to see whether it was us.
+    CheckPages(IncidentId),
+    /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.
+    Bell,
     /// Set a maintenance window (not an incident command: it has no timeline).
     SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.

@@ -6,6 +6,7 @@
 //! bandwidth over SSH. Client calls block, so effects run on `spawn_blocking` and their
 //! answers come back through a channel; the draw never waits on I/O.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,7 +64,7 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 /// `Quit` is the caller's business and yields `None`.
 pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
-        Effect::Quit => return None,
+        Effect::Quit | Effect::Bell => return None,
         Effect::LoadPage { all, limit } => {
             Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
         }
@@ -72,6 +73,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
         Effect::LoadEscalation(id) => Msg::EscalationLoaded(id, client.escalation(id)),
         Effect::LoadRota(q) => Msg::RotaLoaded(q, client.rota(q)),
+        Effect::CheckPages(id) => Msg::PagesChecked(id, client.timeline(id)),
         Effect::Execute { cmds, what } => {
             let mut outcomes = Vec::new();
             let mut error = None;
@@ -174,10 +176,16 @@ pub async fn run_loop(
             if matches!(msg, Msg::Tick(_)) { Vec::new() } else { app.update(Msg::Tick(Utc::now())) };
         effects.extend(app.update(msg));
         for e in effects {
-            if e == Effect::Quit {
-                return Ok(());
+            match e {
+                Effect::Quit => return Ok(()),
+                // Through the backend, between frames: BEL moves no cursor, so the next diff
+                // is still right.
+                Effect::Bell => {
+                    terminal.backend_mut().write_all(b"\x07")?;
+                    terminal.backend_mut().flush()?;
+                }
+                e => spawn(e),
             }
-            spawn(e);
         }
         dirty = true;
     }

@@ -59,13 +59,14 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// The layout for a screen size, with one pane zoomed or none, and a banner line or not.
+    /// The layout for a screen size, with one pane zoomed or none, and `banners` lines of
+    /// banners.
     #[must_use]
-    pub fn new(area: Rect, zoom: Option<Pane>, banner: bool) -> Self {
+    pub fn new(area: Rect, zoom: Option<Pane>, banners: u16) -> Self {
         let [header, body, banner, footer] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
-            Constraint::Length(u16::from(banner)),
+            Constraint::Length(banners),
             Constraint::Length(2),
         ]));
         let mut a = Self { header, queue: None, detail: None, escalation: None, banner, footer };
@@ -103,7 +104,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         return;
     }
     let zoom = app.zoom.then_some(app.focus);
-    let areas = Areas::new(area, zoom, app.banner.is_some());
+    let areas = Areas::new(area, zoom, app.banner_lines());
     header::render(frame, areas.header, app);
     if let Some(r) = areas.queue {
         queue::render(frame, r, app);
