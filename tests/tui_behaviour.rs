@@ -571,3 +571,123 @@ fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
     assert!(h.app.paged.is_none());
     assert!(!h.draw().contains("PAGED"));
 }
+
+fn edit(h: &mut Headless, e: piket::tui::form::Edit) {
+    h.send(Msg::Edit(e));
+}
+
+#[test]
+fn the_schedule_view_has_its_own_keys_and_keeps_moving_and_closing() {
+    use piket::tui::event::translate;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c);
+    assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::Acknowledge))));
+    h.act(Action::Schedule);
+    assert!(h.app.schedule.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
+    assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::AddOverride))));
+    assert!(matches!(translate(&h.app, &key('x')), Some(Msg::Action(Action::RemoveOverride))));
+    assert!(matches!(translate(&h.app, &key('j')), Some(Msg::Action(Action::SelectNext))));
+    assert!(matches!(translate(&h.app, &key('q')), Some(Msg::Action(Action::Quit))));
+    assert!(translate(&h.app, &key('n')).is_none(), "incident keys do nothing here");
+    h.act(Action::SelectNext);
+    assert_eq!(h.app.schedule.as_ref().unwrap().cursor, 1);
+    h.act(Action::Back);
+    assert!(h.app.schedule.is_none());
+    assert!(h.draw().contains("Queue"));
+}
+
+#[test]
+fn the_override_form_sends_add_override_with_times_read_ahead() {
+    use chrono::TimeZone;
+    use piket::tui::effect::Effect;
+    use piket::tui::form::Edit;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c); // Wednesday 25 November 2026, 09:16 UTC
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    assert_eq!(h.app.form.as_ref().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.type_text("alice");
+    h.act(Action::NextField);
+    edit(&mut h, Edit::Clear);
+    h.type_text("fri 18:00");
+    h.act(Action::NextField);
+    h.type_text("09:00"); // the first 09:00 after Friday 18:00
+    h.act(Action::NextField);
+    h.type_text("swap with alice");
+    let fx = h.app.update(Msg::Action(Action::Submit));
+    let add = Command::AddOverride {
+        schedule: "dba".into(),
+        person: "carol".into(),
+        covers: Some("alice".into()),
+        start: chrono::Utc.with_ymd_and_hms(2026, 11, 27, 18, 0, 0).unwrap(),
+        end: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap(),
+        reason: Some("swap with alice".into()),
+    };
+    assert!(matches!(&fx[..], [Effect::ChangeRota { cmd, .. }] if *cmd == add), "{fx:?}");
+
+    // Through the client: recorded, the form closes, the list shows it, the footer says so.
+    let mut h = app(&c);
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.type_text("+2h");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(
+        matches!(c.rota_commands.lock().unwrap().last(), Some(Command::AddOverride { person, .. }) if person == "carol")
+    );
+    let shown = &h.app.schedule.as_ref().unwrap().view().unwrap().overrides;
+    assert_eq!(shown.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1, 2], "the view reloaded");
+    assert!(h.draw().contains("rota: override #2: carol on call in dba"), "{}", h.draw());
+    h.act(Action::SelectLast);
+    assert!(h.draw().contains("#2 carol in dba · 09:16 → 11:16"), "{}", h.draw());
+}
+
+#[test]
+fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
+    use piket::tui::form::Edit;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c);
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    edit(&mut h, Edit::Clear);
+    h.type_text("someday");
+    h.act(Action::NextField);
+    h.type_text("8h");
+    h.act(Action::Submit);
+    let form = h.app.form.as_ref().expect("the form stays open");
+    assert!(form.error.as_deref().unwrap().starts_with("From: 'someday' is not a time"), "{:?}", form.error);
+    assert!(c.rota_commands.lock().unwrap().is_empty(), "nothing was sent");
+    h.act(Action::Cancel);
+
+    // x on a day says where the overrides are; on one, a form confirms with a reason.
+    h.act(Action::RemoveOverride);
+    assert!(h.app.form.is_none());
+    assert!(h.draw().contains("move to an override in the list"), "{}", h.draw());
+    h.act(Action::SelectLast);
+    h.act(Action::RemoveOverride);
+    assert!(h.app.form.as_ref().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
+    h.type_text("bob is back");
+    h.act(Action::Submit);
+    assert_eq!(
+        c.rota_commands.lock().unwrap().last(),
+        Some(&Command::RemoveOverride { id: 1, reason: Some("bob is back".into()) })
+    );
+    assert!(h.draw().contains("none; a adds one"), "{}", h.draw());
+}

@@ -333,3 +333,25 @@ fn paged_banner_until_acknowledged() {
         insta::assert_snapshot!(format!("paged_banner_{w}x{hgt}"), h.draw());
     }
 }
+
+#[test]
+fn schedule_view_with_a_gap_an_overlap_and_an_override() {
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = app(&c, w, hgt);
+        h.act(Action::Schedule);
+        // Down to Friday, the day carol's override begins.
+        for _ in 0..3 {
+            h.act(Action::SelectNext);
+        }
+        let screen = h.draw();
+        assert!(!screen.contains("pwned"), "{screen}");
+        insta::assert_snapshot!(format!("schedule_{w}x{hgt}"), screen);
+    }
+    // The overrides at the bottom, with the cursor on the one to remove.
+    let mut h = app(&c, 80, 24);
+    h.act(Action::Schedule);
+    h.act(Action::SelectLast);
+    insta::assert_snapshot!("schedule_overrides_80x24", h.draw());
+}

@@ -16,6 +16,7 @@ use super::effect::Effect;
 use super::filter::{self, Filter};
 use super::form::{Edit, Form, FormKind};
 use super::keymap::KeyMap;
+use super::schedule::{self, ScheduleView};
 use super::theme::Theme;
 use super::view;
 use crate::client::{Change, ClientError, Connection, Outcome};
@@ -65,6 +66,8 @@ pub enum Msg {
     RotaLoaded(RotaQuery, Result<RotaView, ClientError>),
     /// The timeline of an incident whose commit paged someone.
     PagesChecked(IncidentId, Result<Vec<Event>, ClientError>),
+    /// The answer to [`Effect::ChangeRota`] (`String`: what it was, for messages).
+    RotaChanged(String, Result<Vec<Event>, ClientError>),
     Executed(Box<Executed>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
@@ -193,6 +196,8 @@ pub struct App {
     /// Help overlay open, with its scroll offset.
     pub help: Option<usize>,
     pub form: Option<Form>,
+    /// The schedule view, over the main screen while open.
+    pub schedule: Option<ScheduleView>,
     pub message: Option<(Level, String)>,
     /// The engine cannot be reached: shown until a call succeeds again.
     pub banner: Option<String>,
@@ -275,6 +280,7 @@ impl App {
             action_sel: 0,
             help: None,
             form: None,
+            schedule: None,
             message: None,
             banner: None,
             paged: None,
@@ -309,7 +315,13 @@ impl App {
     /// Where keys go now.
     #[must_use]
     pub const fn scope(&self) -> Scope {
-        if self.form.is_some() || self.filtering { Scope::Input } else { Scope::Normal }
+        if self.form.is_some() || self.filtering {
+            Scope::Input
+        } else if self.schedule.is_some() {
+            Scope::Schedule
+        } else {
+            Scope::Normal
+        }
     }
 
     /// A countdown or an age is on screen, so the clock should tick.
@@ -515,6 +527,13 @@ impl App {
             .map_or(1, |r| view::queue::body_rows(r).max(1))
     }
 
+    /// Rows of the schedule view that fit on screen now.
+    #[must_use]
+    pub fn schedule_rows(&self) -> usize {
+        let body = view::Areas::new(self.area(), None, self.banner_lines()).body;
+        view::schedule::body_rows(body).max(1)
+    }
+
     fn timeline_rows(&self) -> usize {
         view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner_lines())
             .detail
@@ -557,10 +576,11 @@ impl App {
         }
         // While the server is away nothing is sent: a change made now would be lost, and the
         // responder must know it was not recorded.
-        if self.offline
-            && effects.iter().any(|e| matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)))
-        {
-            effects.retain(|e| !matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)));
+        let writes = |e: &Effect| {
+            matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_) | Effect::ChangeRota { .. })
+        };
+        if self.offline && effects.iter().any(writes) {
+            effects.retain(|e| !writes(e));
             if let Some(f) = self.form.as_mut() {
                 f.submitting = false;
             }
@@ -607,6 +627,9 @@ impl App {
                 // the selected incident's levels reach, may have changed.
                 let mut fx = vec![self.load_on_call()];
                 fx.extend(self.selected.map(Effect::LoadEscalation));
+                if self.schedule.is_some() {
+                    fx.push(Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS }));
+                }
                 fx
             }
             Msg::Changed(ch) => {
@@ -691,13 +714,23 @@ impl App {
             Msg::RotaLoaded(q, r) => {
                 // No answer (an older server, or none reachable): the header keeps the names
                 // from config and the banner, if any, comes from the queue's own calls.
-                if let Ok(view) = r
-                    && q.days == 0
-                {
-                    self.rota_now = Some(view);
+                if q.days == 0 {
+                    if let Ok(view) = r {
+                        self.rota_now = Some(view);
+                    }
+                } else if let Some(sv) = self.schedule.as_mut() {
+                    // A failed reload keeps what was shown; a failed first load says why.
+                    if r.is_ok() || sv.view().is_none() {
+                        sv.set(r.map_err(|e| err_text(&e)), self.timezone);
+                    }
+                    let rows = self.schedule_rows();
+                    if let Some(sv) = self.schedule.as_mut() {
+                        sv.move_to(sv.cursor, rows);
+                    }
                 }
                 Vec::new()
             }
+            Msg::RotaChanged(what, r) => self.on_rota_changed(&what, r),
             Msg::PageLoaded(Err(e))
             | Msg::ListLoaded(Err(e))
             | Msg::IncidentLoaded(_, Err(e))
@@ -786,8 +819,12 @@ impl App {
             return Vec::new();
         }
         self.message = None;
+        if self.schedule.is_some() {
+            return self.on_schedule_action(a);
+        }
         match a {
             Action::Quit => vec![Effect::Quit],
+            Action::Schedule => self.open_schedule(),
             Action::Help => {
                 self.help = Some(0);
                 Vec::new()
@@ -863,6 +900,144 @@ impl App {
             }
             Action::Acknowledge if self.paged_to_acknowledge().is_some() => self.acknowledge_page(),
             other => self.incident_action(other),
+        }
+    }
+
+    fn open_schedule(&mut self) -> Vec<Effect> {
+        self.schedule = Some(ScheduleView::loading());
+        vec![Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS })]
+    }
+
+    /// Keys while the schedule view is open: move, add or remove an override, close.
+    fn on_schedule_action(&mut self, a: Action) -> Vec<Effect> {
+        let rows = self.schedule_rows();
+        let Some(sv) = self.schedule.as_mut() else { return Vec::new() };
+        let last = sv.rows.len().saturating_sub(1);
+        match a {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.help = Some(0),
+            Action::Back | Action::Schedule => self.schedule = None,
+            Action::SelectNext => sv.move_to(sv.cursor + 1, rows),
+            Action::SelectPrev => sv.move_to(sv.cursor.saturating_sub(1), rows),
+            Action::SelectFirst => sv.move_to(0, rows),
+            Action::SelectLast => sv.move_to(last, rows),
+            Action::PageDown => sv.move_to(sv.cursor + rows, rows),
+            Action::PageUp => sv.move_to(sv.cursor.saturating_sub(rows), rows),
+            Action::AddOverride => self.open_add_override(),
+            Action::RemoveOverride => self.open_remove_override(),
+            // Incident keys act on an incident that is not on screen: nothing.
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn open_add_override(&mut self) {
+        let Some(view) = self.schedule.as_ref().and_then(ScheduleView::view) else {
+            self.say(Level::Error, "the schedule has not loaded yet");
+            return;
+        };
+        let schedules: Vec<String> =
+            view.coverage.iter().map(|c| sanitize_line(&c.schedule).into_owned()).collect();
+        if schedules.is_empty() {
+            self.say(Level::Error, "no schedules are configured: add [schedules] to config.toml");
+            return;
+        }
+        let people: Vec<String> = view.people.iter().map(|p| sanitize_line(&p.name).into_owned()).collect();
+        // Start on the schedule under the cursor.
+        let mut form = Form::add_override(&schedules, &people);
+        if let Some(sv) = self.schedule.as_ref()
+            && let Some(schedule::Row::Schedule(i) | schedule::Row::Day(i, _) | schedule::Row::Dst(i, _)) =
+                sv.rows.get(sv.cursor)
+            && let Some(f) = form.fields.first_mut()
+        {
+            f.choice = *i;
+        }
+        self.form = Some(form);
+    }
+
+    fn open_remove_override(&mut self) {
+        let Some(o) = self.schedule.as_ref().and_then(ScheduleView::selected_override) else {
+            let key = self.keymap.first(Action::SelectNext).unwrap_or_default();
+            self.say(
+                Level::Error,
+                format!("move to an override in the list at the bottom ({key}) to remove it"),
+            );
+            return;
+        };
+        let what = view::schedule::override_text(self, o);
+        self.form = Some(Form::remove_override(o.id, &what));
+    }
+
+    /// The schedule and its window as typed into the override form, as a command.
+    fn override_command(&self, form: &Form) -> Result<Command, String> {
+        let tz = self.timezone;
+        let start =
+            super::when::parse_ahead(&form.value(3), tz, self.now).map_err(|e| format!("From: {e}"))?;
+        let end = super::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
+        if end <= start {
+            return Err("the override ends before it starts: give Until after From".to_owned());
+        }
+        let opt = |s: String| (!s.is_empty()).then_some(s);
+        Ok(Command::AddOverride {
+            schedule: form.value(0),
+            person: form.value(1),
+            covers: opt(form.value(2)),
+            start,
+            end,
+            reason: opt(form.value(5)),
+        })
+    }
+
+    fn submit_rota_form(&mut self, mut form: Form) -> Vec<Effect> {
+        if !form.check_required() {
+            self.form = Some(form);
+            return Vec::new();
+        }
+        let cmd = if form.kind == FormKind::RemoveOverride {
+            let Some(id) = form.override_id else {
+                self.form = None;
+                return Vec::new();
+            };
+            let reason = form.value(0);
+            Command::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
+        } else {
+            match self.override_command(&form) {
+                Ok(cmd) => cmd,
+                Err(e) => {
+                    form.error = Some(e);
+                    self.form = Some(form);
+                    return Vec::new();
+                }
+            }
+        };
+        let what = form.title.clone();
+        form.submitting = true;
+        self.form = Some(form);
+        vec![Effect::ChangeRota { cmd, what }]
+    }
+
+    fn on_rota_changed(&mut self, what: &str, r: Result<Vec<Event>, ClientError>) -> Vec<Effect> {
+        match r {
+            Ok(events) => {
+                self.form = None;
+                let said: Vec<String> = events.iter().map(|e| one_line(&e.kind.describe())).collect();
+                self.say(Level::Info, format!("rota: {}", said.join("; ")));
+                // The feed brings the rota's change too; asking now shows it without waiting.
+                let mut fx = vec![self.load_on_call()];
+                if self.schedule.is_some() {
+                    fx.push(Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS }));
+                }
+                fx
+            }
+            Err(e) => {
+                let text = err_text(&e);
+                if let Some(f) = self.form.as_mut() {
+                    f.submitting = false;
+                    f.error = Some(text.clone());
+                }
+                self.say(Level::Error, format!("{}: {text}", one_line(what)));
+                Vec::new()
+            }
         }
     }
 
@@ -1017,6 +1192,9 @@ impl App {
         form.error = None;
         if form.kind == FormKind::Maintenance {
             return self.submit_maintenance(form);
+        }
+        if matches!(form.kind, FormKind::AddOverride | FormKind::RemoveOverride) {
+            return self.submit_rota_form(form);
         }
         let Some(cmds) = form.commands() else {
             self.form = Some(form);

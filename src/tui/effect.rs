@@ -29,6 +29,11 @@ pub enum Effect {
     LoadRota(RotaQuery),
     /// A commit paged someone: fetch the incident's timeline to see whether it was us.
     CheckPages(IncidentId),
+    /// Add or remove an override (not an incident command: it goes on the rota's timeline).
+    ChangeRota {
+        cmd: Command,
+        what: String,
+    },
     /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.
     Bell,
     /// Set a maintenance window (not an incident command: it has no timeline).

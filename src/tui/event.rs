@@ -32,7 +32,16 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
             let scope = app.scope();
-            if let Some(a) = Key::from_event(k).and_then(|key| app.keymap.action(scope, key)) {
+            let action = Key::from_event(k).and_then(|key| {
+                app.keymap.action(scope, key).or_else(|| {
+                    // Over the main screen, the schedule view keeps its moving and closing keys.
+                    (scope == Scope::Schedule)
+                        .then(|| app.keymap.action(Scope::Normal, key))
+                        .flatten()
+                        .filter(|a| a.works_in_schedule())
+                })
+            });
+            if let Some(a) = action {
                 return Some(Msg::Action(a));
             }
             if scope != Scope::Input {
@@ -89,6 +98,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
             Msg::Executed(Box::new(Executed { what, outcomes, error }))
         }
         Effect::SetMaintenance(w) => Msg::MaintenanceSet(client.set_maintenance(w)),
+        Effect::ChangeRota { cmd, what } => Msg::RotaChanged(what, client.change_rota(cmd, Source::Tui)),
         Effect::Export(id, tz) => Msg::Exported(export::write(client, id, std::path::Path::new("."), tz)),
     })
 }

@@ -33,6 +33,7 @@ pub mod form;
 pub mod header;
 pub mod help;
 pub mod queue;
+pub mod schedule;
 pub mod timeline;
 
 use ratatui::Frame;
@@ -51,6 +52,8 @@ pub const WIDE: u16 = 140;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
+    /// Between the header and the banners: the panes, or the schedule view.
+    pub body: Rect,
     pub queue: Option<Rect>,
     pub detail: Option<Rect>,
     pub escalation: Option<Rect>,
@@ -69,7 +72,7 @@ impl Areas {
             Constraint::Length(banners),
             Constraint::Length(2),
         ]));
-        let mut a = Self { header, queue: None, detail: None, escalation: None, banner, footer };
+        let mut a = Self { header, body, queue: None, detail: None, escalation: None, banner, footer };
         match zoom {
             Some(Pane::Queue) => a.queue = Some(body),
             Some(Pane::Detail) => a.detail = Some(body),
@@ -106,14 +109,18 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     let zoom = app.zoom.then_some(app.focus);
     let areas = Areas::new(area, zoom, app.banner_lines());
     header::render(frame, areas.header, app);
-    if let Some(r) = areas.queue {
-        queue::render(frame, r, app);
-    }
-    if let Some(r) = areas.detail {
-        detail::render(frame, r, app);
-    }
-    if let Some(r) = areas.escalation {
-        escalation::render(frame, r, app);
+    if let Some(sv) = &app.schedule {
+        schedule::render(frame, areas.body, app, sv);
+    } else {
+        if let Some(r) = areas.queue {
+            queue::render(frame, r, app);
+        }
+        if let Some(r) = areas.detail {
+            detail::render(frame, r, app);
+        }
+        if let Some(r) = areas.escalation {
+            escalation::render(frame, r, app);
+        }
     }
     banner::render(frame, areas.banner, app);
     footer::render(frame, areas.footer, app);

@@ -27,6 +27,10 @@ pub fn page_text(app: &App, width: usize) -> Option<String> {
     let back = app.keymap.first(Action::Back).unwrap_or_else(|| "esc".to_owned());
     let (hint, dismiss) =
         match app.keymap.first(Action::Acknowledge).filter(|_| app.paged_to_acknowledge().is_some()) {
+            // In the schedule view the acknowledge key adds an override: close it first.
+            Some(ack) if app.schedule.is_some() => {
+                (format!(" — {back} closes the schedule, then {ack} acknowledges"), String::new())
+            }
             Some(ack) => (format!(" — press {ack} to acknowledge"), format!(" ({back} dismisses)")),
             None => (format!(" — {back} dismisses"), String::new()),
         };

@@ -15,6 +15,16 @@ fn hints(app: &App) -> &'static [Action] {
     if app.filtering {
         return &[Action::Cancel];
     }
+    if app.schedule.is_some() {
+        return &[
+            Action::SelectNext,
+            Action::AddOverride,
+            Action::RemoveOverride,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ];
+    }
     match app.focus {
         Pane::Queue => &[
             Action::SelectNext,
@@ -25,6 +35,7 @@ fn hints(app: &App) -> &'static [Action] {
             Action::Filter,
             Action::Help,
             Action::Quit,
+            Action::Schedule,
             Action::Resolve,
             Action::Zoom,
         ],
@@ -56,6 +67,9 @@ fn short(a: Action) -> &'static str {
         Action::StatusUpdate => "update",
         Action::Resolve => "resolve",
         Action::Page => "page",
+        Action::Schedule => "on call",
+        Action::AddOverride => "add override",
+        Action::RemoveOverride => "remove override",
         Action::Zoom => "zoom",
         Action::Help => "help",
         Action::Quit => "quit",
