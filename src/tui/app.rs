@@ -289,7 +289,9 @@ impl App {
             timeline_requested: None,
             escalation_requested: None,
             rota_asked_at: None,
-            started_at: now,
+            // Times over the socket are whole seconds: a page in this second may read as
+            // earlier than a start with a fraction.
+            started_at: chrono::SubsecRound::trunc_subsecs(now, 0),
             rung: HashSet::new(),
         })
     }
