@@ -174,7 +174,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
             None => lines.push(Line::styled("escalation · loading…", th.muted())),
         }
-        if inc.roles.is_empty() {
+        // Who acknowledged is on the escalation's own line when it has one.
+        let ack_shown = app.selected_escalation().and_then(Result::ok).is_some_and(|v| {
+            v.policy.is_some() && v.progress.as_ref().is_some_and(|p| p.acknowledged_by.is_some())
+        });
+        if inc.roles.is_empty() && !ack_shown {
             let ack = inc
                 .acknowledged_by
                 .as_deref()
