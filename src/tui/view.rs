@@ -12,10 +12,11 @@
 //! │                                                            ││Timeline (1)                                     │
 //! │                                                            ││13:51 alertmanager registered "Payment ..."      │
 //! │                                                            │└─────────────────────────────────────────────────┘
-//! │                                                            │┌ Engaged · actions ──────────────────────────────┐
-//! │                                                            ││engaged nobody yet                               │
+//! │                                                            │┌ Escalation · actions ───────────────────────────┐
+//! │                                                            ││payments · level 2 in 12:30                      │
+//! │                                                            ││1 alice                             ✓ paged 13:51│
+//! │                                                            ││2 bob                                            │
 //! │                                                            ││actions now                                      │
-//! │                                                            ││     a acknowledge                               │
 //! └────────────────────────────────────────────────────────────┘└─────────────────────────────────────────────────┘
 //!  INC-18: acknowledged                                      (what just happened, or why not)
 //!  j/k move  enter open  n new  a ack  m note  / filter  ? help  q quit   (keys of the focused pane)
