@@ -691,3 +691,44 @@ fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     );
     assert!(h.draw().contains("none; a adds one"), "{}", h.draw());
 }
+
+#[test]
+fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() {
+    let c = seeded();
+    let nasty = "ev\u{1b}[2Jil\u{1b}]52;c;ZXZpbA==\u{7}";
+    let mut rota = common::rota_fixture();
+    rota.on_call[0].now = vec![nasty.into()];
+    rota.coverage[0].schedule = nasty.into();
+    rota.coverage[0].segments[0].people = vec![nasty.into()];
+    rota.overrides[0].person = nasty.into();
+    *c.rota.lock().unwrap() = Some(rota);
+    let mut esc = common::escalation_fixture(IncidentId(1));
+    esc.policy = Some(nasty.into());
+    esc.levels[0].reaches = vec![nasty.into()];
+    esc.next.as_mut().unwrap().what = nasty.into();
+    c.escalations.lock().unwrap().insert(IncidentId(1), esc);
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    c.run(
+        "ben",
+        Command::Update {
+            id: IncidentId(1),
+            changes: piket::domain::FieldChanges { title: Some(format!("db {nasty}")), ..Default::default() },
+        },
+    );
+    let mut h =
+        Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 200, 50).unwrap();
+    page(&c, 1, nasty);
+    h.send(Msg::Tick(c.now()));
+    let check = |h: &mut Headless| {
+        let screen = h.draw();
+        assert!(screen.contains("evil"), "{screen}");
+        for cell in &h.terminal.backend().buffer().content {
+            assert!(!cell.symbol().chars().any(char::is_control), "control char in {:?}", cell.symbol());
+        }
+    };
+    check(&mut h);
+    h.act(Action::Schedule);
+    check(&mut h);
+    h.act(Action::SelectLast);
+    check(&mut h);
+}

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::fit;
+use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Level, Pane};
 
@@ -94,8 +95,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Line::from(spans)
     } else {
         match &app.message {
-            Some((Level::Info, m)) => Line::styled(fit(&format!(" {m}"), width), th.info()),
-            Some((Level::Error, m)) => Line::styled(fit(&format!(" {m}"), width), th.error()),
+            // Messages may quote the server's refusals, which quote names from elsewhere.
+            Some((Level::Info, m)) => Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.info()),
+            Some((Level::Error, m)) => {
+                Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.error())
+            }
             None => Line::raw(""),
         }
     };
