@@ -21,9 +21,11 @@ pub mod filter;
 pub mod form;
 pub mod headless;
 pub mod keymap;
+pub mod schedule;
 pub mod terminal;
 pub mod theme;
 pub mod view;
+pub mod when;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -359,7 +359,8 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
     let all = c.list(&Query::default()).unwrap();
     assert!(all.len() > 2);
     let mut app = App::new(&TuiSettings::default(), "ana", c.now()).unwrap();
-    assert_eq!(app.start(), vec![Effect::LoadPage { all: false, limit: FIRST_PAGE }]);
+    let start = app.start();
+    assert_eq!(start[0], Effect::LoadPage { all: false, limit: FIRST_PAGE }, "{start:?}");
 
     let fx = app.update(Msg::PageLoaded(Ok(all[..2].to_vec())));
     assert!(fx.contains(&Effect::LoadList { all: false }), "the rest is fetched next: {fx:?}");
@@ -372,4 +373,362 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
     // A page that arrives late never shrinks a queue that is already whole.
     app.update(Msg::PageLoaded(Ok(all[..1].to_vec())));
     assert_eq!(app.visible_len(), all.len());
+}
+
+#[test]
+fn a_rota_change_reloads_who_is_on_call_and_never_fetches_incident_0() {
+    use piket::client::Change;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    let rota = Change { global_seq: 99, incident: IncidentId::ROTA, seq: 1, paged: false };
+    let fx = h.app.update(Msg::Changed(rota));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadIncident(_) | Effect::LoadTimeline(_))),
+        "the rota is not an incident: {fx:?}"
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadRota(q) if q.days == 0)), "{fx:?}");
+    assert!(fx.contains(&Effect::LoadEscalation(IncidentId(2))), "whom levels reach may change: {fx:?}");
+}
+
+#[test]
+fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
+    use chrono::TimeZone;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = Headless::new(c.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
+    assert!(h.draw().contains("on call: alice (dba), dave (web) · next bob Thu 09:00"), "{}", h.draw());
+    let handoff = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+    let mut after = common::rota_fixture();
+    after.on_call[0].now = vec!["bob".into()];
+    after.on_call[0].next_at = Some(handoff + Duration::hours(33));
+    after.on_call[0].next = vec!["carol".into()];
+    *c.rota.lock().unwrap() = Some(after);
+    let fx = h.app.update(Msg::Tick(handoff - Duration::seconds(1)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "not before the hand-off: {fx:?}");
+    h.set_now(handoff);
+    assert!(h.draw().contains("on call: bob (dba), dave (web) · next carol Fri 18:00"), "{}", h.draw());
+    let fx = h.app.update(Msg::Tick(handoff + Duration::seconds(1)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "asked once per hand-off: {fx:?}");
+}
+
+#[test]
+fn without_schedules_the_header_keeps_the_configured_names() {
+    let c = seeded();
+    let settings = TuiSettings { on_call: vec!["ana".into(), "ben".into()], ..TuiSettings::default() };
+    let mut h = Headless::new(c.clone(), &settings, c.now(), 160, 40).unwrap();
+    assert!(h.draw().contains("on call: ana, ben"), "{}", h.draw());
+}
+
+#[test]
+fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 1);
+    let fx = h.app.update(Msg::Action(Action::SelectNext));
+    let next = h.app.selected.unwrap();
+    assert!(fx.contains(&Effect::LoadEscalation(next)), "{fx:?}");
+    select(&mut h, 1);
+    assert!(h.app.selected_escalation().unwrap().unwrap().policy.is_none());
+    assert!(h.draw().contains("no escalation policy"));
+    // The engine starts a policy (say a service with one was added): the change brings it.
+    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
+    c.run("ben", Command::Note { id: IncidentId(1), text: "paging the DBA".into() });
+    h.send(Msg::Tick(c.now()));
+    let esc = h.app.selected_escalation().unwrap().unwrap();
+    assert_eq!(esc.policy.as_deref(), Some("dba"));
+    assert!(h.app.needs_tick(), "a countdown is on screen");
+}
+
+#[test]
+fn the_page_key_opens_a_form_that_sends_command_page() {
+    use piket::domain::EventKind;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
+    let mut h = app(&c);
+    select(&mut h, 1);
+    h.act(Action::Page);
+    let form = h.app.form.as_ref().expect("the page form is open");
+    assert!(form.fields[0].hint.contains("next = level 2 (bob)"), "{:?}", form.fields[0].hint);
+    assert_eq!(form.fields[0].shown(), "next");
+    // Submitting without a reason is refused in place; nothing is sent.
+    assert!(h.app.update(Msg::Action(Action::Submit)).is_empty());
+    assert_eq!(h.app.form.as_ref().unwrap().focus, 1, "the reason is marked");
+    h.act(Action::PrevField);
+    h.type_text("3"); // a digit picks that level
+    h.act(Action::NextField);
+    h.type_text("nobody answers on level 2");
+    let fx = h.app.update(Msg::Action(Action::Submit));
+    let page =
+        Command::Page { id: IncidentId(1), level: Some(3), reason: "nobody answers on level 2".into() };
+    assert_eq!(fx, vec![Effect::Execute { cmds: vec![page], what: "Page · INC-1".into() }]);
+
+    // The same through the client: the page is recorded and said in the footer.
+    let mut h = app(&c);
+    select(&mut h, 1);
+    h.act(Action::Page);
+    h.act(Action::NextField);
+    h.type_text("need a DBA now");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    let last = c.timeline(IncidentId(1)).unwrap().pop().unwrap();
+    assert!(
+        matches!(&last.kind, EventKind::LevelPaged(p) if p.level == 1 && p.reason == "by hand: need a DBA now")
+    );
+    assert!(h.draw().contains("INC-1: paged level 1"), "{}", h.draw());
+}
+
+#[test]
+fn the_page_key_says_why_not_without_a_policy_or_when_resolved() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 2);
+    h.act(Action::Page);
+    assert!(h.app.form.is_none());
+    assert!(h.draw().contains("page not possible: INC-2 has no escalation policy"), "{}", h.draw());
+    assert!(!h.app.possible_actions().contains(&Action::Page));
+    c.escalations.lock().unwrap().insert(IncidentId(5), common::escalation_fixture(IncidentId(5)));
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    h.act(Action::Page);
+    assert!(h.draw().contains("INC-5 is resolved: reopen it before paging anyone"), "{}", h.draw());
+}
+
+/// A terminal opened a second after the fake's last commit (its clock moves a minute a command).
+fn opened_now(c: &Arc<FakeClient>) -> Headless {
+    Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 160, 40).unwrap()
+}
+
+fn page(c: &FakeClient, id: u64, reason: &str) {
+    c.run("ben", Command::Page { id: IncidentId(id), level: None, reason: reason.into() });
+}
+
+#[test]
+fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
+    use piket::client::Change;
+    use piket::tui::effect::Effect;
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    let mut h = opened_now(&c);
+    select(&mut h, 3);
+    // What update asks for, step by step: a paged change -> the timeline -> the bell.
+    page(&c, 1, "db primary down");
+    let paged = Change { global_seq: 99, incident: IncidentId(1), seq: 3, paged: true };
+    let fx = h.app.update(Msg::Changed(paged));
+    assert!(fx.contains(&Effect::CheckPages(IncidentId(1))), "{fx:?}");
+    let fx = h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1))));
+    assert_eq!(fx, vec![Effect::Bell]);
+    assert_eq!(h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1)))), vec![]);
+
+    // The same through the feed: one bell for the one page, however many changes follow.
+    let mut h = opened_now(&c);
+    select(&mut h, 3);
+    page(&c, 1, "db primary down");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1);
+    let screen = h.draw();
+    assert!(
+        screen.contains(
+            "PAGED: INC-1 level 1 — Checkout API returns 502 for 30% of requests — press a to acknowledge"
+        ),
+        "{screen}"
+    );
+    c.run("ben", Command::Note { id: IncidentId(1), text: "looking".into() });
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1, "a note is not a page");
+    assert_eq!(h.app.selected, Some(IncidentId(3)), "the page does not move the selection");
+    // `a` acknowledges the incident that paged, as the banner says; the banner goes.
+    h.act(Action::Acknowledge);
+    assert_eq!(c.incident(IncidentId(1)).unwrap().status, piket::domain::Status::Acknowledged);
+    assert!(h.app.paged.is_none());
+    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    assert!(!h.draw().contains("PAGED"));
+}
+
+#[test]
+fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    page(&c, 1, "before this terminal opened");
+    let mut h = opened_now(&c);
+    assert_eq!(h.bells, 0);
+    *c.page_users.lock().unwrap() = vec!["ben".into()];
+    page(&c, 1, "for ben");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 0, "ben's page is not ana's");
+    assert!(h.app.paged.is_none());
+    // A new page for ana rings once: the one before the start is history, not replayed.
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    page(&c, 1, "for ana");
+    h.send(Msg::Tick(c.now()));
+    assert_eq!(h.bells, 1);
+    // Esc dismisses the banner; the page stays on the record.
+    h.act(Action::Back);
+    assert!(h.app.paged.is_none());
+    assert!(!h.draw().contains("PAGED"));
+}
+
+fn edit(h: &mut Headless, e: piket::tui::form::Edit) {
+    h.send(Msg::Edit(e));
+}
+
+#[test]
+fn the_schedule_view_has_its_own_keys_and_keeps_moving_and_closing() {
+    use piket::tui::event::translate;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c);
+    assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::Acknowledge))));
+    h.act(Action::Schedule);
+    assert!(h.app.schedule.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
+    assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::AddOverride))));
+    assert!(matches!(translate(&h.app, &key('x')), Some(Msg::Action(Action::RemoveOverride))));
+    assert!(matches!(translate(&h.app, &key('j')), Some(Msg::Action(Action::SelectNext))));
+    assert!(matches!(translate(&h.app, &key('q')), Some(Msg::Action(Action::Quit))));
+    assert!(translate(&h.app, &key('n')).is_none(), "incident keys do nothing here");
+    h.act(Action::SelectNext);
+    assert_eq!(h.app.schedule.as_ref().unwrap().cursor, 1);
+    h.act(Action::Back);
+    assert!(h.app.schedule.is_none());
+    assert!(h.draw().contains("Queue"));
+}
+
+#[test]
+fn the_override_form_sends_add_override_with_times_read_ahead() {
+    use chrono::TimeZone;
+    use piket::tui::effect::Effect;
+    use piket::tui::form::Edit;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c); // Wednesday 25 November 2026, 09:16 UTC
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    assert_eq!(h.app.form.as_ref().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.type_text("alice");
+    h.act(Action::NextField);
+    edit(&mut h, Edit::Clear);
+    h.type_text("fri 18:00");
+    h.act(Action::NextField);
+    h.type_text("09:00"); // the first 09:00 after Friday 18:00
+    h.act(Action::NextField);
+    h.type_text("swap with alice");
+    let fx = h.app.update(Msg::Action(Action::Submit));
+    let add = Command::AddOverride {
+        schedule: "dba".into(),
+        person: "carol".into(),
+        covers: Some("alice".into()),
+        start: chrono::Utc.with_ymd_and_hms(2026, 11, 27, 18, 0, 0).unwrap(),
+        end: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap(),
+        reason: Some("swap with alice".into()),
+    };
+    assert!(matches!(&fx[..], [Effect::ChangeRota { cmd, .. }] if *cmd == add), "{fx:?}");
+
+    // Through the client: recorded, the form closes, the list shows it, the footer says so.
+    let mut h = app(&c);
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    h.type_text("+2h");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(
+        matches!(c.rota_commands.lock().unwrap().last(), Some(Command::AddOverride { person, .. }) if person == "carol")
+    );
+    let shown = &h.app.schedule.as_ref().unwrap().view().unwrap().overrides;
+    assert_eq!(shown.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1, 2], "the view reloaded");
+    assert!(h.draw().contains("rota: override #2: carol on call in dba"), "{}", h.draw());
+    h.act(Action::SelectLast);
+    assert!(h.draw().contains("#2 carol in dba · 09:16 → 11:16"), "{}", h.draw());
+}
+
+#[test]
+fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
+    use piket::tui::form::Edit;
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let mut h = app(&c);
+    h.act(Action::Schedule);
+    h.act(Action::AddOverride);
+    h.act(Action::NextField);
+    h.type_text("carol");
+    h.act(Action::NextField);
+    h.act(Action::NextField);
+    edit(&mut h, Edit::Clear);
+    h.type_text("someday");
+    h.act(Action::NextField);
+    h.type_text("8h");
+    h.act(Action::Submit);
+    let form = h.app.form.as_ref().expect("the form stays open");
+    assert!(form.error.as_deref().unwrap().starts_with("From: 'someday' is not a time"), "{:?}", form.error);
+    assert!(c.rota_commands.lock().unwrap().is_empty(), "nothing was sent");
+    h.act(Action::Cancel);
+
+    // x on a day says where the overrides are; on one, a form confirms with a reason.
+    h.act(Action::RemoveOverride);
+    assert!(h.app.form.is_none());
+    assert!(h.draw().contains("move to an override in the list"), "{}", h.draw());
+    h.act(Action::SelectLast);
+    h.act(Action::RemoveOverride);
+    assert!(h.app.form.as_ref().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
+    h.type_text("bob is back");
+    h.act(Action::Submit);
+    assert_eq!(
+        c.rota_commands.lock().unwrap().last(),
+        Some(&Command::RemoveOverride { id: 1, reason: Some("bob is back".into()) })
+    );
+    assert!(h.draw().contains("none; a adds one"), "{}", h.draw());
+}
+
+#[test]
+fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() {
+    let c = seeded();
+    let nasty = "ev\u{1b}[2Jil\u{1b}]52;c;ZXZpbA==\u{7}";
+    let mut rota = common::rota_fixture();
+    rota.on_call[0].now = vec![nasty.into()];
+    rota.coverage[0].schedule = nasty.into();
+    rota.coverage[0].segments[0].people = vec![nasty.into()];
+    rota.overrides[0].person = nasty.into();
+    *c.rota.lock().unwrap() = Some(rota);
+    let mut esc = common::escalation_fixture(IncidentId(1));
+    esc.policy = Some(nasty.into());
+    esc.levels[0].reaches = vec![nasty.into()];
+    esc.next.as_mut().unwrap().what = nasty.into();
+    c.escalations.lock().unwrap().insert(IncidentId(1), esc);
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    c.run(
+        "ben",
+        Command::Update {
+            id: IncidentId(1),
+            changes: piket::domain::FieldChanges { title: Some(format!("db {nasty}")), ..Default::default() },
+        },
+    );
+    let mut h =
+        Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 200, 50).unwrap();
+    page(&c, 1, nasty);
+    h.send(Msg::Tick(c.now()));
+    let check = |h: &mut Headless| {
+        let screen = h.draw();
+        assert!(screen.contains("evil"), "{screen}");
+        for cell in &h.terminal.backend().buffer().content {
+            assert!(!cell.symbol().chars().any(char::is_control), "control char in {:?}", cell.symbol());
+        }
+    };
+    check(&mut h);
+    h.act(Action::Schedule);
+    check(&mut h);
+    h.act(Action::SelectLast);
+    check(&mut h);
 }

@@ -135,3 +135,58 @@ fn a_maintenance_window_is_set_from_the_tui() {
     assert_eq!(windows[0].end - windows[0].start, chrono::Duration::hours(1));
     assert!(h.draw().contains("db in maintenance until"));
 }
+
+/// The real engine with a rota: the scheduler pages level 1 of a new incident, which reaches
+/// this terminal's responder; the app rings once and shows the banner and the escalation.
+#[test]
+fn a_page_by_the_scheduler_reaches_the_terminal_of_the_person_paged() {
+    let config = piket::config::Config::from_toml_str(
+        r#"
+[people.ana]
+user = "ana"
+[people.ben]
+user = "ben"
+[schedules.dba]
+rotations = [{ members = ["ana"], shift = "weekly", handoff = "09:00", start = "2026-01-05" }]
+[escalation-policies.dba]
+levels = [{ targets = ["schedule:dba"], timeout = "15m" }, { targets = ["person:ben"], timeout = "15m" }]
+[services.db]
+escalation-policy = "dba"
+"#,
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let engine = Arc::new(Engine::in_memory(config.policy).unwrap());
+    let scheduler = piket::server::scheduler::Scheduler::load(Arc::clone(&engine)).unwrap();
+    let ana: Arc<dyn Client> = Arc::new(LocalClient::with_actor(Arc::clone(&engine), "ana"));
+    let ben = LocalClient::with_actor(Arc::clone(&engine), "ben");
+    let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
+    assert!(h.draw().contains("on call: ana (dba)"), "{}", h.draw());
+
+    let mut reg = piket::domain::NewIncident::new(
+        "db primary down",
+        piket::domain::Impact::High,
+        piket::domain::Urgency::High,
+        piket::domain::Severity::SEV2,
+    );
+    reg.services = vec!["db".into()];
+    ben.execute(Command::Register(reg), piket::domain::Source::Cli).unwrap();
+    scheduler.pass(Utc::now()).unwrap();
+    h.send(Msg::Tick(Utc::now()));
+    assert_eq!(h.bells, 1);
+    let screen = h.draw();
+    assert!(screen.contains("PAGED: INC-1 level 1 — db primary down — press a to acknowledge"), "{screen}");
+    assert!(screen.contains("dba · level 2 in 1"), "the countdown to level 2: {screen}");
+
+    // Ben pages level 2 by hand: ben is paged, not ana; no second bell here.
+    ben.execute(
+        Command::Page { id: IncidentId(1), level: Some(2), reason: "need a second pair of eyes".into() },
+        piket::domain::Source::Cli,
+    )
+    .unwrap();
+    h.send(Msg::Tick(Utc::now()));
+    assert_eq!(h.bells, 1);
+    h.act(Action::Acknowledge);
+    assert!(h.app.paged.is_none());
+    assert!(h.draw().contains("acknowledged ana"), "{}", h.draw());
+}

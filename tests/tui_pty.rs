@@ -1,8 +1,11 @@
 //! The real binary in a pseudo-terminal (portable-pty + vt100): a whole incident through the
-//! keyboard, checked on the screen and through `piket show --json`; the terminal is left as it
-//! was found on quit, on SIGTERM and on SIGHUP.
+//! keyboard, checked on the screen and through `piket show --json`; a page of the terminal's
+//! own user rings its bell; the terminal is left as it was found on quit, on SIGTERM and on
+//! SIGHUP.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod http;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -14,10 +17,20 @@ use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
 
+/// Counts the bells (BEL outside escape sequences) the terminal was sent.
+#[derive(Default)]
+struct Bells(usize);
+
+impl vt100::Callbacks for Bells {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.0 += 1;
+    }
+}
+
 struct Tui {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
+    screen: Arc<Mutex<vt100::Parser<Bells>>>,
     _pair: portable_pty::PtyPair,
     /// (home, data dir): the server the TUI started for this data dir is stopped on drop.
     server: (PathBuf, PathBuf),
@@ -68,10 +81,11 @@ impl Tui {
         let child = pair.slave.spawn_command(command(home, &["--data-dir", data.to_str().unwrap()])).unwrap();
         let mut reader = pair.master.try_clone_reader().unwrap();
         let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+        let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
             std::num::NonZero::new(ROWS).unwrap(),
             std::num::NonZero::new(COLS).unwrap(),
             0,
+            Bells::default(),
         )));
         let sink = Arc::clone(&screen);
         std::thread::spawn(move || {
@@ -90,6 +104,23 @@ impl Tui {
 
     fn text(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn bells(&self) -> usize {
+        self.screen.lock().unwrap().callbacks().0
+    }
+
+    fn wait_for_bells(&mut self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.bells() < n {
+            assert!(
+                Instant::now() < deadline,
+                "{} bell(s), not {n}; the screen:\n{}",
+                self.bells(),
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
     }
 
     fn wait_for(&mut self, needle: &str) {
@@ -355,4 +386,70 @@ fn a_panic_restores_the_terminal() {
         "{}",
         p.screen().contents()
     );
+}
+
+/// A rota in which this machine's OS user is the only person, on call in `ops`, the policy of
+/// service `db`.
+fn write_rota_config(home: &Path) {
+    let dir = home.join("config").join("piket");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = format!(
+        r#"
+[people.me]
+user = "{}"
+
+[schedules.ops]
+rotations = [{{ members = ["me"], shift = "weekly", handoff = "09:00", start = "2026-01-05" }}]
+
+[escalation-policies.ops]
+levels = [{{ targets = ["schedule:ops"], timeout = "15m" }}]
+
+[services.db]
+escalation-policy = "ops"
+"#,
+        the_os_user()
+    );
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+}
+
+/// The server's scheduler pages level 1 of a new incident, which reaches this terminal's own
+/// user: the bell rings once and the banner says what to press; a page by hand from another
+/// client rings again; a note does not; a terminal opened afterwards does not ring for pages
+/// that are history.
+#[test]
+fn a_page_for_this_user_rings_the_bell_and_shows_a_banner() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    write_rota_config(home.path());
+    let mut t = Tui::start(home.path(), &data);
+    t.wait_for("on call: me (ops)");
+    assert_eq!(t.bells(), 0);
+
+    ok(
+        home.path(),
+        &data,
+        &["new", "db primary down", "-s", "db", "-i", "high", "-u", "high", "--severity", "2"],
+    );
+    t.wait_for("PAGED: INC-1 level 1 — db primary down — press a to acknowledge");
+    t.wait_for_bells(1);
+
+    // Another client pages level 1 again by hand, through the API on the socket.
+    let socket = std::os::unix::net::UnixStream::connect(data.join("piket.sock")).unwrap();
+    let body = br#"{"command":"page","id":1,"level":1,"reason":"still down after the failover"}"#;
+    let (status, answer) = http::request(socket, "POST", "/v1/commands?source=cli", "", body);
+    assert_eq!(status, 200, "{answer}");
+    t.wait_for_bells(2);
+    ok(home.path(), &data, &["note", "1", "looking at the replica"]);
+    t.wait_for("looking at the replica");
+    assert_eq!(t.bells(), 2, "a note is not a page");
+
+    let mut later = Tui::start(home.path(), &data);
+    later.wait_for("db primary down");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(later.bells(), 0, "pages from before a terminal opened are history");
+    assert!(!later.text().contains("PAGED"), "{}", later.text());
+
+    t.keys("a");
+    t.wait_for("INC-1: acknowledged");
+    assert!(!t.text().contains("PAGED"), "the banner goes with the acknowledgement:\n{}", t.text());
 }

@@ -270,3 +270,88 @@ fn engine_unavailable_banner() {
     h.act(Action::Acknowledge);
     insta::assert_snapshot!("banner_80x24", h.draw());
 }
+
+// ---- escalation and on-call -----------------------------------------------------------------
+
+#[test]
+fn escalation_mid_way_with_a_live_countdown() {
+    let c = FakeClient::new("ana");
+    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
+    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
+    // Level 1 was paged at 09:01; level 2 is due at 09:16.
+    let now = common::t0() + Duration::seconds(210);
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = Headless::new(c.clone(), &settings(), now, w, hgt).unwrap();
+        let screen = h.draw();
+        assert!(!screen.contains('\u{1b}'), "{screen}");
+        insta::assert_snapshot!(format!("escalation_paged_{w}x{hgt}"), screen);
+        h.set_now(now + Duration::seconds(1));
+        assert!(h.draw().contains("level 2 in 12:29"), "the countdown ticks:\n{}", h.draw());
+    }
+}
+
+#[test]
+fn header_names_who_is_on_call_from_the_rota() {
+    let c = FakeClient::new("ana");
+    c.register("db primary down", I::High, U::High, 2, &["db"]);
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let now = common::t0() + Duration::minutes(3);
+    let mut lines = Vec::new();
+    for w in [160u16, 100, 80, 60] {
+        let mut h = Headless::new(c.clone(), &settings(), now, w, 24).unwrap();
+        lines.push(h.draw().lines().next().unwrap().to_owned());
+    }
+    insta::assert_snapshot!("header_on_call", lines.join("\n"));
+}
+
+#[test]
+fn form_page_names_whom_the_next_level_reaches() {
+    let c = FakeClient::new("ana");
+    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
+    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
+    let mut h = Headless::new(c.clone(), &settings(), common::t0() + Duration::minutes(4), 80, 24).unwrap();
+    h.act(Action::Page);
+    h.act(Action::NextField);
+    h.type_text("replica lag keeps growing");
+    insta::assert_snapshot!("form_page_80x24", h.draw());
+}
+
+#[test]
+fn paged_banner_until_acknowledged() {
+    use piket::domain::IncidentId;
+    let c = seeded();
+    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = Headless::new(c.clone(), &settings(), c.now() + Duration::seconds(1), w, hgt).unwrap();
+        c.run("ben", Command::Page { id: IncidentId(3), level: None, reason: "disk filling".into() });
+        h.send(piket::tui::app::Msg::Tick(c.now()));
+        assert_eq!(h.bells, 1);
+        // With the server away too: both banners, the body gives way.
+        h.send(piket::tui::app::Msg::Connection(piket::client::Connection::Lost(
+            "the piket server went away".into(),
+        )));
+        insta::assert_snapshot!(format!("paged_banner_{w}x{hgt}"), h.draw());
+    }
+}
+
+#[test]
+fn schedule_view_with_a_gap_an_overlap_and_an_override() {
+    let c = seeded();
+    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    for (w, hgt) in [(80u16, 24u16), (60, 16)] {
+        let mut h = app(&c, w, hgt);
+        h.act(Action::Schedule);
+        // Down to Friday, the day carol's override begins.
+        for _ in 0..3 {
+            h.act(Action::SelectNext);
+        }
+        let screen = h.draw();
+        assert!(!screen.contains("pwned"), "{screen}");
+        insta::assert_snapshot!(format!("schedule_{w}x{hgt}"), screen);
+    }
+    // The overrides at the bottom, with the cursor on the one to remove.
+    let mut h = app(&c, 80, 24);
+    h.act(Action::Schedule);
+    h.act(Action::SelectLast);
+    insta::assert_snapshot!("schedule_overrides_80x24", h.draw());
+}

@@ -10,6 +10,9 @@
 pub enum Scope {
     /// The main screen: navigation and incident actions.
     Normal,
+    /// The schedule view (over the main screen): its own actions, plus moving around, help,
+    /// back and quit from the main screen's keys.
+    Schedule,
     /// While typing in a form or the filter line: printable keys are text there.
     Input,
 }
@@ -19,6 +22,7 @@ impl Scope {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Normal => "main screen",
+            Self::Schedule => "schedule view",
             Self::Input => "forms and filter",
         }
     }
@@ -121,6 +125,8 @@ actions! {
     StatusUpdate = "status_update", Normal;
     /// Escalate: to whom and why (form)
     Escalate = "escalate", Normal;
+    /// Page by hand: the policy's next level or a chosen one, with a reason (form)
+    Page = "page", Normal;
     /// Assign or hand over a role (form)
     Roles = "roles", Normal;
     /// Resolve: service restored, with a summary (form)
@@ -133,6 +139,12 @@ actions! {
     Maintenance = "maintenance", Normal;
     /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
     Export = "export", Normal;
+    /// Who is on call over the next 14 days, with gaps and overrides (again closes)
+    Schedule = "schedule", Normal;
+    /// Put someone on call for a while: an override of a schedule (form)
+    AddOverride = "add_override", Schedule;
+    /// Remove the selected override, with a reason (form to confirm)
+    RemoveOverride = "remove_override", Schedule;
     /// Submit the form (or apply the filter)
     Submit = "submit", Input;
     /// Cancel the form without writing anything (or clear the filter)
@@ -141,6 +153,26 @@ actions! {
     NextField = "next_field", Input;
     /// Previous field
     PrevField = "prev_field", Input;
+}
+
+impl Action {
+    /// Main-screen actions that keep working in the schedule view (moving, help, back, quit).
+    #[must_use]
+    pub const fn works_in_schedule(self) -> bool {
+        matches!(
+            self,
+            Self::Quit
+                | Self::Help
+                | Self::SelectNext
+                | Self::SelectPrev
+                | Self::SelectFirst
+                | Self::SelectLast
+                | Self::PageDown
+                | Self::PageUp
+                | Self::Back
+                | Self::Schedule
+        )
+    }
 }
 
 impl std::str::FromStr for Action {

@@ -5,7 +5,7 @@
 //! action from the keymap, typed text, a tick, a change from the feed, the answer to an earlier
 //! effect — and returns the [`Effect`]s to run. Nothing else mutates the app; views only read it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -16,6 +16,7 @@ use super::effect::Effect;
 use super::filter::{self, Filter};
 use super::form::{Edit, Form, FormKind};
 use super::keymap::KeyMap;
+use super::schedule::{self, ScheduleView};
 use super::theme::Theme;
 use super::view;
 use crate::client::{Change, ClientError, Connection, Outcome};
@@ -26,6 +27,7 @@ use crate::domain::{
     Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role, Sort,
     Status,
 };
+use crate::engine::{EscalationView, RotaQuery, RotaView};
 
 /// Rows fetched before the whole queue: more than any screen shows, so the first frame and the
 /// first page-downs never wait for a long queue to load.
@@ -60,6 +62,12 @@ pub enum Msg {
     ListLoaded(Result<Vec<Incident>, ClientError>),
     IncidentLoaded(IncidentId, Result<Incident, ClientError>),
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
+    EscalationLoaded(IncidentId, Result<EscalationView, ClientError>),
+    RotaLoaded(RotaQuery, Result<RotaView, ClientError>),
+    /// The timeline of an incident whose commit paged someone.
+    PagesChecked(IncidentId, Result<Vec<Event>, ClientError>),
+    /// The answer to [`Effect::ChangeRota`] (`String`: what it was, for messages).
+    RotaChanged(String, Result<Vec<Event>, ClientError>),
     Executed(Box<Executed>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
@@ -71,6 +79,15 @@ pub struct Executed {
     pub what: String,
     pub outcomes: Vec<Outcome>,
     pub error: Option<ClientError>,
+}
+
+/// This responder was paged: what the banner says until they acknowledge or dismiss it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageAlert {
+    pub incident: IncidentId,
+    pub level: u32,
+    pub round: u32,
+    pub at: DateTime<Utc>,
 }
 
 /// The panes that take focus.
@@ -105,13 +122,14 @@ pub struct Timeline {
 }
 
 /// Actions the escalation pane offers, in this order, when the domain allows them.
-pub const INCIDENT_ACTIONS: [Action; 21] = [
+pub const INCIDENT_ACTIONS: [Action; 22] = [
     Action::Acknowledge,
     Action::Contain,
     Action::Note,
     Action::Finding,
     Action::StatusUpdate,
     Action::Escalate,
+    Action::Page,
     Action::Roles,
     Action::ImpactUp,
     Action::ImpactDown,
@@ -155,6 +173,11 @@ pub struct App {
     /// The whole queue has arrived (not only its first page): counts are final.
     pub complete: bool,
     pub timeline: Option<Timeline>,
+    /// The selected incident's escalation as last fetched (or why it could not be).
+    pub escalation: Option<(IncidentId, Result<EscalationView, String>)>,
+    /// Who is on call now, from the server's rota; `None` until it answers (the header then
+    /// shows the configured names).
+    pub rota_now: Option<RotaView>,
 
     // View state.
     pub selected: Option<IncidentId>,
@@ -173,15 +196,27 @@ pub struct App {
     /// Help overlay open, with its scroll offset.
     pub help: Option<usize>,
     pub form: Option<Form>,
+    /// The schedule view, over the main screen while open.
+    pub schedule: Option<ScheduleView>,
     pub message: Option<(Level, String)>,
     /// The engine cannot be reached: shown until a call succeeds again.
     pub banner: Option<String>,
+    /// This responder was paged: shown until the incident is acknowledged or Esc dismisses it.
+    pub paged: Option<PageAlert>,
     /// The client says the server is away: commands are not sent until it is back.
     pub offline: bool,
     /// Select this incident once it shows up (after registering it).
     pending_select: Option<IncidentId>,
     /// A timeline fetch in flight, so moving fast does not ask twice.
     timeline_requested: Option<IncidentId>,
+    /// An escalation fetch in flight, likewise.
+    escalation_requested: Option<IncidentId>,
+    /// When the on-call answer was last asked for: the next hand-off after it reloads it once.
+    rota_asked_at: Option<DateTime<Utc>>,
+    /// Pages recorded before this moment are history: they never ring.
+    started_at: DateTime<Utc>,
+    /// Pages of this responder that rang already, so overlapping checks ring once per page.
+    rung: HashSet<(IncidentId, u32)>,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -229,6 +264,8 @@ impl App {
             loaded: false,
             complete: false,
             timeline: None,
+            escalation: None,
+            rota_now: None,
             selected: None,
             sel_row: 0,
             offset: 0,
@@ -243,30 +280,58 @@ impl App {
             action_sel: 0,
             help: None,
             form: None,
+            schedule: None,
             message: None,
             banner: None,
+            paged: None,
             offline: false,
             pending_select: None,
             timeline_requested: None,
+            escalation_requested: None,
+            rota_asked_at: None,
+            // Times over the socket are whole seconds: a page in this second may read as
+            // earlier than a start with a fraction.
+            started_at: chrono::SubsecRound::trunc_subsecs(now, 0),
+            rung: HashSet::new(),
         })
     }
 
-    /// The effects to run once at start: the first page of the queue, then all of it.
+    /// The effects to run once at start: the first page of the queue (then all of it), and
+    /// who is on call.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }, self.load_on_call()]
+    }
+
+    /// Ask who is on call now (for the header).
+    fn load_on_call(&mut self) -> Effect {
+        self.rota_asked_at = Some(self.now);
+        Effect::LoadRota(RotaQuery { at: self.now, days: 0 })
+    }
+
+    /// The earliest hand-off ahead in any schedule, from the last on-call answer.
     #[must_use]
-    pub fn start(&self) -> Vec<Effect> {
-        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }]
+    pub fn next_handoff(&self) -> Option<DateTime<Utc>> {
+        self.rota_now.as_ref()?.on_call.iter().filter_map(|o| o.next_at).min()
     }
 
     /// Where keys go now.
     #[must_use]
     pub const fn scope(&self) -> Scope {
-        if self.form.is_some() || self.filtering { Scope::Input } else { Scope::Normal }
+        if self.form.is_some() || self.filtering {
+            Scope::Input
+        } else if self.schedule.is_some() {
+            Scope::Schedule
+        } else {
+            Scope::Normal
+        }
     }
 
     /// A countdown or an age is on screen, so the clock should tick.
     #[must_use]
     pub fn needs_tick(&self) -> bool {
-        !self.visible.is_empty() || !self.deadlines.is_empty()
+        !self.visible.is_empty()
+            || !self.deadlines.is_empty()
+            || self.selected_escalation().is_some_and(|e| e.is_ok_and(|v| v.next.is_some()))
     }
 
     // ---- read access for views -------------------------------------------------------------
@@ -307,6 +372,16 @@ impl App {
     #[must_use]
     pub fn selected_incident(&self) -> Option<&Incident> {
         self.selected.and_then(|id| self.incident(id))
+    }
+
+    /// The selected incident's escalation, when it has arrived (`Err`: why it could not be
+    /// fetched).
+    #[must_use]
+    pub fn selected_escalation(&self) -> Option<Result<&EscalationView, &str>> {
+        self.escalation
+            .as_ref()
+            .filter(|(id, _)| Some(*id) == self.selected)
+            .map(|(_, e)| e.as_ref().map_err(String::as_str))
     }
 
     /// The selected incident's timeline, when it has arrived.
@@ -379,10 +454,37 @@ impl App {
     /// # Errors
     /// The domain's refusal.
     pub fn check(&self, action: Action, inc: &Incident) -> Result<(), Refusal> {
+        if action == Action::Page {
+            return self.check_page(inc);
+        }
         match Self::probe(action, inc) {
             Some(cmd) => decide(Some(inc), &cmd, self.ctx(), "tui").map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// Paging is decided by the engine with the rota; what the screen already knows is checked
+    /// here, so the key says why not at once.
+    fn check_page(&self, inc: &Incident) -> Result<(), Refusal> {
+        if !inc.status.is_open() {
+            return Err(Refusal {
+                message: format!("{} is {}: reopen it before paging anyone", inc.id, inc.status),
+                next: vec![],
+            });
+        }
+        let known =
+            self.escalation.as_ref().filter(|(id, _)| *id == inc.id).and_then(|(_, e)| e.as_ref().ok());
+        if known.is_some_and(|v| v.policy.is_none()) {
+            let key = self.keymap.first(Action::Escalate).unwrap_or_else(|| "escalate".to_owned());
+            return Err(Refusal {
+                message: format!(
+                    "{} has no escalation policy to page: none of its services names one; {key} records a hand-off by hand",
+                    inc.id
+                ),
+                next: vec![],
+            });
+        }
+        Ok(())
     }
 
     /// How many running targets are already breached, and the next one still ahead.
@@ -422,13 +524,20 @@ impl App {
     /// Queue rows that fit on screen now.
     #[must_use]
     pub fn queue_rows(&self) -> usize {
-        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner_lines())
             .queue
             .map_or(1, |r| view::queue::body_rows(r).max(1))
     }
 
+    /// Rows of the schedule view that fit on screen now.
+    #[must_use]
+    pub fn schedule_rows(&self) -> usize {
+        let body = view::Areas::new(self.area(), None, self.banner_lines()).body;
+        view::schedule::body_rows(body).max(1)
+    }
+
     fn timeline_rows(&self) -> usize {
-        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner.is_some())
+        view::Areas::new(self.area(), self.zoom.then_some(self.focus), self.banner_lines())
             .detail
             .map_or(1, |r| view::detail::timeline_rows(r).max(1))
     }
@@ -439,6 +548,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let before = self.selected;
         let mut effects = self.step(msg);
+        self.settle_page_banner();
         if self.selected != before {
             self.timeline_top = None;
             self.action_sel = 0;
@@ -451,17 +561,28 @@ impl App {
         {
             effects.push(Effect::LoadTimeline(id));
         }
+        // And the escalation pane needs its escalation.
+        if let Some(id) = self.selected
+            && self.selected_escalation().is_none()
+            && self.escalation_requested != Some(id)
+            && !effects.contains(&Effect::LoadEscalation(id))
+        {
+            effects.push(Effect::LoadEscalation(id));
+        }
         for e in &effects {
-            if let Effect::LoadTimeline(id) = e {
-                self.timeline_requested = Some(*id);
+            match e {
+                Effect::LoadTimeline(id) => self.timeline_requested = Some(*id),
+                Effect::LoadEscalation(id) => self.escalation_requested = Some(*id),
+                _ => {}
             }
         }
         // While the server is away nothing is sent: a change made now would be lost, and the
         // responder must know it was not recorded.
-        if self.offline
-            && effects.iter().any(|e| matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)))
-        {
-            effects.retain(|e| !matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_)));
+        let writes = |e: &Effect| {
+            matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_) | Effect::ChangeRota { .. })
+        };
+        if self.offline && effects.iter().any(writes) {
+            effects.retain(|e| !writes(e));
             if let Some(f) = self.form.as_mut() {
                 f.submitting = false;
             }
@@ -494,9 +615,34 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
-                Vec::new()
+                // A hand-off passed: the header's "on call" is stale. Asked once per hand-off,
+                // even if the answer still names the same time.
+                match self.next_handoff() {
+                    Some(at) if at <= now && self.rota_asked_at.is_none_or(|asked| asked < at) => {
+                        vec![self.load_on_call()]
+                    }
+                    _ => Vec::new(),
+                }
             }
-            Msg::Changed(ch) => vec![Effect::LoadIncident(ch.incident)],
+            Msg::Changed(ch) if ch.incident == IncidentId::ROTA => {
+                // Not an incident: an override was added or removed. Who is on call, and whom
+                // the selected incident's levels reach, may have changed.
+                let mut fx = vec![self.load_on_call()];
+                fx.extend(self.selected.map(Effect::LoadEscalation));
+                if self.schedule.is_some() {
+                    fx.push(Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS }));
+                }
+                fx
+            }
+            Msg::Changed(ch) => {
+                let mut fx = vec![Effect::LoadIncident(ch.incident)];
+                if ch.paged {
+                    fx.push(Effect::CheckPages(ch.incident));
+                }
+                fx
+            }
+            Msg::PagesChecked(id, Ok(events)) => self.on_pages(id, &events),
+            Msg::PagesChecked(_, Err(_)) => Vec::new(),
             Msg::FeedLagged => vec![Effect::LoadList { all: self.show_all }],
             Msg::Connection(Connection::Lost(why)) => {
                 self.offline = true;
@@ -511,8 +657,9 @@ impl App {
                 self.banner = None;
                 // The feed replays what was committed meanwhile; the list reload also catches
                 // incidents that left the open queue while we were away.
-                let mut fx = vec![Effect::LoadList { all: self.show_all }];
+                let mut fx = vec![Effect::LoadList { all: self.show_all }, self.load_on_call()];
                 fx.extend(self.selected.map(Effect::LoadTimeline));
+                fx.extend(self.selected.map(Effect::LoadEscalation));
                 fx
             }
             Msg::PageLoaded(Ok(page)) => {
@@ -539,7 +686,8 @@ impl App {
                 if Some(id) == self.selected
                     && self.selected_timeline().is_none_or(|t| t.events.last().is_none_or(|e| e.seq < last))
                 {
-                    vec![Effect::LoadTimeline(id)]
+                    // What changed may be a page, a delivery or an acknowledgement.
+                    vec![Effect::LoadTimeline(id), Effect::LoadEscalation(id)]
                 } else {
                     Vec::new()
                 }
@@ -554,6 +702,37 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::EscalationLoaded(id, r) => {
+                if self.escalation_requested == Some(id) {
+                    self.escalation_requested = None;
+                }
+                let keep_old =
+                    r.is_err() && self.escalation.as_ref().is_some_and(|(old, e)| *old == id && e.is_ok());
+                if Some(id) == self.selected && !keep_old {
+                    self.escalation = Some((id, r.map_err(|e| err_text(&e))));
+                }
+                Vec::new()
+            }
+            Msg::RotaLoaded(q, r) => {
+                // No answer (an older server, or none reachable): the header keeps the names
+                // from config and the banner, if any, comes from the queue's own calls.
+                if q.days == 0 {
+                    if let Ok(view) = r {
+                        self.rota_now = Some(view);
+                    }
+                } else if let Some(sv) = self.schedule.as_mut() {
+                    // A failed reload keeps what was shown; a failed first load says why.
+                    if r.is_ok() || sv.view().is_none() {
+                        sv.set(r.map_err(|e| err_text(&e)), self.timezone);
+                    }
+                    let rows = self.schedule_rows();
+                    if let Some(sv) = self.schedule.as_mut() {
+                        sv.move_to(sv.cursor, rows);
+                    }
+                }
+                Vec::new()
+            }
+            Msg::RotaChanged(what, r) => self.on_rota_changed(&what, r),
             Msg::PageLoaded(Err(e))
             | Msg::ListLoaded(Err(e))
             | Msg::IncidentLoaded(_, Err(e))
@@ -580,6 +759,47 @@ impl App {
         }
     }
 
+    /// Ring once for each page of this responder in a timeline that is newer than this app
+    /// and has not rung yet; the banner names the latest.
+    fn on_pages(&mut self, id: IncidentId, events: &[Event]) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for ev in events {
+            let crate::domain::EventKind::LevelPaged(p) = &ev.kind else { continue };
+            if ev.recorded_at < self.started_at
+                || !p.users.contains(&self.actor)
+                || !self.rung.insert((id, ev.seq))
+            {
+                continue;
+            }
+            fx.push(Effect::Bell);
+            self.paged = Some(PageAlert { incident: id, level: p.level, round: p.round, at: ev.recorded_at });
+        }
+        fx
+    }
+
+    /// The page banner's incident while it can still be acknowledged.
+    #[must_use]
+    pub fn paged_to_acknowledge(&self) -> Option<&Incident> {
+        let p = self.paged.as_ref()?;
+        self.incident(p.incident).filter(|inc| self.check(Action::Acknowledge, inc).is_ok())
+    }
+
+    /// The banner goes once its incident is acknowledged after the page, or is over.
+    fn settle_page_banner(&mut self) {
+        if let Some(p) = &self.paged
+            && let Some(inc) = self.incident(p.incident)
+            && (!inc.status.is_open() || inc.acknowledged_at.is_some_and(|at| at >= p.at))
+        {
+            self.paged = None;
+        }
+    }
+
+    /// Lines of banners above the footer: the page, the lost connection.
+    #[must_use]
+    pub fn banner_lines(&self) -> u16 {
+        u16::from(self.paged.is_some()) + u16::from(self.banner.is_some())
+    }
+
     fn say(&mut self, level: Level, text: impl Into<String>) {
         self.message = Some((level, text.into()));
     }
@@ -601,8 +821,12 @@ impl App {
             return Vec::new();
         }
         self.message = None;
+        if self.schedule.is_some() {
+            return self.on_schedule_action(a);
+        }
         match a {
             Action::Quit => vec![Effect::Quit],
+            Action::Schedule => self.open_schedule(),
             Action::Help => {
                 self.help = Some(0);
                 Vec::new()
@@ -632,7 +856,9 @@ impl App {
                 },
             },
             Action::Back => {
-                if self.zoom {
+                if self.paged.take().is_some() {
+                    // The page stays in the timeline and the escalation pane.
+                } else if self.zoom {
                     self.zoom = false;
                 } else if self.focus != Pane::Queue {
                     self.focus = Pane::Queue;
@@ -674,8 +900,157 @@ impl App {
                 self.form = Some(Form::new_incident(&self.policy));
                 Vec::new()
             }
+            Action::Acknowledge if self.paged_to_acknowledge().is_some() => self.acknowledge_page(),
             other => self.incident_action(other),
         }
+    }
+
+    fn open_schedule(&mut self) -> Vec<Effect> {
+        self.schedule = Some(ScheduleView::loading());
+        vec![Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS })]
+    }
+
+    /// Keys while the schedule view is open: move, add or remove an override, close.
+    fn on_schedule_action(&mut self, a: Action) -> Vec<Effect> {
+        let rows = self.schedule_rows();
+        let Some(sv) = self.schedule.as_mut() else { return Vec::new() };
+        let last = sv.rows.len().saturating_sub(1);
+        match a {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => self.help = Some(0),
+            Action::Back | Action::Schedule => self.schedule = None,
+            Action::SelectNext => sv.move_to(sv.cursor + 1, rows),
+            Action::SelectPrev => sv.move_to(sv.cursor.saturating_sub(1), rows),
+            Action::SelectFirst => sv.move_to(0, rows),
+            Action::SelectLast => sv.move_to(last, rows),
+            Action::PageDown => sv.move_to(sv.cursor + rows, rows),
+            Action::PageUp => sv.move_to(sv.cursor.saturating_sub(rows), rows),
+            Action::AddOverride => self.open_add_override(),
+            Action::RemoveOverride => self.open_remove_override(),
+            // Incident keys act on an incident that is not on screen: nothing.
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn open_add_override(&mut self) {
+        let Some(view) = self.schedule.as_ref().and_then(ScheduleView::view) else {
+            self.say(Level::Error, "the schedule has not loaded yet");
+            return;
+        };
+        let schedules: Vec<String> =
+            view.coverage.iter().map(|c| sanitize_line(&c.schedule).into_owned()).collect();
+        if schedules.is_empty() {
+            self.say(Level::Error, "no schedules are configured: add [schedules] to config.toml");
+            return;
+        }
+        let people: Vec<String> = view.people.iter().map(|p| sanitize_line(&p.name).into_owned()).collect();
+        // Start on the schedule under the cursor.
+        let mut form = Form::add_override(&schedules, &people);
+        if let Some(sv) = self.schedule.as_ref()
+            && let Some(schedule::Row::Schedule(i) | schedule::Row::Day(i, _) | schedule::Row::Dst(i, _)) =
+                sv.rows.get(sv.cursor)
+            && let Some(f) = form.fields.first_mut()
+        {
+            f.choice = *i;
+        }
+        self.form = Some(form);
+    }
+
+    fn open_remove_override(&mut self) {
+        let Some(o) = self.schedule.as_ref().and_then(ScheduleView::selected_override) else {
+            let key = self.keymap.first(Action::SelectNext).unwrap_or_default();
+            self.say(
+                Level::Error,
+                format!("move to an override in the list at the bottom ({key}) to remove it"),
+            );
+            return;
+        };
+        let what = view::schedule::override_text(self, o);
+        self.form = Some(Form::remove_override(o.id, &what));
+    }
+
+    /// The schedule and its window as typed into the override form, as a command.
+    fn override_command(&self, form: &Form) -> Result<Command, String> {
+        let tz = self.timezone;
+        let start =
+            super::when::parse_ahead(&form.value(3), tz, self.now).map_err(|e| format!("From: {e}"))?;
+        let end = super::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
+        if end <= start {
+            return Err("the override ends before it starts: give Until after From".to_owned());
+        }
+        let opt = |s: String| (!s.is_empty()).then_some(s);
+        Ok(Command::AddOverride {
+            schedule: form.value(0),
+            person: form.value(1),
+            covers: opt(form.value(2)),
+            start,
+            end,
+            reason: opt(form.value(5)),
+        })
+    }
+
+    fn submit_rota_form(&mut self, mut form: Form) -> Vec<Effect> {
+        if !form.check_required() {
+            self.form = Some(form);
+            return Vec::new();
+        }
+        let cmd = if form.kind == FormKind::RemoveOverride {
+            let Some(id) = form.override_id else {
+                self.form = None;
+                return Vec::new();
+            };
+            let reason = form.value(0);
+            Command::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
+        } else {
+            match self.override_command(&form) {
+                Ok(cmd) => cmd,
+                Err(e) => {
+                    form.error = Some(e);
+                    self.form = Some(form);
+                    return Vec::new();
+                }
+            }
+        };
+        let what = form.title.clone();
+        form.submitting = true;
+        self.form = Some(form);
+        vec![Effect::ChangeRota { cmd, what }]
+    }
+
+    fn on_rota_changed(&mut self, what: &str, r: Result<Vec<Event>, ClientError>) -> Vec<Effect> {
+        match r {
+            Ok(events) => {
+                self.form = None;
+                let said: Vec<String> = events.iter().map(|e| one_line(&e.kind.describe())).collect();
+                self.say(Level::Info, format!("rota: {}", said.join("; ")));
+                // The feed brings the rota's change too; asking now shows it without waiting.
+                let mut fx = vec![self.load_on_call()];
+                if self.schedule.is_some() {
+                    fx.push(Effect::LoadRota(RotaQuery { at: self.now, days: schedule::DAYS }));
+                }
+                fx
+            }
+            Err(e) => {
+                let text = err_text(&e);
+                if let Some(f) = self.form.as_mut() {
+                    f.submitting = false;
+                    f.error = Some(text.clone());
+                }
+                self.say(Level::Error, format!("{}: {text}", one_line(what)));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The banner says "press a to acknowledge": `a` acknowledges the incident that paged,
+    /// whatever is selected, and selects it when the queue shows it.
+    fn acknowledge_page(&mut self) -> Vec<Effect> {
+        let Some(id) = self.paged_to_acknowledge().map(|inc| inc.id) else { return Vec::new() };
+        if let Some(row) = self.row_of(id) {
+            let _ = self.select_row(row);
+        }
+        vec![Effect::Execute { cmds: vec![Command::Acknowledge { id }], what: "acknowledge".to_owned() }]
     }
 
     fn incident_action(&mut self, a: Action) -> Vec<Effect> {
@@ -691,6 +1066,10 @@ impl App {
         let id = inc.id;
         let kind = match a {
             Action::Export => return vec![Effect::Export(id, self.timezone)],
+            Action::Page => {
+                self.form = Some(self.page_form(inc));
+                return Vec::new();
+            }
             Action::Contain => FormKind::Contain,
             Action::Note => FormKind::Note,
             Action::Finding => FormKind::Finding,
@@ -712,6 +1091,29 @@ impl App {
         };
         self.form = Some(Form::for_incident(kind, inc, &self.policy, &self.on_call));
         Vec::new()
+    }
+
+    /// The page form, with the levels and whom "next" reaches when the escalation is known.
+    fn page_form(&self, inc: &Incident) -> Form {
+        let Some(Ok(view)) = self.selected_escalation().filter(|_| self.selected == Some(inc.id)) else {
+            return Form::page(inc, 0, "next: the level after the last one paged");
+        };
+        let levels = u32::try_from(view.levels.len()).unwrap_or(u32::MAX);
+        let current = view.progress.as_ref().and_then(crate::domain::escalation::Progress::current);
+        let next = match current {
+            None => Some(1),
+            Some(c) if c.level < levels => Some(c.level + 1),
+            Some(_) => None,
+        };
+        let hint = match next.and_then(|n| view.levels.iter().find(|l| l.level == n)) {
+            Some(l) if l.reaches.is_empty() => format!("next = level {}, nobody on call there now", l.level),
+            Some(l) => {
+                let who: Vec<String> = l.reaches.iter().map(|p| sanitize_line(p).into_owned()).collect();
+                format!("next = level {} ({})", l.level, who.join(", "))
+            }
+            None => format!("level {levels} was the last; choose one to page again"),
+        };
+        Form::page(inc, levels, &hint)
     }
 
     fn on_input_action(&mut self, a: Action) -> Vec<Effect> {
@@ -793,10 +1195,21 @@ impl App {
         if form.kind == FormKind::Maintenance {
             return self.submit_maintenance(form);
         }
+        if matches!(form.kind, FormKind::AddOverride | FormKind::RemoveOverride) {
+            return self.submit_rota_form(form);
+        }
         let Some(cmds) = form.commands() else {
             self.form = Some(form);
             return Vec::new();
         };
+        if form.kind == FormKind::Page {
+            // Whom a level reaches is the rota's business: the engine decides, and a refusal
+            // comes back onto the form like any other.
+            let what = form.title.clone();
+            form.submitting = true;
+            self.form = Some(form);
+            return vec![Effect::Execute { cmds, what }];
+        }
         // Play the commands against the cached incident with the domain's rules, so a refusal
         // shows on the form and nothing half-done is written.
         let mut sim = form.incident.and_then(|id| self.incident(id).cloned());
@@ -890,6 +1303,7 @@ impl App {
             self.upsert(o.summary.clone());
             if Some(o.incident) == self.selected {
                 effects.push(Effect::LoadTimeline(o.incident));
+                effects.push(Effect::LoadEscalation(o.incident));
             }
         }
         let who = x.outcomes.first().map(|o| o.incident.to_string()).unwrap_or_default();

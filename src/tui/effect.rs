@@ -5,6 +5,7 @@
 //! [`super::app::Msg`]; the headless runner ([`super::headless`]) runs them inline for tests.
 
 use crate::domain::{Command, IncidentId};
+use crate::engine::RotaQuery;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -22,6 +23,19 @@ pub enum Effect {
     LoadIncident(IncidentId),
     /// Fetch one incident's timeline.
     LoadTimeline(IncidentId),
+    /// Fetch one incident's escalation: its policy's levels, who they reach, what was paged.
+    LoadEscalation(IncidentId),
+    /// Fetch the rota: who is on call at `at`, and `days` of coverage (0: none, for the header).
+    LoadRota(RotaQuery),
+    /// A commit paged someone: fetch the incident's timeline to see whether it was us.
+    CheckPages(IncidentId),
+    /// Add or remove an override (not an incident command: it goes on the rota's timeline).
+    ChangeRota {
+        cmd: Command,
+        what: String,
+    },
+    /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.
+    Bell,
     /// Set a maintenance window (not an incident command: it has no timeline).
     SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.

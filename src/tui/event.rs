@@ -6,6 +6,7 @@
 //! bandwidth over SSH. Client calls block, so effects run on `spawn_blocking` and their
 //! answers come back through a channel; the draw never waits on I/O.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +32,16 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
     match ev {
         TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
             let scope = app.scope();
-            if let Some(a) = Key::from_event(k).and_then(|key| app.keymap.action(scope, key)) {
+            let action = Key::from_event(k).and_then(|key| {
+                app.keymap.action(scope, key).or_else(|| {
+                    // Over the main screen, the schedule view keeps its moving and closing keys.
+                    (scope == Scope::Schedule)
+                        .then(|| app.keymap.action(Scope::Normal, key))
+                        .flatten()
+                        .filter(|a| a.works_in_schedule())
+                })
+            });
+            if let Some(a) = action {
                 return Some(Msg::Action(a));
             }
             if scope != Scope::Input {
@@ -63,13 +73,16 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 /// `Quit` is the caller's business and yields `None`.
 pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
-        Effect::Quit => return None,
+        Effect::Quit | Effect::Bell => return None,
         Effect::LoadPage { all, limit } => {
             Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
         }
         Effect::LoadList { all } => Msg::ListLoaded(client.list(&Query { all, ..Query::default() })),
         Effect::LoadIncident(id) => Msg::IncidentLoaded(id, client.incident(id)),
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
+        Effect::LoadEscalation(id) => Msg::EscalationLoaded(id, client.escalation(id)),
+        Effect::LoadRota(q) => Msg::RotaLoaded(q, client.rota(q)),
+        Effect::CheckPages(id) => Msg::PagesChecked(id, client.timeline(id)),
         Effect::Execute { cmds, what } => {
             let mut outcomes = Vec::new();
             let mut error = None;
@@ -85,6 +98,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
             Msg::Executed(Box::new(Executed { what, outcomes, error }))
         }
         Effect::SetMaintenance(w) => Msg::MaintenanceSet(client.set_maintenance(w)),
+        Effect::ChangeRota { cmd, what } => Msg::RotaChanged(what, client.change_rota(cmd, Source::Tui)),
         Effect::Export(id, tz) => Msg::Exported(export::write(client, id, std::path::Path::new("."), tz)),
     })
 }
@@ -172,10 +186,16 @@ pub async fn run_loop(
             if matches!(msg, Msg::Tick(_)) { Vec::new() } else { app.update(Msg::Tick(Utc::now())) };
         effects.extend(app.update(msg));
         for e in effects {
-            if e == Effect::Quit {
-                return Ok(());
+            match e {
+                Effect::Quit => return Ok(()),
+                // Through the backend, between frames: BEL moves no cursor, so the next diff
+                // is still right.
+                Effect::Bell => {
+                    terminal.backend_mut().write_all(b"\x07")?;
+                    terminal.backend_mut().flush()?;
+                }
+                e => spawn(e),
             }
-            spawn(e);
         }
         dirty = true;
     }

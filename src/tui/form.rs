@@ -128,6 +128,12 @@ pub enum FormKind {
     Close,
     OverridePriority,
     Maintenance,
+    /// Page a level of the incident's escalation policy by hand.
+    Page,
+    /// Put someone on call in a schedule for a while.
+    AddOverride,
+    /// Remove an override (the form is the confirmation, with an optional reason).
+    RemoveOverride,
 }
 
 /// An editing key that is not a binding: these work the same in every form.
@@ -165,6 +171,8 @@ pub struct Form {
     pub missing: Vec<String>,
     /// Sent; waiting for the engine's answer (the form closes on success).
     pub submitting: bool,
+    /// For the remove-override form: which override.
+    pub override_id: Option<u32>,
 }
 
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
@@ -191,7 +199,75 @@ impl Form {
             error: None,
             missing: Vec::new(),
             submitting: false,
+            override_id: None,
         }
+    }
+
+    /// Put someone on call in a schedule for a while; the schedules and people the rota knows.
+    #[must_use]
+    pub fn add_override(schedules: &[String], people: &[String]) -> Self {
+        let schedule = Field {
+            kind: FieldKind::Choice(schedules.to_vec()),
+            ..Field::line("Schedule", "left/right or its first letter to choose")
+        };
+        Self::new(
+            FormKind::AddOverride,
+            None,
+            "Add an override",
+            vec![
+                schedule,
+                Field::line("Person", known_hint("who is on call instead", people)).required(),
+                Field::line("Covers", "optional: whom they stand in for; empty: whoever is on call then"),
+                Field::line(
+                    "From",
+                    "now, 18:00 (the next one), tomorrow 09:00, fri 18:00, +2h, 2026-11-27 18:00",
+                )
+                .required()
+                .with_value("now"),
+                Field::line(
+                    "Until",
+                    "as From, counted from it (09:00: the next 09:00 after From), or 8h, 2d",
+                )
+                .required(),
+                Field::line("Reason", "optional: why, for the team"),
+            ],
+        )
+    }
+
+    /// Confirm removing an override: `what` describes it in the title.
+    #[must_use]
+    pub fn remove_override(id: u32, what: &str) -> Self {
+        let mut form = Self::new(
+            FormKind::RemoveOverride,
+            None,
+            &format!("Remove override #{id}: {what}"),
+            vec![Field::line("Reason", "optional: why it is no longer needed; submit removes it")],
+        );
+        form.override_id = Some(id);
+        form
+    }
+
+    /// Mark the required fields left empty; true when none is.
+    pub fn check_required(&mut self) -> bool {
+        let mut first_bad = None;
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            if f.required && f.trimmed().is_empty() {
+                f.error = Some(format!("{} is required", f.label.to_lowercase()));
+                first_bad.get_or_insert(i);
+            }
+        }
+        if let Some(i) = first_bad {
+            self.focus = i;
+            self.error = Some("fill in the marked fields".to_owned());
+            return false;
+        }
+        true
+    }
+
+    /// The trimmed text (or choice) of field `i`.
+    #[must_use]
+    pub fn value(&self, i: usize) -> String {
+        self.fields.get(i).map_or(String::new(), |f| f.trimmed().to_owned())
     }
 
     #[must_use]
@@ -212,11 +288,32 @@ impl Form {
         )
     }
 
+    /// Page a level of the incident's policy: `levels` is how many it has (0: not known yet),
+    /// `next` says whom "next" reaches.
+    #[must_use]
+    pub fn page(inc: &Incident, levels: u32, next: &str) -> Self {
+        let mut options = vec!["next".to_owned()];
+        options.extend((1..=levels).map(|l| l.to_string()));
+        let level = Field {
+            kind: FieldKind::Choice(options),
+            ..Field::line("Level", format!("{next}; left/right or a digit to choose"))
+        };
+        Self::new(
+            FormKind::Page,
+            Some(inc),
+            "Page",
+            vec![level, Field::line("Reason", "why you page now; the people paged read it").required()],
+        )
+    }
+
     /// A form about one incident.
     #[must_use]
     pub fn for_incident(kind: FormKind, inc: &Incident, policy: &Policy, on_call: &[String]) -> Self {
         let (title, fields) = match kind {
-            FormKind::NewIncident => return Self::new_incident(policy),
+            FormKind::NewIncident | FormKind::AddOverride | FormKind::RemoveOverride => {
+                return Self::new_incident(policy);
+            }
+            FormKind::Page => return Self::page(inc, 0, "the level after the last one paged"),
             FormKind::Contain => {
                 ("Containment", vec![Field::line("Action", "what stopped the impact").required()])
             }
@@ -403,17 +500,12 @@ impl Form {
     ///
     /// On failure the fields carry their messages and the focus moves to the first one.
     pub fn commands(&mut self) -> Option<Vec<Command>> {
-        let mut first_bad = None;
-        for (i, f) in self.fields.iter_mut().enumerate() {
-            if f.required && f.trimmed().is_empty() {
-                f.error = Some(format!("{} is required", f.label.to_lowercase()));
-                first_bad.get_or_insert(i);
-            }
-        }
-        if let Some(i) = first_bad {
-            self.focus = i;
-            self.error = Some("fill in the marked fields".to_owned());
+        if !self.check_required() {
             return None;
+        }
+        if matches!(self.kind, FormKind::AddOverride | FormKind::RemoveOverride) {
+            // Rota commands are built by the app, which knows the time and the zone.
+            return Some(Vec::new());
         }
         let v = |i: usize| self.fields.get(i).map_or(String::new(), |f| f.trimmed().to_owned());
         let o = |i: usize| self.fields.get(i).and_then(Field::opt);
@@ -441,7 +533,8 @@ impl Form {
             })]);
         };
         let cmds = match self.kind {
-            FormKind::NewIncident => Vec::new(),
+            // Rota forms are turned into commands by the app, which knows the time and zone.
+            FormKind::NewIncident | FormKind::AddOverride | FormKind::RemoveOverride => Vec::new(),
             FormKind::Contain => vec![Command::Contain { id, action: v(0) }],
             FormKind::Note => vec![Command::Note { id, text: v(0) }],
             FormKind::Finding => vec![Command::Finding { id, text: v(0) }],
@@ -461,6 +554,9 @@ impl Form {
             FormKind::Resolve => vec![Command::Resolve { id, summary: v(0), recovered_at: None }],
             FormKind::Reopen => vec![Command::Reopen { id, reason: v(0) }],
             FormKind::Maintenance => Vec::new(),
+            FormKind::Page => {
+                vec![Command::Page { id, level: v(0).parse::<u32>().ok(), reason: v(1) }]
+            }
             FormKind::OverridePriority => vec![Command::OverridePriority {
                 id,
                 priority: v(0).parse::<Priority>().unwrap_or(Priority::P3),

@@ -23,6 +23,8 @@ pub struct Headless {
     changes: tokio::sync::broadcast::Receiver<Change>,
     pub terminal: Terminal<TestBackend>,
     pub quit: bool,
+    /// How many times the app rang the terminal's bell.
+    pub bells: usize,
 }
 
 impl Headless {
@@ -40,7 +42,7 @@ impl Headless {
         let app = App::new(settings, client.actor(), now)?;
         let changes = client.subscribe();
         let terminal = Terminal::new(TestBackend::new(width, height)).map_err(|e| e.to_string())?;
-        let mut h = Self { app, client, changes, terminal, quit: false };
+        let mut h = Self { app, client, changes, terminal, quit: false, bells: 0 };
         h.send(Msg::Resize(width, height));
         let start = h.app.start();
         h.run(start);
@@ -53,6 +55,10 @@ impl Headless {
             while let Some(e) = (!effects.is_empty()).then(|| effects.remove(0)) {
                 if e == Effect::Quit {
                     self.quit = true;
+                    continue;
+                }
+                if e == Effect::Bell {
+                    self.bells += 1;
                     continue;
                 }
                 if let Some(msg) = perform(self.client.as_ref(), e) {

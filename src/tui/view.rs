@@ -12,10 +12,11 @@
 //! │                                                            ││Timeline (1)                                     │
 //! │                                                            ││13:51 alertmanager registered "Payment ..."      │
 //! │                                                            │└─────────────────────────────────────────────────┘
-//! │                                                            │┌ Engaged · actions ──────────────────────────────┐
-//! │                                                            ││engaged nobody yet                               │
+//! │                                                            │┌ Escalation · actions ───────────────────────────┐
+//! │                                                            ││payments · level 2 in 12:30                      │
+//! │                                                            ││1 alice                             ✓ paged 13:51│
+//! │                                                            ││2 bob                                            │
 //! │                                                            ││actions now                                      │
-//! │                                                            ││     a acknowledge                               │
 //! └────────────────────────────────────────────────────────────┘└─────────────────────────────────────────────────┘
 //!  INC-18: acknowledged                                      (what just happened, or why not)
 //!  j/k move  enter open  n new  a ack  m note  / filter  ? help  q quit   (keys of the focused pane)
@@ -33,11 +34,12 @@ pub mod form;
 pub mod header;
 pub mod help;
 pub mod queue;
+pub mod schedule;
 pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Pane};
@@ -51,6 +53,8 @@ pub const WIDE: u16 = 140;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
+    /// Between the header and the banners: the panes, or the schedule view.
+    pub body: Rect,
     pub queue: Option<Rect>,
     pub detail: Option<Rect>,
     pub escalation: Option<Rect>,
@@ -59,16 +63,17 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// The layout for a screen size, with one pane zoomed or none, and a banner line or not.
+    /// The layout for a screen size, with one pane zoomed or none, and `banners` lines of
+    /// banners.
     #[must_use]
-    pub fn new(area: Rect, zoom: Option<Pane>, banner: bool) -> Self {
+    pub fn new(area: Rect, zoom: Option<Pane>, banners: u16) -> Self {
         let [header, body, banner, footer] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
-            Constraint::Length(u16::from(banner)),
+            Constraint::Length(banners),
             Constraint::Length(2),
         ]));
-        let mut a = Self { header, queue: None, detail: None, escalation: None, banner, footer };
+        let mut a = Self { header, body, queue: None, detail: None, escalation: None, banner, footer };
         match zoom {
             Some(Pane::Queue) => a.queue = Some(body),
             Some(Pane::Detail) => a.detail = Some(body),
@@ -103,16 +108,20 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         return;
     }
     let zoom = app.zoom.then_some(app.focus);
-    let areas = Areas::new(area, zoom, app.banner.is_some());
+    let areas = Areas::new(area, zoom, app.banner_lines());
     header::render(frame, areas.header, app);
-    if let Some(r) = areas.queue {
-        queue::render(frame, r, app);
-    }
-    if let Some(r) = areas.detail {
-        detail::render(frame, r, app);
-    }
-    if let Some(r) = areas.escalation {
-        escalation::render(frame, r, app);
+    if let Some(sv) = &app.schedule {
+        schedule::render(frame, areas.body, app, sv);
+    } else {
+        if let Some(r) = areas.queue {
+            queue::render(frame, r, app);
+        }
+        if let Some(r) = areas.detail {
+            detail::render(frame, r, app);
+        }
+        if let Some(r) = areas.escalation {
+            escalation::render(frame, r, app);
+        }
     }
     banner::render(frame, areas.banner, app);
     footer::render(frame, areas.footer, app);
@@ -168,6 +177,42 @@ pub fn fit(s: &str, width: usize) -> String {
     }
     if width > 0 {
         out.push('…');
+    }
+    out
+}
+
+/// Cut spans to a display width; an ellipsis marks the cut.
+#[must_use]
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    use unicode_width::UnicodeWidthChar;
+    if spans.iter().map(Span::width).sum::<usize>() <= width {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = s.width();
+        if used + w < width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        // This span reaches the edge: keep what fits before the ellipsis.
+        let mut cut = String::new();
+        let mut cw = used;
+        for c in s.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if cw + w + 1 > width {
+                break;
+            }
+            cut.push(c);
+            cw += w;
+        }
+        if width > used {
+            cut.push('…');
+            out.push(Span::styled(cut, s.style));
+        }
+        break;
     }
     out
 }
@@ -234,5 +279,12 @@ mod tests {
         assert_eq!(short_duration(chrono::Duration::minutes(125)), "2h05m");
         assert_eq!(countdown(chrono::Duration::seconds(252)), "04:12");
         assert_eq!(fit("abcdef", 4), "abc…");
+        let spans = vec![Span::raw("on call: "), Span::raw("alice"), Span::raw(" (dba)")];
+        let cut: String = fit_spans(spans.clone(), 12).iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(cut, "on call: al…");
+        let cut: String = fit_spans(spans.clone(), 14).iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(cut, "on call: alic…");
+        assert_eq!(fit_spans(spans.clone(), 20), spans);
+        assert!(fit_spans(spans, 0).is_empty());
     }
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::fit;
+use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Level, Pane};
 
@@ -14,6 +15,16 @@ use crate::tui::app::{App, Level, Pane};
 fn hints(app: &App) -> &'static [Action] {
     if app.filtering {
         return &[Action::Cancel];
+    }
+    if app.schedule.is_some() {
+        return &[
+            Action::SelectNext,
+            Action::AddOverride,
+            Action::RemoveOverride,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ];
     }
     match app.focus {
         Pane::Queue => &[
@@ -25,6 +36,7 @@ fn hints(app: &App) -> &'static [Action] {
             Action::Filter,
             Action::Help,
             Action::Quit,
+            Action::Schedule,
             Action::Resolve,
             Action::Zoom,
         ],
@@ -37,7 +49,9 @@ fn hints(app: &App) -> &'static [Action] {
             Action::Back,
             Action::Help,
         ],
-        Pane::Escalation => &[Action::SelectNext, Action::Open, Action::Back, Action::Zoom, Action::Help],
+        Pane::Escalation => {
+            &[Action::SelectNext, Action::Open, Action::Page, Action::Back, Action::Zoom, Action::Help]
+        }
     }
 }
 
@@ -53,6 +67,10 @@ fn short(a: Action) -> &'static str {
         Action::Finding => "finding",
         Action::StatusUpdate => "update",
         Action::Resolve => "resolve",
+        Action::Page => "page",
+        Action::Schedule => "on call",
+        Action::AddOverride => "add override",
+        Action::RemoveOverride => "remove override",
         Action::Zoom => "zoom",
         Action::Help => "help",
         Action::Quit => "quit",
@@ -77,8 +95,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Line::from(spans)
     } else {
         match &app.message {
-            Some((Level::Info, m)) => Line::styled(fit(&format!(" {m}"), width), th.info()),
-            Some((Level::Error, m)) => Line::styled(fit(&format!(" {m}"), width), th.error()),
+            // Messages may quote the server's refusals, which quote names from elsewhere.
+            Some((Level::Info, m)) => Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.info()),
+            Some((Level::Error, m)) => {
+                Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.error())
+            }
             None => Line::raw(""),
         }
     };

@@ -1,4 +1,7 @@
-//! Top line: team, who is on call, counts by status, the clock nearest to breach, the time.
+//! Top line: team, counts by status, the clock nearest to breach, who is on call, the time.
+//!
+//! Who is on call comes from the server's rota ("on call: alice (dba) · next bob 09:00") when
+//! schedules are configured, else from the names in config.toml's `on-call`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,7 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{countdown, fit};
+use super::{countdown, fit_spans};
 use crate::domain::policy::Clock;
 use crate::domain::text::sanitize_line;
 use crate::tui::app::App;
@@ -53,6 +56,69 @@ pub fn deadline_span(
     Span::styled(text, clock_style(app, remaining, target))
 }
 
+/// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
+#[must_use]
+pub fn when(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&app.timezone);
+    let today = app.now.with_timezone(&app.timezone).date_naive();
+    let days = (local.date_naive() - today).num_days();
+    if days == 0 {
+        local.format("%H:%M").to_string()
+    } else if (1..7).contains(&days) {
+        local.format("%a %H:%M").to_string()
+    } else {
+        local.format("%d %b %H:%M").to_string()
+    }
+}
+
+/// People as one short text: "alice", "alice+bob".
+fn people(names: &[String]) -> String {
+    names.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join("+")
+}
+
+/// "on call: alice (dba), carol (web) · next bob 09:00"; "nobody" stands out.
+fn on_call_spans(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw("on call: ")];
+    let Some(rota) = app.rota_now.as_ref().filter(|r| !r.on_call.is_empty()) else {
+        // No schedules (or no answer yet): the names config.toml gives.
+        let names = if app.on_call.is_empty() {
+            "nobody configured".to_owned()
+        } else {
+            app.on_call.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join(", ")
+        };
+        spans.push(Span::raw(names));
+        return spans;
+    };
+    for (i, oc) in rota.on_call.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(", "));
+        }
+        if oc.now.is_empty() {
+            spans.push(Span::styled("nobody", t.error()));
+        } else {
+            spans.push(Span::raw(people(&oc.now)));
+        }
+        spans.push(Span::styled(format!(" ({})", sanitize_line(&oc.schedule)), t.muted()));
+    }
+    if let Some(at) = app.next_handoff() {
+        // Everyone who takes over at that moment, in any schedule.
+        let next: Vec<String> =
+            rota.on_call.iter().filter(|o| o.next_at == Some(at)).flat_map(|o| o.next.clone()).collect();
+        spans.push(Span::styled(" · next ", t.muted()));
+        if next.is_empty() {
+            spans.push(Span::styled("nobody", t.error()));
+        } else {
+            spans.push(Span::raw(people(&next)));
+        }
+        spans.push(Span::raw(format!(" {}", when(app, at))));
+    }
+    spans
+}
+
+/// The narrowest useful on-call segment ("on call: alic…").
+const ON_CALL_MIN: usize = 14;
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let width = usize::from(area.width);
@@ -96,21 +162,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .into_iter()
         .find(|v| base + 3 + v.iter().map(Span::width).sum::<usize>() <= width)
         .unwrap_or_default();
-    let on_call = if app.on_call.is_empty() {
-        "nobody configured".to_owned()
-    } else {
-        app.on_call.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join(", ")
-    };
-    let on_call = vec![Span::raw(format!("on call: {}", fit(&on_call, 30)))];
     let time = app.now.with_timezone(&app.timezone).format("%H:%M %Z").to_string();
 
-    let mut segments = vec![brand, counts, clock_seg, on_call];
+    let mut segments = vec![brand, counts, clock_seg];
     segments.retain(|s| !s.is_empty());
     let seg_width = |segs: &[Vec<Span<'_>>]| -> usize {
         segs.iter().map(|s| s.iter().map(Span::width).sum::<usize>()).sum::<usize>()
             + 3 * segs.len().saturating_sub(1)
     };
+    // Who is on call matters more than the clock: the time shows beside all of it, else it
+    // gives way; on call is cut short rather than dropped while a useful part fits.
+    let on_call = on_call_spans(app);
+    let full = on_call.iter().map(Span::width).sum::<usize>();
+    let left = width.saturating_sub(seg_width(&segments) + 3);
     let mut show_time = true;
+    if left >= full + time.len() + 2 {
+        segments.push(on_call);
+    } else if left >= full.min(ON_CALL_MIN) {
+        show_time = false;
+        segments.push(fit_spans(on_call, left));
+    }
     while seg_width(&segments) + if show_time { time.len() + 2 } else { 0 } > width {
         if show_time {
             show_time = false;

@@ -108,8 +108,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             (start, n)
         }
     };
-    let more =
-        if from > 0 || to < n { format!(" · events {}-{} of {n}", from + 1, to) } else { String::new() };
+    // A pane with no row for events shows no range (it would read "events 2-1").
+    let more = if from < to && (from > 0 || to < n) {
+        format!(" · events {}-{} of {n}", from + 1, to)
+    } else {
+        String::new()
+    };
     let follow = if app.timeline_top.is_none() { "" } else { " · scrolled (G follows)" };
     let mut all =
         vec![Line::styled(format!("Timeline ({n}){more}{follow}"), th.muted().add_modifier(Modifier::BOLD))];
