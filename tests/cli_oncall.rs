@@ -138,7 +138,6 @@ fn assert_absent(p: &Path) {
 }
 
 #[test]
-#[ignore = "needs the schedule maths from branch sched"]
 fn schedule_check_names_the_daily_gap_and_the_overlap_from_the_config_alone() {
     let p = Piket::new(ROTA);
     let from = ["schedule", "check", "--from", "2026-12-01 00:00", "--days", "3"];
@@ -169,7 +168,6 @@ fn schedule_check_passes_a_covering_config_without_a_server_or_database() {
 }
 
 #[test]
-#[ignore = "needs the schedule maths from branch sched"]
 fn schedule_check_reports_a_hand_off_that_daylight_saving_moves() {
     let p = Piket::new(DST);
     let out = p.ok(&["schedule", "check", "--from", "2027-03-20 00:00"]);
@@ -248,7 +246,6 @@ fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
 }
 
 #[test]
-#[ignore = "needs the schedule maths from branch sched"]
 fn oncall_and_schedule_show_follow_overrides_gaps_and_overlaps() {
     let p = Piket::new(ROTA);
     // A night in the gap of `day`: said plainly, with when it ends.
