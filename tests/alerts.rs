@@ -38,14 +38,16 @@ fn free_port() -> SocketAddr {
 
 impl Server {
     fn start(options: AlertOptions) -> Self {
+        Self::start_with(options, Policy::default())
+    }
+
+    fn start_with(options: AlertOptions, policy: Policy) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let token_file = dir.path().join("token");
         std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
         std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let engine = Arc::new(
-            Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default())
-                .unwrap(),
-        );
+        let engine =
+            Arc::new(Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), policy).unwrap());
         let addr = free_port();
         let opts =
             ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
@@ -352,6 +354,55 @@ fn flapping_is_marked_and_keeps_the_incident_open() {
         .collect();
     assert_eq!(flaps.len(), 1, "marked once on the timeline");
     assert!(flaps[0].kind.describe().contains("flapping: 3 state changes within 30 min"));
+}
+
+#[test]
+fn a_flapping_alert_that_fires_again_pages_nobody_until_it_is_stable() {
+    let rota = r#"
+[people.alice]
+[schedules.dba]
+rotations = [{ members = ["alice"], shift = "daily", start = "2026-01-01" }]
+[escalation-policies.dba]
+levels = [{ targets = ["schedule:dba"], timeout = "15m" }]
+[services.db]
+escalation-policy = "dba"
+"#;
+    let policy = piket::config::Config::from_toml_str(rota, std::path::Path::new("t.toml")).unwrap().policy;
+    let mut mapping = AlertMapping { auto_resolve_services: vec!["db".into()], ..AlertMapping::default() };
+    mapping.flapping.max_changes = 1;
+    let s = Server::start_with(AlertOptions { mapping, ..AlertOptions::default() }, policy);
+    let fp = "eeee000000000002";
+    let send = |status: &str, starts: &str, ends: &str| {
+        s.post_json(
+            "/v1/alerts/alertmanager",
+            &am("piket", status, vec![am_alert(fp, status, "Flappy", starts, ends)]),
+        )
+        .1
+    };
+    let started = |inc: &piket::domain::Incident| {
+        s.engine
+            .timeline(inc.id)
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::EscalationStarted { .. }))
+    };
+    send("firing", "2026-11-20T08:00:00Z", ZERO);
+    assert!(started(&s.incidents()[0]), "a new alert-born incident starts its service's policy");
+    send("resolved", "2026-11-20T08:00:00Z", "2026-11-20T08:01:00Z");
+    // Change 2 (> 1): flapping. The incident it opens is recorded but pages nobody.
+    let r = send("firing", "2026-11-20T08:02:00Z", ZERO);
+    assert_eq!(r["alerts"][0]["result"], "opened");
+    let incs = s.incidents();
+    assert_eq!(incs.len(), 2);
+    assert!(!started(&incs[1]), "re-pages are held while the alert flaps");
+    let flap = s
+        .engine
+        .timeline(incs[1].id)
+        .unwrap()
+        .into_iter()
+        .find(|e| matches!(e.kind, EventKind::AlertFlapping { flapping: true, .. }))
+        .expect("the flapping is on the new incident's timeline");
+    assert!(flap.kind.describe().contains("re-pages are held until it is stable"));
 }
 
 #[test]

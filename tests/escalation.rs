@@ -307,3 +307,67 @@ fn an_override_decides_who_a_schedule_pages_and_is_audited() {
     assert_eq!(rota_log[1].actor, "carol");
     assert_eq!(e.verify().unwrap().problem, None, "the rota timeline verifies with the rest");
 }
+
+fn signal(action: piket::domain::AlertAction, n: u32) -> piket::domain::AlertSignal {
+    use piket::domain::{AlertAction, AlertRecord, AlertSignal, ResolvePolicy};
+    let status = if action == AlertAction::Resolve { "resolved" } else { "firing" };
+    AlertSignal {
+        source: "alertmanager".to_owned(),
+        key: "f1".to_owned(),
+        identity: "f1".to_owned(),
+        action,
+        state: Some(format!("{status} {n}")),
+        resolves_incident: ResolvePolicy::WhenAllResolved,
+        title: "replica flapping".to_owned(),
+        service: Some("db".to_owned()),
+        impact: Impact::High,
+        urgency: Urgency::High,
+        severity: Severity::SEV2,
+        record: AlertRecord {
+            source: "alertmanager".to_owned(),
+            key: "f1".to_owned(),
+            identity: "f1".to_owned(),
+            status: status.to_owned(),
+            summary: "replica flapping".to_owned(),
+            labels: vec![],
+            annotations: vec![],
+            starts_at: None,
+            ends_at: None,
+            details: vec![],
+        },
+    }
+}
+
+#[test]
+fn paging_held_back_while_an_alert_flaps_starts_once_it_is_stable() {
+    use piket::domain::AlertAction::{Resolve, Trigger};
+    use piket::domain::alert::FlapRule;
+    use piket::engine::IngestItem;
+    let e = engine(0, "");
+    let rule = FlapRule { max_changes: 1, window: Duration::minutes(10) };
+    let at = |m: i64, action, n| {
+        let item = IngestItem { signals: vec![signal(action, n)], now: t0() + Duration::minutes(m) };
+        e.ingest(&[item], rule).unwrap();
+    };
+    let started =
+        |id: IncidentId| kinds(&e, id).iter().any(|k| matches!(k, EventKind::EscalationStarted { .. }));
+    at(0, Trigger, 0);
+    assert!(started(IncidentId(1)));
+    at(1, Resolve, 1); // change 1: the incident resolves with its alert
+    at(2, Trigger, 2); // change 2 within 10 min: flapping; a new incident, paging held
+    assert!(!started(IncidentId(2)), "a flapping alert's new incident pages nobody");
+    at(3, Resolve, 3); // still flapping: the incident stays open
+    assert!(e.incident(IncidentId(2)).unwrap().unwrap().status.is_open());
+    let s = Scheduler::load(Arc::clone(&e)).unwrap();
+    s.pass(t0() + Duration::minutes(15)).unwrap();
+    assert!(pages(&e, IncidentId(2)).is_empty());
+    at(20, Trigger, 4); // one change in the last 10 min: stable again, paging starts
+    assert!(
+        kinds(&e, IncidentId(2))
+            .iter()
+            .any(|k| matches!(k, EventKind::AlertFlapping { flapping: false, .. }))
+    );
+    assert!(started(IncidentId(2)));
+    s.pass(t0() + Duration::minutes(20)).unwrap();
+    assert_eq!(pages(&e, IncidentId(2)), vec![(1, 1, names(&["alice"]))]);
+}
