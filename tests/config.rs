@@ -104,11 +104,19 @@ fn the_example_mentions_every_key_of_the_full_fixture() {
         }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let full: toml::Table =
-        std::fs::read_to_string(root.join("tests/config_fixtures/valid/full.toml")).unwrap().parse().unwrap();
     let example = std::fs::read_to_string(root.join("config.example.toml")).unwrap();
     let mut keys = Vec::new();
-    walk(&full, "", &mut keys);
+    // full.toml sets every key but the rota's (its services are a list); rota.toml sets those.
+    for fixture in ["full.toml", "rota.toml"] {
+        let path = root.join("tests/config_fixtures/valid").join(fixture);
+        let table: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+        walk(&table, "", &mut keys);
+    }
+    // Inline tables of rotations and levels are arrays: their keys are listed here.
+    keys.extend(
+        ["members", "shift", "handoff", "handoff-day", "start", "end", "zone", "active", "targets", "timeout"]
+            .map(str::to_owned),
+    );
     for key in keys {
         assert!(example.contains(&key), "config.example.toml does not mention `{key}`");
     }
@@ -200,4 +208,35 @@ fn a_file_that_is_not_utf8_is_placed() {
     std::fs::write(&path, b"team = \"ops\"\nname = \"Jos\xe9\"\n").unwrap();
     let err = Config::load(Some(&path)).unwrap_err().to_string();
     assert_eq!(err, format!("{}:2:12: not UTF-8 text: a TOML file must be saved as UTF-8", path.display()));
+}
+
+#[test]
+fn the_rota_fixture_builds_the_rota_and_notifiers() {
+    use piket::config::{NotifierKind, WebhookFormat};
+    use piket::domain::PageTarget;
+    use piket::domain::schedule::ShiftLength;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_fixtures/valid/rota.toml");
+    let c = Config::load(Some(&path)).unwrap().config;
+    let rota = &c.policy.rota;
+    assert_eq!(rota.people["alice"].user.as_deref(), Some("alice"));
+    assert_eq!(rota.people["alice"].contacts["slack"], "@alice");
+    assert_eq!(rota.teams["dba"].members, ["alice", "bob"]);
+    assert_eq!(rota.services["db"].escalation_policy.as_deref(), Some("dba"));
+    assert_eq!(c.policy.services, ["db", "web"], "the service tables are the known services");
+    assert_eq!(c.alerts.routing_keys["0123456789abcdef0123456789abcdef"], "db");
+    let dba = &rota.schedules["dba"];
+    assert_eq!(dba.rotations[0].shift, ShiftLength::Weekly);
+    assert_eq!(dba.rotations[1].shift, ShiftLength::Hours(12));
+    assert_eq!(dba.rotations[1].zone, chrono_tz::Tz::Europe__Amsterdam, "the display zone by default");
+    assert!(dba.rotations[1].active.is_some() && dba.rotations[1].end.is_some());
+    let policy = &rota.policies["dba"];
+    assert_eq!(policy.repeat, 1);
+    assert_eq!(policy.levels[1].targets, [PageTarget::Person("carol".into()), PageTarget::Team("dba".into())]);
+    assert_eq!(policy.levels[1].timeout, Duration::minutes(30));
+    assert_eq!(rota.default_policy.as_deref(), Some("dba"));
+    assert_eq!(rota.acknowledge_timeout, Some(Duration::minutes(30)));
+    assert_eq!(c.notifiers.len(), 2);
+    let slack = c.notifiers.iter().find(|n| n.name == "slack").unwrap();
+    assert!(matches!(&slack.kind, NotifierKind::Webhook { format: WebhookFormat::Slack, token_file: Some(_), .. }));
+    assert_eq!((slack.retries, slack.timeout), (1, std::time::Duration::from_secs(5)));
 }
