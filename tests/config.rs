@@ -114,8 +114,19 @@ fn the_example_mentions_every_key_of_the_full_fixture() {
     }
     // Inline tables of rotations and levels are arrays: their keys are listed here.
     keys.extend(
-        ["members", "shift", "handoff", "handoff-day", "start", "end", "zone", "active", "targets", "timeout"]
-            .map(str::to_owned),
+        [
+            "members",
+            "shift",
+            "handoff",
+            "handoff-day",
+            "start",
+            "end",
+            "zone",
+            "active",
+            "targets",
+            "timeout",
+        ]
+        .map(str::to_owned),
     );
     for key in keys {
         assert!(example.contains(&key), "config.example.toml does not mention `{key}`");
@@ -231,12 +242,18 @@ fn the_rota_fixture_builds_the_rota_and_notifiers() {
     assert!(dba.rotations[1].active.is_some() && dba.rotations[1].end.is_some());
     let policy = &rota.policies["dba"];
     assert_eq!(policy.repeat, 1);
-    assert_eq!(policy.levels[1].targets, [PageTarget::Person("carol".into()), PageTarget::Team("dba".into())]);
+    assert_eq!(
+        policy.levels[1].targets,
+        [PageTarget::Person("carol".into()), PageTarget::Team("dba".into())]
+    );
     assert_eq!(policy.levels[1].timeout, Duration::minutes(30));
     assert_eq!(rota.default_policy.as_deref(), Some("dba"));
     assert_eq!(rota.acknowledge_timeout, Some(Duration::minutes(30)));
     assert_eq!(c.notifiers.len(), 2);
     let slack = c.notifiers.iter().find(|n| n.name == "slack").unwrap();
-    assert!(matches!(&slack.kind, NotifierKind::Webhook { format: WebhookFormat::Slack, token_file: Some(_), .. }));
+    assert!(matches!(
+        &slack.kind,
+        NotifierKind::Webhook { format: WebhookFormat::Slack, token_file: Some(_), .. }
+    ));
     assert_eq!((slack.retries, slack.timeout), (1, std::time::Duration::from_secs(5)));
 }
