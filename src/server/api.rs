@@ -300,6 +300,25 @@ struct ExecParams {
     source: Option<Source>,
 }
 
+/// The source of a change a caller asks for, after refusing read-only users. Timers and alert
+/// receivers are the server's own sources; a caller cannot pose as them.
+fn writer_source(s: &Shared, peer: &Peer, params: &ExecParams, what: &str) -> Result<Source, ApiError> {
+    if s.options.read_only.contains(&peer.user) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            format!("{} may read but not change {what} (server.read-only in the config)", peer.user),
+        ));
+    }
+    match params.source.unwrap_or(Source::Api) {
+        src @ (Source::Cli | Source::Tui | Source::Api) => Ok(src),
+        other => Err(ApiError::bad_request(format!(
+            "source {} is the server's own; use cli, tui or api",
+            other.as_str()
+        ))),
+    }
+}
+
 async fn execute(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<Peer>,
@@ -309,23 +328,7 @@ async fn execute(
     known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let cmd: Command = json_body(body)?;
-    if s.options.read_only.contains(&peer.user) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
-            format!("{} may read but not change incidents (server.read-only in the config)", peer.user),
-        ));
-    }
-    // Timers and alert receivers are the server's own sources; a caller cannot pose as them.
-    let source = match params.source.unwrap_or(Source::Api) {
-        src @ (Source::Cli | Source::Tui | Source::Api) => src,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "source {} is the server's own; use cli, tui or api",
-                other.as_str()
-            )));
-        }
-    };
+    let source = writer_source(&s, &peer, &params, "incidents")?;
     let actor = peer.user;
     let outcome = blocking(&s, move |e| e.execute(&actor, source, &cmd, chrono::Utc::now())).await?;
     Ok((StatusCode::OK, Json(outcome)).into_response())
@@ -451,22 +454,7 @@ async fn rota_change(
     known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let cmd: Command = json_body(body)?;
-    if s.options.read_only.contains(&peer.user) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
-            format!("{} may read but not change the rota (server.read-only in the config)", peer.user),
-        ));
-    }
-    let source = match params.source.unwrap_or(Source::Api) {
-        src @ (Source::Cli | Source::Tui | Source::Api) => src,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "source {} is the server's own; use cli, tui or api",
-                other.as_str()
-            )));
-        }
-    };
+    let source = writer_source(&s, &peer, &params, "the rota")?;
     let actor = peer.user;
     let events = blocking(&s, move |e| e.change_rota(&actor, source, &cmd, chrono::Utc::now())).await?;
     Ok((StatusCode::OK, Json(events)).into_response())
