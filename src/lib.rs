@@ -13,6 +13,7 @@
 //!          |
 //!        domain                           pure rules: incident, events, lifecycle, priority, KPIs
 //!   config (TOML -> typed Policy and settings; depends on domain only)
+//!   files  (every file piket creates: exclusive, no links followed, private; depends on nothing)
 //! ```
 
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod files;
 pub mod launch;
 pub mod report;
 pub mod server;

@@ -14,11 +14,13 @@ use super::write::Writer;
 pub struct StoreOptions {
     /// redb's page cache; bounded so a long-running server does not grow without limit.
     pub cache_size_bytes: usize,
+    /// Who may read the file besides its owner (the socket group in team mode).
+    pub access: crate::files::Access,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { cache_size_bytes: 64 * 1024 * 1024 }
+        Self { cache_size_bytes: 64 * 1024 * 1024, access: crate::files::Access::Private }
     }
 }
 
@@ -30,7 +32,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open or create the database at `path` (its directory must exist).
+    /// Open or create the database at `path` (its directory must exist). The file is opened
+    /// by [`crate::files::open_kept`]: created exclusively and private, and an existing one is
+    /// used only if it is this user's regular file, never through a link another user planted.
     ///
     /// # Errors
     /// [`StoreError::Held`] when another process has it open, [`StoreError::Newer`] for a file
@@ -43,7 +47,11 @@ impl Store {
                 eprintln!("piket: the database was not closed cleanly; repairing it before use");
             }
         });
-        let db = b.create(path).map_err(|e| match e {
+        let file = crate::files::open_kept(path, opts.access, crate::files::Reopen::ReadWrite)
+            .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let backend = redb::backends::FileBackend::new(file)
+            .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let db = b.create_with_backend(backend).map_err(|e| match e {
             DatabaseError::DatabaseAlreadyOpen => StoreError::Held { path: path.to_owned() },
             other => StoreError::Open { path: path.to_owned(), reason: other.to_string() },
         })?;
