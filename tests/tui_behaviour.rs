@@ -307,6 +307,22 @@ fn export_writes_markdown_with_the_timeline() {
 }
 
 #[test]
+fn a_second_export_or_a_planted_link_never_overwrites_a_report() {
+    let c = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    let first = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    std::fs::write(&first, "my edited report").unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("INC-2-2.md")).unwrap();
+    let second = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    assert!(second.ends_with("INC-2-3.md"), "{second}");
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), "my edited report");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    assert!(std::fs::read_to_string(&second).unwrap().starts_with("# INC-2:"));
+}
+
+#[test]
 fn export_key_asks_for_an_export_of_the_selected_incident() {
     let c = seeded();
     let mut h = app(&c);

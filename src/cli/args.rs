@@ -506,9 +506,14 @@ pub struct ExportArgs {
     pub id: IncidentId,
     #[arg(long, short = 'f', value_enum, default_value_t)]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this new file instead of standard output (created 0600; an existing name,
+    /// or a symbolic link, is refused).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Replace the file named by --output if it exists (a link there is replaced, never
+    /// followed).
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

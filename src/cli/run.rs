@@ -409,8 +409,13 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             };
             match a.output {
                 Some(path) => {
-                    std::fs::write(&path, body)
-                        .map_err(|e| Fail::Input(format!("cannot write {}: {e}", path.display())))?;
+                    let access = crate::files::Access::Private;
+                    let written = if a.force {
+                        crate::files::replace(&path, body.as_bytes(), access)
+                    } else {
+                        crate::files::write_new(&path, body.as_bytes(), access)
+                    };
+                    written.map_err(|e| Fail::Input(e.to_string()))?;
                     eprintln!("wrote {}", path.display());
                 }
                 None => println!("{body}"),

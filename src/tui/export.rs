@@ -9,8 +9,9 @@ use chrono_tz::Tz;
 use crate::client::Client;
 use crate::domain::IncidentId;
 
-/// Fetch the incident, its timeline and the chain head and write `INC-n.md` into `dir`;
-/// the path written.
+/// Fetch the incident, its timeline and the chain head and write `INC-n.md` into `dir`
+/// (or `INC-n-2.md`, ... if that name is taken: a responder's earlier export, or a link someone
+/// planted, is never overwritten or followed); the path written.
 ///
 /// # Errors
 /// The client failed or the file could not be written, in words.
@@ -19,7 +20,13 @@ pub fn write(client: &dyn Client, id: IncidentId, dir: &Path, tz: Tz) -> Result<
     let events = client.timeline(id).map_err(|e| e.to_string())?;
     let head = client.chain_head().map_err(|e| e.to_string())?;
     let md = crate::report::incident::markdown(&inc, &events, &head, tz, Utc::now());
-    let path = dir.join(format!("{id}.md"));
-    std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = crate::files::write_numbered(
+        dir,
+        &id.to_string(),
+        "md",
+        md.as_bytes(),
+        crate::files::Access::Private,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(path.display().to_string())
 }
