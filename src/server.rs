@@ -91,6 +91,14 @@ pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
     if std::fs::symlink_metadata(path).is_err() {
         return Ok(());
     }
+    // Only a socket is ever removed from the socket path: a regular file or a link there is
+    // someone's, and removing it could be made to delete anything.
+    if !crate::files::is_socket(path) {
+        return Err(ServeError::Socket(format!(
+            "{} exists and is not a socket: piket removes only a stale socket there; move it away or choose another server.socket",
+            path.display()
+        )));
+    }
     match std::os::unix::net::UnixStream::connect(path) {
         Ok(_) => Err(ServeError::Socket(format!(
             "another piket server answers on {}: `piket server status` says which; stop it first",
@@ -107,7 +115,7 @@ pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
             );
             Ok(())
         }
-        // Anything else (no permission, not a socket): not ours to remove.
+        // Anything else (no permission): not ours to remove.
         Err(e) => Err(ServeError::Socket(format!(
             "{} exists and cannot be checked ({e}); remove it by hand if no server uses it",
             path.display()
@@ -161,7 +169,7 @@ pub fn run(
     });
     // Waits for blocking work (a commit whose caller went away) before the engine closes.
     drop(rt);
-    let _ = std::fs::remove_file(&socket);
+    crate::files::remove_socket(&socket);
     result
 }
 

@@ -65,7 +65,9 @@ fn log_path(cli: &Cli, config: &Config, dir: &Path) -> PathBuf {
 pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
     super::run::create_private_dir(dir)?;
     let db = dir.join(super::run::DB_FILE);
-    let opts = StoreOptions { cache_size_bytes: config.store.cache_size_bytes };
+    let access =
+        crate::files::Access::for_group(config.server.socket_group.as_deref()).map_err(|e| eyre!("{e}"))?;
+    let opts = StoreOptions { cache_size_bytes: config.store.cache_size_bytes, access };
     Engine::open(&db, &opts, config.policy.clone()).map_err(|e| match (&e, owner::describe(&db)) {
         (EngineError::Store(StoreError::Held { path }), Some(holder)) => eyre!(
             "{}: another piket holds this database: {holder}; use it (it serves the socket named) or stop it first with `piket server stop`",
@@ -122,11 +124,8 @@ pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::R
     if let Some(parent) = log.parent() {
         super::run::create_private_dir(parent)?;
     }
-    let log_file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .wrap_err_with(|| format!("cannot open the server log {}", log.display()))?;
+    let log_file = crate::files::open_kept(&log, crate::files::Access::Private, crate::files::Reopen::Append)
+        .map_err(|e| eyre!("cannot open the server log: {e}"))?;
     let exe = std::env::current_exe().wrap_err("cannot find the piket executable to start the server")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("serve").arg("--detached").arg("--data-dir").arg(dir).arg("--socket").arg(&socket);
@@ -207,11 +206,17 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
         // server with it.
         let _ = nix::unistd::setsid();
     }
+    // Whatever the server creates (the socket before its mode is set, a file a library makes)
+    // starts private; the files piket makes on purpose set their modes themselves.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let socket = socket_path(cli, config, dir);
+    check_notifier_tokens(config)?;
     let engine = Arc::new(open_engine(dir, config)?);
     crate::server::prepare_socket(&socket).map_err(|e| eyre!("{e}"))?;
     let db = engine.store_path().to_owned();
-    if let Err(e) = owner::write(&db, &socket) {
+    let access =
+        crate::files::Access::for_group(config.server.socket_group.as_deref()).map_err(|e| eyre!("{e}"))?;
+    if let Err(e) = owner::write(&db, &socket, access) {
         eprintln!("piket serve: cannot write the owner file beside {}: {e}", db.display());
     }
     let options = ServerOptions {
@@ -234,6 +239,17 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
     owner::remove(&db);
     result.map_err(|e| eyre!("{e}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A webhook notifier's token file gets the listener's check before anything starts: a token
+/// other users can read is refused with the fix, not found out at 03:00 in a failed page.
+fn check_notifier_tokens(config: &Config) -> color_eyre::Result<()> {
+    for n in &config.notifiers {
+        if let crate::config::NotifierKind::Webhook { token_file: Some(path), .. } = &n.kind {
+            crate::files::read_secret(path).map_err(|e| eyre!("notifiers.{}.token-file: {e}", n.name))?;
+        }
+    }
+    Ok(())
 }
 
 /// `piket server status|stop`. Never starts a server.

@@ -391,14 +391,10 @@ async fn post_webhook(
     Err(if shown.is_empty() { format!("HTTP {code}") } else { format!("HTTP {code}: {shown}") })
 }
 
+/// The bearer token, with the same check as the listener's: a file others can read is refused
+/// (the page fails and says `chmod 600`), never used.
 fn read_token(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the token file {}: {}", path.display(), io_reason(&e)))?;
-    let token = text.trim();
-    if token.is_empty() {
-        return Err(format!("the token file {} is empty", path.display()));
-    }
-    Ok(token.to_owned())
+    crate::files::read_secret(path).map_err(|e| format!("token-file: {e}"))
 }
 
 /// Send one request on a fresh connection; the status, and the start of the body when it is

@@ -24,19 +24,20 @@ pub fn file_of(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Record this process as the owner of `db`.
+/// Record this process as the owner of `db`. The file is replaced whole (a new private file
+/// renamed over the name), so a link or a file planted there is never written through.
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write(db: &Path, socket: &Path) -> std::io::Result<()> {
+pub fn write(db: &Path, socket: &Path, access: crate::files::Access) -> Result<(), crate::files::FileError> {
     let owner = Owner {
         pid: std::process::id(),
         user: crate::client::local::os_user(),
         socket: socket.to_owned(),
         since: chrono::Utc::now(),
     };
-    let text = serde_json::to_string(&owner).map_err(std::io::Error::other)?;
-    std::fs::write(file_of(db), text)
+    let text = serde_json::to_string(&owner).unwrap_or_default();
+    crate::files::replace(&file_of(db), text.as_bytes(), access)
 }
 
 pub fn remove(db: &Path) {
