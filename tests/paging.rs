@@ -255,9 +255,20 @@ fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
     let socket = data.join("piket.sock");
     let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_for(|| UnixStream::connect(&socket).is_ok(), "the server");
-    let out_new = cmd(&["new", "replica lag", "--service", "db", "--impact", "high", "--urgency", "high", "--severity", "SEV2"])
-        .output()
-        .unwrap();
+    let out_new = cmd(&[
+        "new",
+        "replica lag",
+        "--service",
+        "db",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--severity",
+        "SEV2",
+    ])
+    .output()
+    .unwrap();
     assert!(out_new.status.success(), "{}", String::from_utf8_lossy(&out_new.stderr));
 
     wait_for(|| lines(&voice_calls).len() == 1, "the voice notifier to be running");
@@ -269,7 +280,10 @@ fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
     let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_for(|| lines(&voice_calls).len() == 2, "the restarted server to page again through voice");
     std::fs::write(&release, "").unwrap();
-    wait_for(|| timeline().contains("page to alice via voice delivered"), "the voice delivery on the timeline");
+    wait_for(
+        || timeline().contains("page to alice via voice delivered"),
+        "the voice delivery on the timeline",
+    );
     let t = timeline();
     assert_eq!(lines(&out).len(), 1, "sms was recorded before the crash and not run again: {t}");
     assert_eq!(t.matches("via sms delivered").count(), 1, "{t}");

@@ -579,7 +579,9 @@ impl Form {
                         id,
                         root_cause: rc,
                         trigger: prior.and_then(|p| p.trigger.clone()),
-                        contributing_factors: prior.map(|p| p.contributing_factors.clone()).unwrap_or_default(),
+                        contributing_factors: prior
+                            .map(|p| p.contributing_factors.clone())
+                            .unwrap_or_default(),
                     });
                 }
                 let review = Review {
