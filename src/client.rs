@@ -61,7 +61,7 @@ pub enum ClientError {
 }
 
 /// Result of walking the hash chain and recomputing every projection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub events: u64,
     pub incidents: u64,
@@ -69,6 +69,29 @@ pub struct VerifyReport {
     pub head: String,
     /// The first problem found; `None`: the record is intact.
     pub problem: Option<String>,
+    /// Of `events`: windows set, ended and cancelled (the maintenance timeline).
+    #[serde(default)]
+    pub maintenance_events: u64,
+    /// Of `events`: alerts a maintenance window kept from opening an incident.
+    #[serde(default)]
+    pub suppressed_alerts: u64,
+}
+
+/// Every maintenance window and how many alerts windows have suppressed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceList {
+    pub windows: Vec<crate::domain::maintenance::MaintenanceStatus>,
+    pub suppressed_alerts: u64,
+}
+
+/// Stop a maintenance window before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloseWindow {
+    /// It is in force: it stops now.
+    End,
+    /// It has not started: it never will.
+    Cancel,
 }
 
 pub trait Client: Send + Sync {
@@ -116,13 +139,33 @@ pub trait Client: Send + Sync {
     /// Who this client acts as.
     fn actor(&self) -> &str;
 
-    /// Set a maintenance window for a service (alerts inside open no incident).
+    /// Set a maintenance window for a service (alerts inside open no incident); returns it
+    /// as recorded, with its id.
     ///
     /// # Errors
     /// Refused (a window that makes no sense), or unavailable.
-    fn set_maintenance(&self, window: MaintenanceWindow) -> Result<MaintenanceWindow, ClientError> {
-        let _ = window;
+    fn set_maintenance(
+        &self,
+        window: MaintenanceWindow,
+        source: Source,
+    ) -> Result<MaintenanceWindow, ClientError> {
+        let _ = (window, source);
         Err(ClientError::Unavailable("this client cannot set maintenance windows".to_owned()))
+    }
+
+    /// End or cancel maintenance window `id`; returns it as it stands then.
+    ///
+    /// # Errors
+    /// Refused (unknown, already closed, or the other command fits), or unavailable.
+    fn close_maintenance(
+        &self,
+        id: u32,
+        how: CloseWindow,
+        reason: Option<String>,
+        source: Source,
+    ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
+        let _ = (id, how, reason, source);
+        Err(ClientError::Unavailable("this client cannot end maintenance windows".to_owned()))
     }
 
     /// An incident's escalation: its policy's levels, who they reach now, what was paged and
@@ -153,11 +196,11 @@ pub trait Client: Send + Sync {
         Err(ClientError::Unavailable("this client cannot change the rota".to_owned()))
     }
 
-    /// Every maintenance window.
+    /// Every maintenance window, as it stands, and the count of suppressed alerts.
     ///
     /// # Errors
     /// Unavailable.
-    fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, ClientError> {
+    fn maintenance(&self) -> Result<MaintenanceList, ClientError> {
         Err(ClientError::Unavailable("this client cannot list maintenance windows".to_owned()))
     }
 }

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod incident;
 pub mod kpi;
 pub mod lifecycle;
+pub mod maintenance;
 pub mod policy;
 pub mod priority;
 pub mod query;

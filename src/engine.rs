@@ -8,6 +8,7 @@
 
 mod escalation;
 mod ingest;
+mod maintenance;
 mod rota;
 mod verify;
 
@@ -62,6 +63,10 @@ pub struct Engine {
     /// Overrides not removed, from the rota timeline: read on every page and every on-call
     /// question, changed only by [`Engine::change_rota`].
     overrides: std::sync::RwLock<Vec<crate::domain::Override>>,
+    /// Maintenance windows, folded from the maintenance timeline: read by ingest inside its
+    /// write transaction, changed only by this engine after its own commits (under
+    /// `commit_order`, so ingest never sees a window that is not committed).
+    maintenance: std::sync::RwLock<crate::domain::maintenance::Book>,
 }
 
 impl Engine {
@@ -83,8 +88,11 @@ impl Engine {
 
     fn with_store(store: Store, policy: Policy) -> Result<Self, EngineError> {
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        let overrides = std::sync::RwLock::new(escalation::active_overrides(&store.read()?)?);
-        Ok(Self { store, policy, changes, commit_order: std::sync::Mutex::new(()), overrides })
+        let r = store.read()?;
+        let overrides = std::sync::RwLock::new(escalation::active_overrides(&r)?);
+        let maintenance = std::sync::RwLock::new(maintenance::load(&r)?);
+        drop(r);
+        Ok(Self { store, policy, changes, commit_order: std::sync::Mutex::new(()), overrides, maintenance })
     }
 
     #[must_use]

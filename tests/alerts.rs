@@ -800,7 +800,7 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     assert!(!out.status.success(), "a window needs a reason");
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a reason"));
     let list = String::from_utf8(run(&["maintenance", "list"]).stdout).unwrap();
-    assert!(list.starts_with("db  ") && list.contains(": disk swap"), "{list}");
+    assert!(list.starts_with("#1  db  in force") && list.contains(": disk swap"), "{list}");
 
     // db is in maintenance: recorded, no incident. web is not.
     let (code, body) = s.post_json(
@@ -809,15 +809,64 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     );
     assert_eq!(code, 200);
     assert_eq!(body["alerts"][0]["result"], "suppressed");
-    assert!(body["alerts"][0]["reason"].as_str().unwrap().contains("db is in maintenance until"));
+    assert!(
+        body["alerts"][0]["reason"].as_str().unwrap().contains("db is in maintenance #1 until"),
+        "{body}"
+    );
     assert!(s.incidents().is_empty());
     let kept = s.engine.suppressed_alerts().unwrap();
     assert_eq!(kept.len(), 1);
-    assert_eq!(kept[0].1.identity, "9999000000000001");
+    let EventKind::AlertSuppressed { window, service, record } = &kept[0].kind else { panic!("{kept:?}") };
+    assert_eq!((*window, service.as_str(), record.identity.as_str()), (1, "db", "9999000000000001"));
+    assert_eq!(kept[0].actor, "alertmanager");
     let mut web = am_alert("9999000000000002", "firing", "DiskFull", T0, ZERO);
     web["labels"]["service"] = json!("web");
     let (_, body) = s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![web]));
     assert_eq!(body["alerts"][0]["result"], "opened");
     let (_, body) = s.post_json("/v1/alerts", &json!({"title": "backup late", "service": "db"}));
     assert_eq!(body["alerts"][0]["result"], "suppressed");
+
+    // Ended early: alerts of db open incidents again. Twice, or an unknown window: refused.
+    let out = run(&["maintenance", "end", "1", "--reason", "swap done"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ended = String::from_utf8(out.stdout).unwrap();
+    assert!(ended.contains("#1  db  ended early (ended by") && ended.contains(": swap done"), "{ended}");
+    let (_, body) = s.post_json("/v1/alerts", &json!({"title": "backup late again", "service": "db"}));
+    assert_eq!(body["alerts"][0]["result"], "opened", "{body}");
+    let out = run(&["maintenance", "end", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("maintenance #1 (db) was already ended by"));
+    let out = run(&["maintenance", "cancel", "7"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("no maintenance window #7") && err.contains("piket maintenance list"), "{err}");
+
+    // A window to come is cancelled, not ended; each command names the other.
+    let from = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+    let out = run(&["maintenance", "set", "web", "--from", &from, "--for", "1h", "--reason", "upgrade"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("#2  web  upcoming"));
+    let out = run(&["maintenance", "end", "2"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`piket maintenance cancel 2`"));
+    let out = run(&["maintenance", "cancel", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["maintenance", "cancel", "2"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already cancelled by"));
+
+    // All of it is on the chain, and verify counts it.
+    let report = s.engine.verify().unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.maintenance_events, report.suppressed_alerts), (4, 2));
+    let out = run(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("4 maintenance events, 2 suppressed alerts"), "{text}");
+    let timeline = String::from_utf8(run(&["timeline", "maintenance"]).stdout).unwrap();
+    assert!(
+        timeline.contains("maintenance #1 of db from") && timeline.contains("maintenance #2 cancelled"),
+        "{timeline}"
+    );
+    let json: Value = serde_json::from_slice(&run(&["maintenance", "list", "--json"]).stdout).unwrap();
+    assert_eq!(json["suppressed_alerts"], 2);
+    assert_eq!(json["windows"][0]["closed"]["reason"], "swap done");
+    assert_eq!(json["windows"][1]["closed"]["cancelled"], true);
 }

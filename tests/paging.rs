@@ -72,7 +72,7 @@ escalation-policy = "dba"
 }
 
 fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let until = Instant::now() + StdDuration::from_secs(20);
+    let until = Instant::now() + StdDuration::from_secs(60);
     while Instant::now() < until {
         if f() {
             return;
@@ -210,4 +210,86 @@ async fn unacknowledged_it_pages_level_two_and_a_hanging_notifier_holds_nothing_
     // Bob has no voice handle: that is fine, he was reached by sms. Nobody is left unreached.
     assert!(!recorded.iter().any(|k| matches!(k, EventKind::PageFailed { notifier, .. } if notifier == "-")));
     assert_eq!(e.verify().unwrap().problem, None);
+}
+
+/// Each delivery is recorded as its notifier finishes: with one notifier done and another
+/// still running, the first is on the timeline; the server is killed (-9) right then, and the
+/// restarted one pages again only through the notifier whose result was never recorded.
+#[test]
+fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pager, out) = recorder(dir.path());
+    let voice_calls = dir.path().join("voice.txt");
+    let release = dir.path().join("release");
+    // Says it was called, then waits until the test releases it (60 s only as a safety net).
+    let hang = script(
+        dir.path(),
+        "hang.sh",
+        &format!(
+            "echo \"$1\" >> '{calls}'; i=0; while [ ! -e '{release}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; exit 0",
+            calls = voice_calls.display(),
+            release = release.display()
+        ),
+    );
+    let extra = format!(
+        "[notifiers.voice]\ntype = \"command\"\nargv = [\"{}\", \"{{handle}}\"]\ntimeout = \"90s\"\nretries = 0\n",
+        hang.display()
+    );
+    let text = rota(&pager, &extra).replace(
+        "contacts = { sms = \"+31600000001\" }",
+        "contacts = { sms = \"+31600000001\", voice = \"+31600000001\" }",
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, text).unwrap();
+    let data = dir.path().join("data");
+    let bin = env!("CARGO_BIN_EXE_piket");
+    let cmd = |args: &[&str]| {
+        let mut c = Process::new(bin);
+        c.arg("--data-dir").arg(&data).arg("--config").arg(&config).args(args).env_remove("PIKET_SOCKET");
+        c
+    };
+    let timeline = || {
+        let o = cmd(&["timeline", "INC-1"]).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let socket = data.join("piket.sock");
+    let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    wait_for(|| UnixStream::connect(&socket).is_ok(), "the server");
+    let out_new = cmd(&[
+        "new",
+        "replica lag",
+        "--service",
+        "db",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--severity",
+        "SEV2",
+    ])
+    .output()
+    .unwrap();
+    assert!(out_new.status.success(), "{}", String::from_utf8_lossy(&out_new.stderr));
+
+    wait_for(|| lines(&voice_calls).len() == 1, "the voice notifier to be running");
+    wait_for(|| timeline().contains("page to alice via sms delivered"), "the sms delivery on the timeline");
+    assert!(!timeline().contains("via voice"), "voice still runs: nothing recorded for it yet");
+    server.kill().unwrap(); // SIGKILL
+    let _ = server.wait();
+
+    let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    wait_for(|| lines(&voice_calls).len() == 2, "the restarted server to page again through voice");
+    std::fs::write(&release, "").unwrap();
+    wait_for(
+        || timeline().contains("page to alice via voice delivered"),
+        "the voice delivery on the timeline",
+    );
+    let t = timeline();
+    assert_eq!(lines(&out).len(), 1, "sms was recorded before the crash and not run again: {t}");
+    assert_eq!(t.matches("via sms delivered").count(), 1, "{t}");
+    assert_eq!(t.matches("via voice delivered").count(), 1, "{t}");
+    let v = cmd(&["verify"]).output().unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    let _ = cmd(&["server", "stop"]).output();
+    let _ = server.wait();
 }

@@ -318,3 +318,26 @@ fn the_remote_client_is_the_same_client() {
     assert!(got.windows(2).all(|w| w[0].global_seq < w[1].global_seq), "{got:?}");
     assert_eq!((got.last().unwrap().incident, got.last().unwrap().seq), (id, 2));
 }
+
+/// Maintenance changes are writes: a read-only user is refused on each route and nothing is
+/// recorded; reading the windows is allowed.
+#[test]
+fn read_only_users_cannot_set_end_or_cancel_maintenance() {
+    let me = the_os_user();
+    let s = Server::start(&[me.as_str()]);
+    let window = serde_json::json!({"service": "db", "start": "2030-01-01T00:00:00Z",
+        "end": "2030-01-01T02:00:00Z", "reason": "disk swap"});
+    for (path, body) in [
+        ("/v1/maintenance", window.to_string()),
+        ("/v1/maintenance/1/end", String::new()),
+        ("/v1/maintenance/1/cancel", "{\"reason\": \"called off\"}".to_owned()),
+    ] {
+        let (st, answer) = http(&s.socket, "POST", path, body.as_bytes());
+        assert_eq!(error_code(st, &answer), (403, "read_only".into()), "{path}: {answer}");
+    }
+    let (st, body) = http(&s.socket, "GET", "/v1/maintenance", b"");
+    assert_eq!(st, 200);
+    assert_eq!(json_of(&body)["windows"], serde_json::json!([]));
+    let (_, body) = http(&s.socket, "GET", "/v1/verify", b"");
+    assert_eq!(json_of(&body)["events"], 0, "nothing was recorded: {body}");
+}

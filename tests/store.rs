@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, TimeZone, Utc};
 use piket::domain::{
-    Command, Impact, IncidentId, NewIncident, Policy, Review, Severity, Source, Status, Urgency,
+    Command, EventKind, Impact, IncidentId, NewIncident, Policy, Review, Severity, Source, Status, Urgency,
 };
 use piket::engine::Engine;
 use piket::store::StoreOptions;
@@ -138,7 +138,117 @@ fn a_database_from_a_newer_piket_is_refused_in_words() {
         txn.commit().unwrap();
     }
     let err = Engine::open(&path, &StoreOptions::default(), Policy::default()).err().unwrap().to_string();
-    assert!(err.contains("schema version 99, newer than this piket understands (1): upgrade piket"), "{err}");
+    assert!(err.contains("schema version 99, newer than this piket understands (2): upgrade piket"), "{err}");
+}
+
+fn legacy_rows(path: &Path) {
+    // What schema 1 kept outside the record, written as it wrote them (postcard of the
+    // MaintenanceWindow and AlertRecord of then: a tuple encodes as a struct does).
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap().timestamp_micros();
+    let hour = 3_600_000_000_i64;
+    let windows: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("maintenance-1");
+    let alerts: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("suppressed-1");
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut t = txn.open_table(windows).unwrap();
+        for (service, start, who) in [("db", t0, "ana"), ("web", t0 + 10 * hour, "ben")] {
+            let w = (service.to_owned(), start, start + 2 * hour, "disk swap".to_owned(), who.to_owned());
+            t.insert((service, start), postcard::to_allocvec(&w).unwrap().as_slice()).unwrap();
+        }
+        let mut t = txn.open_table(alerts).unwrap();
+        let none: Option<i64> = None;
+        let labels = vec![("service".to_owned(), "db".to_owned())];
+        let a = (
+            "alertmanager",
+            "f00d",
+            "f00d",
+            "firing",
+            "DiskFull",
+            labels,
+            Vec::<(String, String)>::new(),
+            Some(t0),
+            none,
+            Vec::<(String, String)>::new(),
+        );
+        t.insert((t0 + hour, "alertmanager/f00d"), postcard::to_allocvec(&a).unwrap().as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+/// Windows and suppressed alerts that schema 1 kept in tables of their own are carried into
+/// the record by the migration: appended as events by piket, marked, old events untouched.
+#[test]
+fn the_migration_carries_old_maintenance_rows_into_the_record() {
+    let (_dir, path) = copy_to_temp(FIXTURE);
+    legacy_rows(&path);
+    let head_before = {
+        let db = redb::Database::open(&path).unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.open_table(EVENTS).unwrap();
+        (1..=7).map(|g| t.get(g).unwrap().unwrap().value().to_vec()).collect::<Vec<_>>()
+    };
+    let e = Engine::open(&path, &StoreOptions::default(), Policy::default()).unwrap();
+    let report = e.verify().unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.events, report.maintenance_events, report.suppressed_alerts), (7 + 5, 2, 1));
+    let list = e.maintenance_list().unwrap();
+    assert_eq!(list.suppressed_alerts, 1);
+    let w: Vec<_> = list.windows.iter().map(|w| (w.id, w.service.as_str(), w.set_by.as_str())).collect();
+    assert_eq!(w, vec![(1, "db", "ana"), (2, "web", "ben")]);
+    let log = e.timeline(IncidentId::MAINTENANCE).unwrap();
+    assert!(log.iter().all(|ev| ev.actor == "piket"), "{log:?}");
+    let EventKind::Note { text } = &log[0].kind else { panic!("{log:?}") };
+    assert!(text.contains("schema 2 migration") && text.contains("2 maintenance windows"), "{text}");
+    let kept = e.suppressed_alerts().unwrap();
+    let EventKind::AlertSuppressed { window, record, .. } = &kept[0].kind else { panic!("{kept:?}") };
+    assert_eq!((*window, record.identity.as_str()), (1, "f00d"), "the one window that covered it");
+    assert_eq!(kept[0].occurred_at, Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
+    drop(e);
+    // The old events are byte for byte what they were; the old tables are gone.
+    let db = redb::Database::open(&path).unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.open_table(EVENTS).unwrap();
+    let after: Vec<_> = (1..=7).map(|g| t.get(g).unwrap().unwrap().value().to_vec()).collect();
+    assert_eq!(after, head_before);
+    let gone: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("maintenance-1");
+    assert!(r.open_table(gone).is_err());
+}
+
+/// A maintenance event edited in the file (one byte of who set the window) fails `verify`,
+/// which names the event.
+#[test]
+fn a_tampered_maintenance_event_fails_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("piket.redb");
+    let e = sample(&path);
+    let now = Utc::now();
+    let w = piket::domain::alert::MaintenanceWindow {
+        id: 0,
+        service: "db".into(),
+        start: now,
+        end: now + Duration::hours(2),
+        reason: "disk swap".into(),
+        set_by: String::new(),
+    };
+    e.set_maintenance("alice", Source::Cli, &w, now).unwrap();
+    assert_eq!(e.verify().unwrap().maintenance_events, 1);
+    drop(e);
+    {
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(EVENTS).unwrap();
+            let mut bytes = t.get(8).unwrap().unwrap().value().to_vec();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x01;
+            t.insert(8, bytes.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let e = Engine::open(&path, &StoreOptions::default(), Policy::default()).unwrap();
+    let problem = e.verify().unwrap().problem.expect("tampering must be found");
+    assert!(problem.contains("maintenance #1") && problem.contains("altered"), "{problem}");
 }
 
 /// Regenerates the fixture: `cargo test --test store -- --ignored write_fixture`. Only ever

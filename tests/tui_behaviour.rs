@@ -139,6 +139,73 @@ fn close_form_records_the_review_then_closes() {
     assert_eq!(inc.review.unwrap().lessons, vec!["size the job for peak data".to_owned()]);
 }
 
+fn root_causes(c: &FakeClient, id: IncidentId) -> Vec<piket::domain::EventKind> {
+    c.timeline(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .filter(|k| matches!(k, piket::domain::EventKind::RootCauseRecorded { .. }))
+        .collect()
+}
+
+fn with_root_cause() -> Arc<FakeClient> {
+    let c = seeded();
+    c.run(
+        "ana",
+        Command::SetRootCause {
+            id: IncidentId(5),
+            root_cause: "job ran out of memory".into(),
+            trigger: Some("nightly batch doubled".into()),
+            contributing_factors: vec!["no memory alert".into(), "limits unset".into()],
+        },
+    );
+    c
+}
+
+fn close_with_a_lesson(h: &mut Headless) {
+    for _ in 0..4 {
+        h.act(Action::NextField);
+    }
+    h.type_text("size the job for peak data");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+}
+
+#[test]
+fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_factors() {
+    let c = with_root_cause();
+    let mut h = app(&c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    h.act(Action::Close);
+    assert_eq!(h.app.form.as_ref().unwrap().fields[0].value, "job ran out of memory");
+    close_with_a_lesson(&mut h);
+    let inc = c.incident(IncidentId(5)).unwrap();
+    assert_eq!(inc.status, Status::Closed);
+    assert_eq!(root_causes(&c, IncidentId(5)).len(), 1, "the unchanged root cause is not recorded again");
+    let rc = inc.root_cause.unwrap();
+    assert_eq!(rc.trigger.as_deref(), Some("nightly batch doubled"));
+    assert_eq!(rc.contributing_factors, vec!["no memory alert".to_owned(), "limits unset".to_owned()]);
+}
+
+#[test]
+fn a_root_cause_edited_in_the_close_form_keeps_its_trigger_and_factors() {
+    let c = with_root_cause();
+    let mut h = app(&c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, 5);
+    h.act(Action::Close);
+    h.send(Msg::Edit(piket::tui::form::Edit::Clear));
+    h.type_text("job ran out of memory on the new node type");
+    close_with_a_lesson(&mut h);
+    let recorded = root_causes(&c, IncidentId(5));
+    assert_eq!(recorded.len(), 2, "the correction is a new event; the first stays");
+    let rc = c.incident(IncidentId(5)).unwrap().root_cause.unwrap();
+    assert_eq!(rc.root_cause, "job ran out of memory on the new node type");
+    assert_eq!(rc.trigger.as_deref(), Some("nightly batch doubled"));
+    assert_eq!(rc.contributing_factors.len(), 2);
+}
+
 #[test]
 fn close_form_refuses_in_place_what_the_closing_rule_still_needs() {
     let c = seeded();

@@ -126,14 +126,18 @@ fn a_maintenance_window_is_set_from_the_tui() {
     h.type_text("disk swap");
     h.act(Action::Submit);
     assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
-    let windows = engine.maintenance().unwrap();
+    let windows = engine.maintenance_list().unwrap().windows;
     assert_eq!(windows.len(), 1);
     assert_eq!(
-        (windows[0].service.as_str(), windows[0].reason.as_str(), windows[0].set_by.as_str()),
-        ("db", "disk swap", "ana")
+        (windows[0].id, windows[0].service.as_str(), windows[0].reason.as_str(), windows[0].set_by.as_str()),
+        (1, "db", "disk swap", "ana")
     );
     assert_eq!(windows[0].end - windows[0].start, chrono::Duration::hours(1));
     assert!(h.draw().contains("db in maintenance until"));
+    // On the chain, by the TUI's user through the TUI.
+    let set = engine.timeline(IncidentId::MAINTENANCE).unwrap();
+    assert_eq!((set.len(), set[0].actor.as_str(), set[0].source), (1, "ana", piket::domain::Source::Tui));
+    assert_eq!(engine.verify().unwrap().maintenance_events, 1);
 }
 
 /// The real engine with a rota: the scheduler pages level 1 of a new incident, which reaches
@@ -189,4 +193,82 @@ escalation-policy = "dba"
     h.act(Action::Acknowledge);
     assert!(h.app.paged.is_none());
     assert!(h.draw().contains("acknowledged ana"), "{}", h.draw());
+}
+
+/// Through the real server: a root cause with a trigger and factors recorded from the CLI,
+/// the incident closed from the TUI (connected to the server's socket), and `piket show
+/// --json` and `piket export` still have the trigger and every factor.
+#[test]
+fn after_a_tui_close_show_and_export_keep_the_trigger_and_factors() {
+    use piket::client::remote::RemoteClient;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let piket = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_piket"));
+        c.arg("--data-dir").arg(dir.path()).args(args);
+        c.env("PIKET_CONFIG", dir.path().join("config.toml"))
+            .env_remove("PIKET_DATA_DIR")
+            .env_remove("PIKET_SOCKET");
+        c
+    };
+    let ok = |args: &[&str]| {
+        let out = piket(args).output().unwrap();
+        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut server = piket(&["serve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = dir.path().join("piket.sock");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let client = loop {
+        match RemoteClient::connect(&socket) {
+            Ok(c) => break c,
+            Err(e) => {
+                assert!(std::time::Instant::now() < until, "the server never answered: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    };
+    ok(&["new", "Nightly export fails", "--impact", "low", "--urgency", "low", "--severity", "SEV4"]);
+    ok(&[
+        "root-cause",
+        "1",
+        "job ran out of memory",
+        "--trigger",
+        "nightly batch doubled",
+        "--factor",
+        "no memory alert",
+        "--factor",
+        "limits unset",
+    ]);
+    ok(&["resolve", "1", "-m", "re-ran with more memory"]);
+
+    let mut h = Headless::new(Arc::new(client), &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
+    h.act(Action::ToggleClosed);
+    h.act(Action::SelectFirst);
+    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    h.act(Action::Close);
+    for _ in 0..4 {
+        h.act(Action::NextField);
+    }
+    h.type_text("size the job for peak data");
+    h.act(Action::Submit);
+    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+
+    let shown: serde_json::Value = serde_json::from_str(&ok(&["show", "1", "--json"])).unwrap();
+    assert_eq!(shown["status"], "closed", "{shown}");
+    assert_eq!(shown["root_cause"]["trigger"], "nightly batch doubled", "{shown}");
+    assert_eq!(
+        shown["root_cause"]["contributing_factors"],
+        serde_json::json!(["no memory alert", "limits unset"])
+    );
+    let exported = ok(&["export", "1"]);
+    assert!(exported.contains("nightly batch doubled") && exported.contains("limits unset"), "{exported}");
+    let timeline = ok(&["timeline", "1"]);
+    assert_eq!(timeline.matches("root cause:").count(), 1, "recorded once: {timeline}");
+    ok(&["server", "stop"]);
+    let _ = server.wait();
 }

@@ -364,8 +364,22 @@ pub enum MaintenanceCmd {
         #[arg(long)]
         reason: String,
     },
-    /// List the windows.
+    /// List the windows, with their numbers and whether they are in force.
     List,
+    /// End a window in force now (the work finished early): `piket maintenance end 3`.
+    End {
+        /// The window's number, from `piket maintenance list`.
+        id: u32,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Cancel a window that has not started (the work was called off).
+    Cancel {
+        /// The window's number, from `piket maintenance list`.
+        id: u32,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -231,27 +231,6 @@ pub fn timeline(events: &[Event], tz: Tz) -> String {
 
 pub use crate::domain::alert::{AlertSummary, summaries as alert_summaries};
 
-/// Maintenance windows, one a line, in UTC and the display zone.
-#[must_use]
-pub fn maintenance(list: &[crate::domain::alert::MaintenanceWindow], tz: Tz) -> String {
-    let mut s = String::new();
-    for w in list {
-        let _ = writeln!(
-            s,
-            "{}  {} -> {} ({} -> {})  by {}: {}",
-            sanitize_line(&w.service),
-            w.start.format("%Y-%m-%d %H:%M:%SZ"),
-            w.end.format("%Y-%m-%d %H:%M:%SZ"),
-            w.start.with_timezone(&tz).format("%H:%M %Z"),
-            w.end.with_timezone(&tz).format("%H:%M %Z"),
-            sanitize_line(&w.set_by),
-            sanitize_line(&w.reason)
-        );
-    }
-    s.pop();
-    s
-}
-
 /// `piket alerts INC-n` as text; alert text is sanitised here, for the terminal.
 #[must_use]
 pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {

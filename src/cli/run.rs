@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use color_eyre::eyre::{WrapErr, eyre};
 
-use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MaintenanceCmd, MilestoneArg, ScheduleCmd};
+use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MilestoneArg, ScheduleCmd};
 use super::output;
 use super::when::{parse_date, parse_span, parse_time};
 use crate::client::local::LocalClient;
@@ -326,44 +326,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Maintenance(MaintenanceCmd::Set { service, from, until, r#for, reason }) => {
-            let start = ctx.time(&from)?;
-            let end = match (until, r#for) {
-                (Some(u), _) => ctx.time(&u)?,
-                (None, Some(span)) => {
-                    start
-                        + parse_span(&span).ok_or_else(|| {
-                            Fail::Input(format!("--for '{span}' is not a length of time: use 90m, 2h, 1d"))
-                        })?
-                }
-                (None, None) => return Err(Fail::Input("give --until or --for".to_owned())),
-            };
-            let window = crate::domain::alert::MaintenanceWindow {
-                service,
-                start,
-                end,
-                reason,
-                set_by: String::new(),
-            };
-            let w = ctx.client.set_maintenance(window)?;
-            if ctx.json {
-                print_json(&w)?;
-            } else {
-                println!("{}", output::maintenance(std::slice::from_ref(&w), ctx.tz()));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Maintenance(MaintenanceCmd::List) => {
-            let list = ctx.client.maintenance()?;
-            if ctx.json {
-                print_json(&list)?;
-            } else if list.is_empty() {
-                println!("no maintenance windows");
-            } else {
-                println!("{}", output::maintenance(&list, ctx.tz()));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Maintenance(c) => super::maintenance::run(ctx, c),
         Cmd::Alerts(a) => {
             let events = ctx.client.timeline(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
             let alerts = output::alert_summaries(&events);
@@ -445,8 +408,9 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
                 eprintln!("piket verify: FAILED after {} events: {p}", r.events);
             } else {
                 println!(
-                    "ok: {} events in {} incidents; the chain and every projection check out",
-                    r.events, r.incidents
+                    "ok: {} events in {} incidents ({} maintenance events, {} suppressed alerts); \
+                     the chain and every projection check out",
+                    r.events, r.incidents, r.maintenance_events, r.suppressed_alerts
                 );
                 println!("chain head {}", r.head);
             }

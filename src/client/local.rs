@@ -99,15 +99,24 @@ impl Client for LocalClient {
 
     fn set_maintenance(
         &self,
-        mut window: crate::domain::alert::MaintenanceWindow,
+        window: crate::domain::alert::MaintenanceWindow,
+        source: Source,
     ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
-        window.set_by = self.actor().to_owned();
-        self.engine.set_maintenance(&window)?;
-        Ok(window)
+        Ok(self.engine.set_maintenance(self.actor(), source, &window, chrono::Utc::now())?)
     }
 
-    fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, ClientError> {
-        Ok(self.engine.maintenance()?)
+    fn close_maintenance(
+        &self,
+        id: u32,
+        how: super::CloseWindow,
+        reason: Option<String>,
+        source: Source,
+    ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
+        Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, chrono::Utc::now())?)
+    }
+
+    fn maintenance(&self) -> Result<super::MaintenanceList, ClientError> {
+        Ok(self.engine.maintenance_list()?)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {

@@ -355,18 +355,36 @@ impl Client for RemoteClient {
     fn set_maintenance(
         &self,
         window: crate::domain::alert::MaintenanceWindow,
+        source: Source,
     ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
         let body = serde_json::to_vec(&window)
             .map_err(|e| ClientError::Unavailable(format!("cannot encode the window: {e}")))?;
-        self.call(Method::POST, "/v1/maintenance".to_owned(), Some(body), None)
+        self.call(Method::POST, format!("/v1/maintenance?source={}", source.as_str()), Some(body), None)
     }
 
-    fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, ClientError> {
-        #[derive(Deserialize)]
-        struct List {
-            windows: Vec<crate::domain::alert::MaintenanceWindow>,
-        }
-        self.call::<List>(Method::GET, "/v1/maintenance".to_owned(), None, None).map(|l| l.windows)
+    fn close_maintenance(
+        &self,
+        id: u32,
+        how: super::CloseWindow,
+        reason: Option<String>,
+        source: Source,
+    ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
+        let body = serde_json::to_vec(&serde_json::json!({ "reason": reason }))
+            .map_err(|e| ClientError::Unavailable(format!("cannot encode the reason: {e}")))?;
+        let verb = match how {
+            super::CloseWindow::End => "end",
+            super::CloseWindow::Cancel => "cancel",
+        };
+        self.call(
+            Method::POST,
+            format!("/v1/maintenance/{id}/{verb}?source={}", source.as_str()),
+            Some(body),
+            None,
+        )
+    }
+
+    fn maintenance(&self) -> Result<super::MaintenanceList, ClientError> {
+        self.call(Method::GET, "/v1/maintenance".to_owned(), None, None)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {

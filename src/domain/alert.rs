@@ -186,6 +186,10 @@ impl AlertState {
 /// no incident (an incident already open still gets them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaintenanceWindow {
+    /// From 1, handed out by the engine when the window is set (`piket maintenance end 3`);
+    /// ignored in a request.
+    #[serde(default)]
+    pub id: u32,
     pub service: String,
     #[serde(with = "super::time::ts")]
     pub start: DateTime<Utc>,

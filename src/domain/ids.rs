@@ -16,6 +16,18 @@ impl IncidentId {
     /// Not an incident: the rota's own timeline, where schedule overrides are recorded, so
     /// they are chained and verified with everything else. The engine hands out ids from 1.
     pub const ROTA: Self = Self(0);
+    /// Not an incident: the maintenance timeline, where windows are set, ended and cancelled.
+    /// Ids are handed out upward from 1, so the top of the range is never an incident's.
+    pub const MAINTENANCE: Self = Self(u64::MAX);
+    /// Not an incident: every alert a maintenance window kept from opening one, as sent. Its
+    /// own timeline, so the few window events are read at start without the many alerts.
+    pub const SUPPRESSED: Self = Self(u64::MAX - 1);
+
+    /// A timeline of the record that is not an incident (rota, maintenance, suppressed).
+    #[must_use]
+    pub fn is_record_only(self) -> bool {
+        self == Self::ROTA || self == Self::MAINTENANCE || self == Self::SUPPRESSED
+    }
 }
 
 impl Serialize for IncidentId {
@@ -45,7 +57,12 @@ impl<'de> Deserialize<'de> for IncidentId {
 
 impl fmt::Display for IncidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if *self == Self::ROTA { f.write_str("rota") } else { write!(f, "INC-{}", self.0) }
+        match *self {
+            Self::ROTA => f.write_str("rota"),
+            Self::MAINTENANCE => f.write_str("maintenance"),
+            Self::SUPPRESSED => f.write_str("suppressed"),
+            Self(n) => write!(f, "INC-{n}"),
+        }
     }
 }
 
@@ -60,8 +77,11 @@ impl FromStr for IncidentId {
     /// Accepts `INC-42`, `inc-42` and `42`: responders type whatever they saw last.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        if t == "rota" {
-            return Ok(Self::ROTA);
+        match t {
+            "rota" => return Ok(Self::ROTA),
+            "maintenance" => return Ok(Self::MAINTENANCE),
+            "suppressed" => return Ok(Self::SUPPRESSED),
+            _ => {}
         }
         let digits = t
             .strip_prefix("INC-")

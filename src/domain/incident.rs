@@ -317,6 +317,15 @@ impl Incident {
             EventKind::OverrideAdded(_) | EventKind::OverrideRemoved { .. } => {
                 return Err(ApplyError::WrongIncident { id: self.id, seq: ev.seq, other: IncidentId::ROTA });
             }
+            // Likewise maintenance events and the alerts they suppressed (their own timelines).
+            EventKind::MaintenanceSet(_)
+            | EventKind::MaintenanceEnded { .. }
+            | EventKind::MaintenanceCancelled { .. }
+            | EventKind::AlertSuppressed { .. } => {
+                let other =
+                    crate::domain::maintenance::timeline_of(&ev.kind).unwrap_or(IncidentId::MAINTENANCE);
+                return Err(ApplyError::WrongIncident { id: self.id, seq: ev.seq, other });
+            }
         }
         Ok(())
     }

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Engine, EngineError};
-use crate::client::Outcome;
-use crate::domain::Refusal;
-use crate::domain::alert::{AlertState, FlapRule, MaintenanceWindow};
+use crate::client::{Change, Outcome};
+use crate::domain::IncidentId;
+use crate::domain::alert::{AlertState, FlapRule};
 use crate::domain::time::to_micros;
 use crate::domain::{
     AlertAction, AlertOutcome, AlertSignal, Command, EventKind, Incident, NewIncident, ResolvePolicy, Source,
@@ -35,21 +35,25 @@ impl Engine {
         flap: FlapRule,
     ) -> Result<Vec<Vec<AlertOutcome>>, EngineError> {
         let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (results, appended) = self.store.write(|w| -> Result<_, EngineError> {
+        let (results, appended, kept) = self.store.write(|w| -> Result<_, EngineError> {
             let mut appended = Vec::new();
+            let mut kept = Vec::new();
             let mut results = Vec::with_capacity(batch.len());
             for item in batch {
                 let now = to_micros(item.now);
                 let mut out = Vec::with_capacity(item.signals.len());
                 for sig in &item.signals {
-                    out.push(self.ingest_one(w, sig, now, flap, &mut appended)?);
+                    out.push(self.ingest_one(w, sig, now, flap, &mut appended, &mut kept)?);
                 }
                 results.push(out);
             }
-            Ok((results, appended))
+            Ok((results, appended, kept))
         })?;
         for (outcome, global_seq) in &appended {
             self.announce(outcome, *global_seq);
+        }
+        for change in kept {
+            let _ = self.changes.send(change);
         }
         Ok(results)
     }
@@ -61,6 +65,7 @@ impl Engine {
         now: DateTime<Utc>,
         flap: FlapRule,
         appended: &mut Appended,
+        kept: &mut Vec<Change>,
     ) -> Result<AlertOutcome, EngineError> {
         let dedup_key = format!("{}/{}", sig.source, sig.key);
         let last = match w.dedup(&dedup_key)? {
@@ -75,15 +80,34 @@ impl Engine {
                 || (sig.action == AlertAction::Resolve && sig.resolves_incident != ResolvePolicy::Always)
         });
         let Some(inc) = last else {
-            if sig.action == AlertAction::Trigger
-                && let Some(service) = &sig.service
-                && let Some(window) = w.maintenance_at(service, now.timestamp_micros())?
-            {
-                w.record_suppressed(now.timestamp_micros(), &dedup_key, &sig.record)?;
+            // Decided here, in the write transaction, from the windows as committed: the
+            // alert and the window that kept it are on the chain together.
+            let window = match (&sig.action, &sig.service) {
+                (AlertAction::Trigger, Some(service)) => self.book().in_force(service, now).cloned(),
+                _ => None,
+            };
+            if let Some(window) = window {
+                let kind = EventKind::AlertSuppressed {
+                    window: window.id,
+                    service: window.service.clone(),
+                    record: sig.record.clone(),
+                };
+                let (events, global_seq) = super::maintenance::append_record(
+                    w,
+                    IncidentId::SUPPRESSED,
+                    vec![kind],
+                    sig.source.as_str(),
+                    Source::Alert,
+                    now,
+                )?;
+                let seq = events.last().map_or(0, |e| e.seq);
+                kept.push(Change { global_seq, incident: IncidentId::SUPPRESSED, seq, paged: false });
                 return Ok(AlertOutcome::Suppressed {
                     reason: format!(
-                        "{service} is in maintenance until {} ({}): recorded, no incident opened",
-                        window.end.format("%Y-%m-%d %H:%M:%SZ"),
+                        "{} is in maintenance #{} until {} ({}): recorded, no incident opened",
+                        window.service,
+                        window.id,
+                        window.effective_end().format("%Y-%m-%d %H:%M:%SZ"),
                         window.reason
                     ),
                 });
@@ -236,33 +260,5 @@ fn flapping_event(sig: &AlertSignal, state: &AlertState, flap: FlapRule, flappin
         flapping,
         changes: u32::try_from(state.changes.len()).unwrap_or(u32::MAX),
         window_minutes: u32::try_from(flap.window.num_minutes()).unwrap_or(u32::MAX),
-    }
-}
-
-impl Engine {
-    /// Set a maintenance window (durable before it returns).
-    ///
-    /// # Errors
-    /// [`EngineError::Refused`] for a window that makes no sense; a store failure.
-    pub fn set_maintenance(&self, window: &MaintenanceWindow) -> Result<(), EngineError> {
-        window.check().map_err(|m| EngineError::Refused(Refusal { message: m, next: vec![] }))?;
-        let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.store.write(|w| -> Result<(), EngineError> { Ok(w.put_maintenance(window)?) })
-    }
-
-    /// Every maintenance window.
-    ///
-    /// # Errors
-    /// Store failure.
-    pub fn maintenance(&self) -> Result<Vec<MaintenanceWindow>, EngineError> {
-        Ok(self.store.read()?.maintenance()?)
-    }
-
-    /// Alerts recorded inside maintenance windows, oldest first.
-    ///
-    /// # Errors
-    /// Store failure.
-    pub fn suppressed_alerts(&self) -> Result<Vec<(i64, crate::domain::AlertRecord)>, EngineError> {
-        Ok(self.store.read()?.suppressed()?)
     }
 }

@@ -30,6 +30,13 @@ struct Walk<'r> {
     /// The rota timeline: its sequence so far and the override ids added and not removed.
     rota_seq: u32,
     overrides: BTreeSet<u32>,
+    /// The maintenance timeline folded as the engine folds it, and its sequence so far.
+    maintenance: crate::domain::maintenance::Book,
+    maintenance_seq: u32,
+    maintenance_events: u64,
+    /// The suppressed timeline's sequence so far and how many alerts it holds.
+    suppressed_seq: u32,
+    suppressed_alerts: u64,
 }
 
 impl Walk<'_> {
@@ -60,6 +67,12 @@ impl Walk<'_> {
         if ev.incident == IncidentId::ROTA {
             return self.rota_step(&ev, &at);
         }
+        if ev.incident == IncidentId::MAINTENANCE {
+            return self.maintenance_step(&ev, &at);
+        }
+        if ev.incident == IncidentId::SUPPRESSED {
+            return self.suppressed_step(&ev, &at);
+        }
         match self.summaries.get_mut(&ev.incident) {
             Some(s) => s.apply(&ev).map_err(|err| Found(format!("{at}: {err}")))?,
             None => {
@@ -87,6 +100,47 @@ impl Walk<'_> {
     }
 }
 
+impl Walk<'_> {
+    /// The maintenance timeline: in sequence, and every event one the rules could have
+    /// written on what came before (ids in order, only set windows ended or cancelled, once).
+    fn maintenance_step(&mut self, ev: &crate::domain::Event, at: &str) -> Result<(), Found> {
+        if ev.seq != self.maintenance_seq + 1 {
+            return Err(Found(format!("{at}: the maintenance timeline has a gap or a duplicate")));
+        }
+        self.maintenance_seq = ev.seq;
+        self.maintenance
+            .apply(&ev.kind, &ev.actor, ev.occurred_at)
+            .map_err(|m| Found(format!("{at}: {m}")))?;
+        if !matches!(ev.kind, crate::domain::EventKind::Note { .. }) {
+            self.maintenance_events += 1;
+        }
+        Ok(())
+    }
+
+    /// The suppressed timeline: in sequence, only suppressed alerts (and the migration's
+    /// note), each naming a window set before it (0: carried over, not known).
+    fn suppressed_step(&mut self, ev: &crate::domain::Event, at: &str) -> Result<(), Found> {
+        use crate::domain::EventKind;
+        if ev.seq != self.suppressed_seq + 1 {
+            return Err(Found(format!("{at}: the suppressed timeline has a gap or a duplicate")));
+        }
+        self.suppressed_seq = ev.seq;
+        match &ev.kind {
+            EventKind::AlertSuppressed { window, .. }
+                if *window == 0 || self.maintenance.windows.iter().any(|w| w.id == *window) =>
+            {
+                self.suppressed_alerts += 1;
+                Ok(())
+            }
+            EventKind::AlertSuppressed { window, .. } => {
+                Err(Found(format!("{at}: names maintenance #{window}, which was never set before it")))
+            }
+            EventKind::Note { .. } => Ok(()),
+            other => Err(Found(format!("{at}: {} does not belong on the suppressed timeline", other.name()))),
+        }
+    }
+}
+
 pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
     let (stored_head, last_global) = r.head()?;
     let mut walk = Walk {
@@ -96,20 +150,27 @@ pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
         summaries: BTreeMap::new(),
         rota_seq: 0,
         overrides: BTreeSet::new(),
+        maintenance: crate::domain::maintenance::Book::default(),
+        maintenance_seq: 0,
+        maintenance_events: 0,
+        suppressed_seq: 0,
+        suppressed_alerts: 0,
     };
     let walked = r.walk_log(|e| walk.step(e));
     let events = walk.expected_global - 1;
-    let report = |problem: Option<String>, incidents: usize| VerifyReport {
+    let report = |problem: Option<String>, walk: &Walk| VerifyReport {
         events,
-        incidents: incidents as u64,
+        incidents: walk.summaries.len() as u64,
         head: hex(&stored_head),
         problem,
+        maintenance_events: walk.maintenance_events,
+        suppressed_alerts: walk.suppressed_alerts,
     };
     if let Err(Found(p)) = walked {
-        return Ok(report(Some(p), walk.summaries.len()));
+        return Ok(report(Some(p), &walk));
     }
     let problem = check_totals(r, &walk, stored_head, last_global, events)?;
-    Ok(report(problem, walk.summaries.len()))
+    Ok(report(problem, &walk))
 }
 
 fn check_totals(

@@ -49,6 +49,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/changes", get(super::feed::changes))
         .route("/v1/server/stop", post(stop))
         .route("/v1/maintenance", get(maintenance_list).post(maintenance_set))
+        .route("/v1/maintenance/{id}/{how}", post(maintenance_close))
         .route("/v1/incidents/{id}/escalation", get(escalation))
         .route("/v1/rota", get(rota_get).post(rota_change))
         .fallback(|| async {
@@ -378,32 +379,76 @@ async fn stop(
     }
 }
 
-/// Every maintenance window and the alerts kept during them.
-async fn maintenance_list(State(s): State<Arc<Shared>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (windows, suppressed) =
-        blocking(&s, |e| Ok((e.maintenance()?, e.suppressed_alerts()?.len()))).await?;
-    Ok(Json(json!({ "windows": windows, "suppressed_alerts": suppressed })))
+/// Every maintenance window as it stands, and how many alerts windows suppressed.
+async fn maintenance_list(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    Ok(Json(blocking(&s, Engine::maintenance_list).await?).into_response())
 }
 
-/// Set a maintenance window; the caller (from the kernel) is `set_by`.
+/// Set a maintenance window: an event on the maintenance timeline; the caller (from the
+/// kernel) is its actor and `set_by`.
 async fn maintenance_set(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<Peer>,
+    params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     known(&peer)?;
-    let mut window: crate::domain::alert::MaintenanceWindow = json_body(body)?;
-    if s.options.read_only.contains(&peer.user) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
-            format!("{} may read but not change anything (server.read-only in the config)", peer.user),
-        ));
-    }
-    window.set_by = peer.user;
-    let w = window.clone();
-    blocking(&s, move |e| e.set_maintenance(&w)).await?;
-    Ok((StatusCode::OK, Json(window)).into_response())
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let window: crate::domain::alert::MaintenanceWindow = json_body(body)?;
+    let source = writer_source(&s, &peer, &params, "maintenance windows")?;
+    let actor = peer.user;
+    let w = blocking(&s, move |e| e.set_maintenance(&actor, source, &window, chrono::Utc::now())).await?;
+    Ok((StatusCode::OK, Json(w)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CloseBody {
+    reason: Option<String>,
+}
+
+/// `POST /v1/maintenance/{id}/end` (in force: stops now) or `/cancel` (not started).
+async fn maintenance_close(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    Path((raw, how)): Path<(String, String)>,
+    params: Result<QueryParams<ExecParams>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    known(&peer)?;
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let how = match how.as_str() {
+        "end" => crate::client::CloseWindow::End,
+        "cancel" => crate::client::CloseWindow::Cancel,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_route",
+                format!(
+                    "no such route: /v1/maintenance/{raw}/{other}; use .../end or .../cancel (see docs/API.md)"
+                ),
+            ));
+        }
+    };
+    let id: u32 = raw.trim_start_matches('#').parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "'{raw}' is not a maintenance window number: GET /v1/maintenance lists them"
+        ))
+    })?;
+    let body = match body {
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => CloseBody::default(),
+        other => json_body(other)?,
+    };
+    let source = writer_source(&s, &peer, &params, "maintenance windows")?;
+    let actor = peer.user;
+    let w =
+        blocking(&s, move |e| e.close_maintenance(&actor, source, id, how, body.reason, chrono::Utc::now()))
+            .await?;
+    Ok((StatusCode::OK, Json(w)).into_response())
 }
 
 async fn escalation(

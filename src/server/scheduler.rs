@@ -28,6 +28,9 @@ const LOG_BATCH: usize = 4096;
 pub struct Dispatch {
     pub incident: IncidentId,
     pub page: LevelPage,
+    /// (person, notifier) pairs whose result is already on the timeline (delivered or
+    /// failed): a page resumed after a restart does not run them again.
+    pub recorded: Vec<(String, String)>,
 }
 
 pub struct Scheduler {
@@ -65,7 +68,9 @@ impl Scheduler {
     }
 
     /// Pages recorded before a restart whose delivery was not: the current level of each
-    /// running escalation that has no delivery recorded yet. Sent again, once, at startup.
+    /// running escalation, with the notifiers whose result is already recorded. Sent again at
+    /// startup through the others only (see [`deliver`]); one with every result recorded is
+    /// left alone.
     #[must_use]
     pub fn undelivered(&self) -> Vec<Dispatch> {
         let st = self.state();
@@ -74,9 +79,15 @@ impl Scheduler {
             .filter(|(_, (p, _))| p.is_running())
             .filter_map(|(id, (p, _))| {
                 let cur = p.current().filter(|c| !c.skipped)?;
-                let delivered = p.deliveries.iter().any(|d| d.at >= cur.at && d.level == cur.level);
-                (!delivered).then(|| Dispatch {
+                let recorded: Vec<(String, String)> = p
+                    .deliveries
+                    .iter()
+                    .filter(|d| d.at >= cur.at && d.level == cur.level)
+                    .map(|d| (d.person.clone(), d.notifier.clone()))
+                    .collect();
+                Some(Dispatch {
                     incident: *id,
+                    recorded,
                     page: LevelPage {
                         policy: p.policy.clone().unwrap_or_default(),
                         level: cur.level,
@@ -104,7 +115,7 @@ impl Scheduler {
             let Some(&(last, _)) = batch.last() else { break };
             for (_, ev) in &batch {
                 if let EventKind::LevelPaged(p) = &ev.kind {
-                    pages.push(Dispatch { incident: ev.incident, page: p.clone() });
+                    pages.push(Dispatch { incident: ev.incident, page: p.clone(), recorded: Vec::new() });
                 }
                 self.observe(ev)?;
             }
@@ -192,22 +203,28 @@ impl Scheduler {
 }
 
 /// Deliver one level's page to each person through each notifier they have a handle for,
-/// and record every result on the incident's timeline. Runs as its own task: a notifier that
-/// hangs holds up nothing but itself.
+/// and record each result on the incident's timeline as soon as its notifier finishes, so a
+/// crash while a slow notifier still runs loses no delivery that happened and re-pages
+/// (see [`Scheduler::undelivered`]) only through the notifiers whose result was never
+/// recorded. Runs as its own task: a notifier that hangs holds up nothing but itself.
 pub async fn deliver(engine: Arc<Engine>, notifiers: Arc<Vec<NotifierSettings>>, d: Dispatch) {
     if notifiers.is_empty() {
         return;
     }
+    let done = |person: &str, notifier: &str| d.recorded.iter().any(|(p, n)| p == person && n == notifier);
     let e = Arc::clone(&engine);
     let Ok(Ok(Some(inc))) = tokio::task::spawn_blocking(move || e.incident(d.incident)).await else { return };
     let mut tasks = tokio::task::JoinSet::new();
-    let mut results: Vec<EventKind> = Vec::new();
+    let mut unreached: Vec<EventKind> = Vec::new();
     for person in &d.page.people {
         let contacts = engine.rota().people.get(person).map(|p| p.contacts.clone()).unwrap_or_default();
         let mut reached = false;
         for n in notifiers.iter() {
             let Some(handle) = contacts.get(&n.name) else { continue };
             reached = true;
+            if done(person, &n.name) {
+                continue;
+            }
             let req = PageRequest {
                 incident: inc.id,
                 title: inc.title.clone(),
@@ -221,8 +238,8 @@ pub async fn deliver(engine: Arc<Engine>, notifiers: Arc<Vec<NotifierSettings>>,
             let n = n.clone();
             tasks.spawn(async move { notify::page(&n, &req).await });
         }
-        if !reached {
-            results.push(EventKind::PageFailed {
+        if !reached && !done(person, "-") {
+            unreached.push(EventKind::PageFailed {
                 level: d.page.level,
                 person: person.clone(),
                 notifier: "-".to_owned(),
@@ -233,9 +250,12 @@ pub async fn deliver(engine: Arc<Engine>, notifiers: Arc<Vec<NotifierSettings>>,
             });
         }
     }
+    if !unreached.is_empty() {
+        record(&engine, d.incident, unreached).await;
+    }
     while let Some(joined) = tasks.join_next().await {
         let Ok(r) = joined else { continue };
-        results.push(match r.error {
+        let kind = match r.error {
             None => EventKind::PageDelivered {
                 level: d.page.level,
                 person: r.person,
@@ -249,16 +269,17 @@ pub async fn deliver(engine: Arc<Engine>, notifiers: Arc<Vec<NotifierSettings>>,
                 attempts: r.attempts,
                 error,
             },
-        });
+        };
+        record(&engine, d.incident, vec![kind]).await;
     }
-    if results.is_empty() {
-        return;
-    }
-    let id = d.incident;
-    let recorded =
-        tokio::task::spawn_blocking(move || engine.record_deliveries(id, results, Utc::now())).await;
+}
+
+/// Record notifier results at once (one durable commit), before waiting for any other.
+async fn record(engine: &Arc<Engine>, id: IncidentId, kinds: Vec<EventKind>) {
+    let e = Arc::clone(engine);
+    let recorded = tokio::task::spawn_blocking(move || e.record_deliveries(id, kinds, Utc::now())).await;
     if let Ok(Err(e)) = recorded {
-        eprintln!("piket serve: could not record page deliveries of {id}: {e}");
+        eprintln!("piket serve: could not record a page delivery of {id}: {e}");
     }
 }
 

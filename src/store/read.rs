@@ -22,37 +22,15 @@ pub struct LogEntry {
 }
 
 impl Reader {
-    /// Every maintenance window, by service then start.
+    /// The seq of the last event of a timeline (0: none yet), from the index alone: the
+    /// number of events on it, as seqs run from 1 without gaps.
     ///
     /// # Errors
-    /// Storage failure or an undecodable value.
-    pub fn maintenance(&self) -> Result<Vec<crate::domain::alert::MaintenanceWindow>, StoreError> {
-        let t = self.txn.open_table(super::tables::MAINTENANCE)?;
-        let mut out = Vec::new();
-        for entry in t.iter()? {
-            let (_, v) = entry?;
-            out.push(
-                postcard::from_bytes(v.value())
-                    .map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// Alerts kept during maintenance windows, oldest first: (received at µs, record).
-    ///
-    /// # Errors
-    /// Storage failure or an undecodable value.
-    pub fn suppressed(&self) -> Result<Vec<(i64, crate::domain::AlertRecord)>, StoreError> {
-        let t = self.txn.open_table(super::tables::SUPPRESSED)?;
-        let mut out = Vec::new();
-        for entry in t.iter()? {
-            let (k, v) = entry?;
-            let rec =
-                postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
-            out.push((k.value().0, rec));
-        }
-        Ok(out)
+    /// Storage failure.
+    pub fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
+        let t = self.txn.open_table(tables::TIMELINE)?;
+        let last = t.range((id.0, 0)..=(id.0, u32::MAX))?.next_back().transpose()?;
+        Ok(last.map_or(0, |(k, _)| k.value().1))
     }
 
     pub(super) const fn new(txn: ReadTransaction) -> Self {

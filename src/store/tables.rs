@@ -33,15 +33,6 @@ pub const DEDUP: TableDefinition<&str, u64> = TableDefinition::new("dedup-1");
 /// idempotent re-sends), whether it is resolved, and its recent state changes (flapping).
 pub const ALERT_STATE: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("alert-state-1");
 
-/// Key: (service, window start in microseconds). Value: postcard
-/// [`crate::domain::alert::MaintenanceWindow`]. Alerts of the service inside a window are
-/// recorded in [`SUPPRESSED`] and open no incident.
-pub const MAINTENANCE: TableDefinition<(&str, i64), &[u8]> = TableDefinition::new("maintenance-1");
-
-/// Key: (received at in microseconds, "source/key"). Value: postcard
-/// [`crate::domain::AlertRecord`]: alerts received inside a maintenance window, as sent.
-pub const SUPPRESSED: TableDefinition<(i64, &str), &[u8]> = TableDefinition::new("suppressed-1");
-
 /// Key: a name from [`meta`]. Value: its bytes (little-endian numbers, raw hashes).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta-1");
 

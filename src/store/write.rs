@@ -2,8 +2,7 @@
 
 use redb::{ReadableTable, Table, WriteTransaction};
 
-use crate::domain::AlertRecord;
-use crate::domain::alert::{AlertState, MaintenanceWindow};
+use crate::domain::alert::AlertState;
 use crate::domain::{Event, Incident, IncidentId};
 
 use super::codec::{self, HASH_LEN, Hash};
@@ -19,8 +18,6 @@ pub struct Writer<'txn> {
     meta: Table<'txn, &'static str, &'static [u8]>,
     dedup: Table<'txn, &'static str, u64>,
     alert_state: Table<'txn, (u64, &'static str), &'static [u8]>,
-    maintenance: Table<'txn, (&'static str, i64), &'static [u8]>,
-    suppressed: Table<'txn, (i64, &'static str), &'static [u8]>,
     head: Hash,
     last_global: u64,
     last_id: u64,
@@ -61,8 +58,6 @@ impl<'txn> Writer<'txn> {
             meta: meta_t,
             dedup: txn.open_table(tables::DEDUP)?,
             alert_state: txn.open_table(tables::ALERT_STATE)?,
-            maintenance: txn.open_table(tables::MAINTENANCE)?,
-            suppressed: txn.open_table(tables::SUPPRESSED)?,
             head,
             last_global,
             last_id,
@@ -189,40 +184,17 @@ impl<'txn> Writer<'txn> {
         Ok(any)
     }
 
-    /// The maintenance window of `service` in force at `at`, if any.
-    ///
-    /// # Errors
-    /// Storage failure or an undecodable value.
-    pub fn maintenance_at(&self, service: &str, at: i64) -> Result<Option<MaintenanceWindow>, StoreError> {
-        for entry in self.maintenance.range((service, i64::MIN)..=(service, at))? {
-            let (_, v) = entry?;
-            let w: MaintenanceWindow = postcard::from_bytes(v.value())
-                .map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?;
-            if w.end.timestamp_micros() > at {
-                return Ok(Some(w));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Store a maintenance window (one with the same service and start is replaced).
+    /// The seq of the last event of a timeline (0: none yet), from the index alone.
     ///
     /// # Errors
     /// Storage failure.
-    pub fn put_maintenance(&mut self, w: &MaintenanceWindow) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(w).map_err(|e| StoreError::Corrupt(format!("maintenance: {e}")))?;
-        self.maintenance.insert((w.service.as_str(), w.start.timestamp_micros()), bytes.as_slice())?;
-        Ok(())
-    }
-
-    /// Keep an alert that arrived inside a maintenance window.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn record_suppressed(&mut self, at: i64, key: &str, record: &AlertRecord) -> Result<(), StoreError> {
-        let bytes = postcard::to_allocvec(record).map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
-        self.suppressed.insert((at, key), bytes.as_slice())?;
-        Ok(())
+    pub fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
+        Ok(self
+            .timeline
+            .range((id.0, 0)..=(id.0, u32::MAX))?
+            .next_back()
+            .transpose()?
+            .map_or(0, |(k, _)| k.value().1))
     }
 
     /// A timeline as of this transaction, oldest first (the escalation folds it to decide a

@@ -634,6 +634,8 @@ impl App {
                 }
                 fx
             }
+            // Maintenance windows and suppressed alerts: on the record, not in the queue.
+            Msg::Changed(ch) if ch.incident.is_record_only() => Vec::new(),
             Msg::Changed(ch) => {
                 let mut fx = vec![Effect::LoadIncident(ch.incident)];
                 if ch.paged {
@@ -1253,6 +1255,7 @@ impl App {
             return Vec::new();
         };
         let window = crate::domain::alert::MaintenanceWindow {
+            id: 0,
             service,
             start: self.now,
             end: self.now + length,
@@ -1277,7 +1280,13 @@ impl App {
             Ok(w) => {
                 self.form = None;
                 let until = w.end.with_timezone(&self.timezone).format("%H:%M");
-                self.say(Level::Info, format!("{} in maintenance until {until}: {}", w.service, w.reason));
+                self.say(
+                    Level::Info,
+                    format!(
+                        "{} in maintenance until {until} (#{}; `piket maintenance end {}` ends it): {}",
+                        w.service, w.id, w.id, w.reason
+                    ),
+                );
             }
             Err(e) => {
                 let text = err_text(&e);

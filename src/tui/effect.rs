@@ -36,7 +36,7 @@ pub enum Effect {
     },
     /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.
     Bell,
-    /// Set a maintenance window (not an incident command: it has no timeline).
+    /// Set a maintenance window (not an incident command: it goes on the maintenance timeline).
     SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.
     Execute {

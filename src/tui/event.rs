@@ -97,7 +97,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
             }
             Msg::Executed(Box::new(Executed { what, outcomes, error }))
         }
-        Effect::SetMaintenance(w) => Msg::MaintenanceSet(client.set_maintenance(w)),
+        Effect::SetMaintenance(w) => Msg::MaintenanceSet(client.set_maintenance(w, Source::Tui)),
         Effect::ChangeRota { cmd, what } => Msg::RotaChanged(what, client.change_rota(cmd, Source::Tui)),
         Effect::Export(id, tz) => Msg::Exported(export::write(client, id, std::path::Path::new("."), tz)),
     })

@@ -173,6 +173,9 @@ pub struct Form {
     pub submitting: bool,
     /// For the remove-override form: which override.
     pub override_id: Option<u32>,
+    /// For the close form: the root cause on record when it opened. The form shows only its
+    /// text; closing keeps its trigger and factors, and an unchanged text is not recorded again.
+    pub prior_root_cause: Option<crate::domain::incident::RootCause>,
 }
 
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
@@ -200,6 +203,7 @@ impl Form {
             missing: Vec::new(),
             submitting: false,
             override_id: None,
+            prior_root_cause: None,
         }
     }
 
@@ -394,6 +398,7 @@ impl Form {
         let mut form = Self::new(kind, Some(inc), title, fields);
         if kind == FormKind::Close {
             form.missing = missing_for_close(inc, &policy.closing);
+            form.prior_root_cause.clone_from(&inc.root_cause);
         }
         form
     }
@@ -564,12 +569,19 @@ impl Form {
             }],
             FormKind::Close => {
                 let mut cmds = Vec::new();
-                if let Some(rc) = o(0) {
+                let prior = self.prior_root_cause.as_ref();
+                if let Some(rc) = o(0)
+                    && prior.is_none_or(|p| p.root_cause.trim() != rc)
+                {
+                    // An edited text corrects the cause; what set it off and what contributed
+                    // still stand until someone records them anew (the `c` form).
                     cmds.push(Command::SetRootCause {
                         id,
                         root_cause: rc,
-                        trigger: None,
-                        contributing_factors: Vec::new(),
+                        trigger: prior.and_then(|p| p.trigger.clone()),
+                        contributing_factors: prior
+                            .map(|p| p.contributing_factors.clone())
+                            .unwrap_or_default(),
                     });
                 }
                 let review = Review {

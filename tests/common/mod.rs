@@ -217,7 +217,7 @@ impl Client for FakeClient {
     }
 
     fn verify(&self) -> Result<VerifyReport, ClientError> {
-        Ok(VerifyReport { events: 0, incidents: 0, head: String::new(), problem: None })
+        Ok(VerifyReport::default())
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Change> {
