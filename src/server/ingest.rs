@@ -801,11 +801,14 @@ async fn heartbeat(
         );
     };
     if is_resolved_notification(&bytes) {
-        eprintln!(
-            "piket serve: heartbeat '{}': a resolved notification is not a beat (its sender says the \
-             heartbeat alert stopped firing)",
-            sanitize_line(&name)
-        );
+        // A sender can repeat this at will: one line a minute per heartbeat.
+        if super::senders::once_a_minute(&format!("heartbeat {name}")).is_some() {
+            eprintln!(
+                "piket serve: heartbeat '{}': a resolved notification is not a beat (its sender says \
+                 the heartbeat alert stopped firing)",
+                sanitize_line(&name)
+            );
+        }
         return (
             StatusCode::OK,
             Json(json!({"status": "success", "heartbeat": name, "beat": false,

@@ -63,13 +63,16 @@ fn admit(map: &mut HashMap<String, Slot>, sender: &str, now: Instant) -> Option<
     Some(0)
 }
 
+/// Whether a line about `key` may be written now (at most one a minute); `Some(left out
+/// since the last one)` if so. For other lines a sender can cause at will.
+pub fn once_a_minute(key: &str) -> Option<u64> {
+    let mut map = SENDERS.lock().unwrap_or_else(PoisonError::into_inner);
+    admit(&mut map, key, Instant::now())
+}
+
 /// Write one line for a refused request, unless this sender already had one this minute.
 pub fn note(sender: &str, method: &Method, path: &str, status: StatusCode, reason: &str) {
-    let left_out = {
-        let mut map = SENDERS.lock().unwrap_or_else(PoisonError::into_inner);
-        admit(&mut map, sender, Instant::now())
-    };
-    let Some(left_out) = left_out else { return };
+    let Some(left_out) = once_a_minute(sender) else { return };
     let reason: String = sanitize_line(reason).chars().take(MAX_REASON).collect();
     let more = if left_out > 0 {
         format!(" ({left_out} more refused from this sender in the last minute, not logged)")
