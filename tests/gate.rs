@@ -584,3 +584,37 @@ fn piket_alerts_keeps_the_summary_after_a_pagerduty_acknowledge_and_resolve() {
     assert!(out.contains("checkout latency over 2 s"), "the summary was lost: {out}");
     assert!(out.contains("source=web-1") && out.contains("severity=error"), "the annotations were lost: {out}");
 }
+
+#[test]
+fn a_uid_without_a_passwd_entry_is_refused_on_every_route() {
+    use std::os::unix::process::CommandExt;
+    if !nix::unistd::getuid().is_root() {
+        eprintln!("skipped: acting as a uid without a passwd entry needs root (CI runs as root)");
+        return;
+    }
+    let nameless = (61000..65000)
+        .find(|u| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(*u)).ok().flatten().is_none())
+        .unwrap();
+    let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(0)).unwrap().unwrap().name;
+    let p = Piket::new();
+    p.config(&format!("socket-group = \"{group}\""), "1h");
+    std::fs::set_permissions(p.dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let s = p.serve();
+    let (st, v) = s.sock(
+        "POST",
+        "/v1/commands",
+        &json!({"command": "register", "title": "db down", "impact": "high", "urgency": "high", "severity": 2}),
+    );
+    assert_eq!(st, 200, "{v}");
+    let before = s.record();
+    // A client whose uid the passwd database does not know, in the socket's group.
+    let out = p.cmd(&["list"]).uid(nameless).gid(0).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&format!("uid {nameless} has no entry in the passwd database")), "{err}");
+    let out = p.cmd(&["ack", "INC-1"]).uid(nameless).gid(0).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("has no entry in the passwd database"), "{err}");
+    assert_eq!(s.record(), before);
+}
