@@ -237,7 +237,8 @@ fn am(truncated: u64, status: &str, fp: &str) -> Value {
 fn pd(action: &str, dedup: &str) -> Value {
     let mut v = json!({"routing_key": RK, "event_action": action, "dedup_key": dedup});
     if action == "trigger" {
-        v["payload"] = json!({"summary": "checkout latency over 2 s", "source": "web-1", "severity": "error"});
+        v["payload"] =
+            json!({"summary": "checkout latency over 2 s", "source": "web-1", "severity": "error"});
     }
     v
 }
@@ -289,7 +290,12 @@ fn table(round: u32) -> Vec<(&'static str, &'static str, String, Value)> {
             "/v1/alerts/alertmanager".into(),
             am(0, "firing", &format!("f00d{round:012}")),
         ),
-        ("POST", "/v1/alerts", "/v1/alerts".into(), json!({"title": "queue depth", "dedup_key": format!("q{round}")})),
+        (
+            "POST",
+            "/v1/alerts",
+            "/v1/alerts".into(),
+            json!({"title": "queue depth", "dedup_key": format!("q{round}")}),
+        ),
         ("POST", "/v2/enqueue", "/v2/enqueue".into(), pd("trigger", &format!("checkout-{round}"))),
         ("POST", "/v1/heartbeats/{name}", "/v1/heartbeats/watchdog".into(), json!({})),
         ("POST", "/v1/server/stop", "/v1/server/stop".into(), Value::Null),
@@ -319,9 +325,13 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 .unwrap()
                 .0;
             let call = &rest[..end];
-            for (token, method) in
-                [("get(", "GET"), ("post(", "POST"), ("put(", "PUT"), ("delete(", "DELETE"), ("patch(", "PATCH")]
-            {
+            for (token, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("put(", "PUT"),
+                ("delete(", "DELETE"),
+                ("patch(", "PATCH"),
+            ] {
                 let found = call.match_indices(token).any(|(i, _)| {
                     call[..i].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
                 });
@@ -369,7 +379,10 @@ fn every_route_as_a_read_only_peer_refuses_writes_with_nothing_recorded_and_answ
         assert!((200..300).contains(&st), "{method} {path} as a writer: {st} {v}");
         // A beat that ends no silence and (for now) a maintenance window are not events.
         let must_write = method == "POST"
-            && matches!(route, "/v1/commands" | "/v1/rota" | "/v1/alerts/alertmanager" | "/v1/alerts" | "/v2/enqueue");
+            && matches!(
+                route,
+                "/v1/commands" | "/v1/rota" | "/v1/alerts/alertmanager" | "/v1/alerts" | "/v2/enqueue"
+            );
         assert!(!must_write || s.record().0 > before, "{method} {path} as a writer recorded nothing: {v}");
     }
     let (st, v) = s.sock("POST", "/v1/server/stop", &Value::Null);
@@ -432,7 +445,10 @@ fn alerts_on_the_socket_name_the_os_user_and_over_tcp_the_sender() {
     assert_eq!(st, 202, "{v}");
 
     let socket_alert = s.timeline(1);
-    assert!(socket_alert.iter().all(|e| e["actor"] == me.as_str() && e["source"] == "alert"), "{socket_alert:?}");
+    assert!(
+        socket_alert.iter().all(|e| e["actor"] == me.as_str() && e["source"] == "alert"),
+        "{socket_alert:?}"
+    );
     let tcp_alert = s.timeline(2);
     assert!(tcp_alert.iter().all(|e| e["actor"] == "alertmanager"), "{tcp_alert:?}");
     let pd = s.timeline(3);
@@ -470,11 +486,7 @@ fn unknown_fields_in_api_bodies_are_refused_naming_the_field_and_nothing_is_reco
             "servics",
         ),
         ("/v1/commands", json!({"command": "note", "id": "INC-1", "text": "x", "txt": "y"}), "txt"),
-        (
-            "/v1/commands",
-            json!({"command": "update", "id": "INC-1", "changes": {"titel": "y"}}),
-            "titel",
-        ),
+        ("/v1/commands", json!({"command": "update", "id": "INC-1", "changes": {"titel": "y"}}), "titel"),
         (
             "/v1/commands",
             json!({"command": "record_review", "id": "INC-1",
@@ -487,11 +499,7 @@ fn unknown_fields_in_api_bodies_are_refused_naming_the_field_and_nothing_is_reco
                    "until": "later"}),
             "until",
         ),
-        (
-            "/v1/rota",
-            json!({"command": "remove_override", "id": 1, "reason": null, "why": "x"}),
-            "why",
-        ),
+        ("/v1/rota", json!({"command": "remove_override", "id": 1, "reason": null, "why": "x"}), "why"),
         ("/v1/alerts", json!({"title": "x", "sevrity": "critical"}), "sevrity"),
     ] {
         let (st, v) = s.sock("POST", path, &body);
@@ -544,7 +552,9 @@ fn a_resolved_heartbeat_notification_is_not_a_beat() {
         let (_, list) = s.sock("GET", "/v1/incidents", &Value::Null);
         list.as_array().unwrap().iter().find(|i| i["channel"] == "heartbeat").cloned()
     });
-    s.wait_line("the log line", |l| l.contains("heartbeat 'watchdog': a resolved notification is not a beat"));
+    s.wait_line("the log line", |l| {
+        l.contains("heartbeat 'watchdog': a resolved notification is not a beat")
+    });
 }
 
 #[test]
@@ -583,7 +593,10 @@ fn piket_alerts_keeps_the_summary_after_a_pagerduty_acknowledge_and_resolve() {
     let out = p.ok(&["alerts", "INC-1"]);
     assert!(out.contains("[resolve] x3"), "{out}");
     assert!(out.contains("checkout latency over 2 s"), "the summary was lost: {out}");
-    assert!(out.contains("source=web-1") && out.contains("severity=error"), "the annotations were lost: {out}");
+    assert!(
+        out.contains("source=web-1") && out.contains("severity=error"),
+        "the annotations were lost: {out}"
+    );
 }
 
 #[test]
