@@ -13,11 +13,13 @@
 
 pub mod api;
 mod feed;
+pub mod gate;
 pub mod ingest;
 pub mod notify;
 pub mod owner;
 mod peer;
 pub mod scheduler;
+mod senders;
 pub mod tcp;
 
 use std::os::unix::fs::PermissionsExt;
@@ -254,7 +256,7 @@ pub async fn serve_with(
             let app = tcp::router(receivers.clone(), token);
             let mut stop = shutdown.subscribe();
             Some(tokio::spawn(async move {
-                axum::serve(l, app)
+                axum::serve(l, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stop.wait_for(|s| *s).await;
                     })
@@ -263,7 +265,7 @@ pub async fn serve_with(
         }
         _ => None,
     };
-    let app = api::router(shared).merge(receivers).into_make_service_with_connect_info::<Peer>();
+    let app = gate::socket_router(shared, receivers).into_make_service_with_connect_info::<Peer>();
     let mut stop = shutdown.subscribe();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -346,7 +346,8 @@ fn paging_held_back_while_an_alert_flaps_starts_once_it_is_stable() {
     let e = engine(0, "");
     let rule = FlapRule { max_changes: 1, window: Duration::minutes(10) };
     let at = |m: i64, action, n| {
-        let item = IngestItem { signals: vec![signal(action, n)], now: t0() + Duration::minutes(m) };
+        let item =
+            IngestItem { signals: vec![signal(action, n)], now: t0() + Duration::minutes(m), actor: None };
         e.ingest(&[item], rule).unwrap();
     };
     let started =

@@ -90,7 +90,7 @@ fn alert_born_incidents_show_source_alert_count_and_labels_sanitised() {
         ]
     });
     let signals = piket::server::ingest::parse_alertmanager(body.to_string().as_bytes(), &mapping).unwrap();
-    engine.ingest(&[IngestItem { signals, now: Utc::now() }], FlapRule::default()).unwrap();
+    engine.ingest(&[IngestItem { signals, now: Utc::now(), actor: None }], FlapRule::default()).unwrap();
     let ana: Arc<dyn Client> = Arc::new(LocalClient::with_actor(Arc::clone(&engine), "ana"));
     let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
     h.send(Msg::Tick(Utc::now()));

@@ -258,6 +258,9 @@ pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {
         if !a.annotations.is_empty() {
             let _ = writeln!(s, "  annotations: {}", pairs(&a.annotations));
         }
+        if let Some(n) = a.truncated_alerts {
+            let _ = writeln!(s, "  {n} more alert(s) left out: {}", crate::domain::alert::TRUNCATED_ADVICE);
+        }
     }
     s.pop();
     s

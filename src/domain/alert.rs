@@ -95,6 +95,25 @@ pub struct AlertRecord {
     pub details: Vec<(String, String)>,
 }
 
+/// What to do about a truncated Alertmanager notification; the log and the incident say it.
+pub const TRUNCATED_ADVICE: &str = "Alertmanager left those alerts out (max_alerts in the receiver's \
+    webhook_config), so piket never saw them and they open no incident; raise max_alerts (0: all)";
+
+impl AlertRecord {
+    /// A detail as sent (receiver, groupKey, ...).
+    #[must_use]
+    pub fn detail(&self, name: &str) -> Option<&str> {
+        get(&self.details, name)
+    }
+
+    /// How many alerts the Alertmanager notification carrying this one left out
+    /// (`truncatedAlerts`); `None` when it left none out.
+    #[must_use]
+    pub fn truncated_alerts(&self) -> Option<u64> {
+        self.detail("truncatedAlerts").and_then(|n| n.parse().ok()).filter(|n| *n > 0)
+    }
+}
+
 /// What the engine did with one signal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "result")]
@@ -183,8 +202,10 @@ impl AlertState {
 }
 
 /// A maintenance window of a service: alerts for it inside the window are recorded but open
-/// no incident (an incident already open still gets them).
+/// no incident (an incident already open still gets them). A request body: unknown fields
+/// are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MaintenanceWindow {
     /// From 1, handed out by the engine when the window is set (`piket maintenance end 3`);
     /// ignored in a request.
@@ -244,6 +265,10 @@ pub struct AlertSummary {
     pub summary: String,
     pub labels: Vec<(String, String)>,
     pub annotations: Vec<(String, String)>,
+    /// Alerts left out of the latest truncated Alertmanager notification that carried this
+    /// one (see [`TRUNCATED_ADVICE`]); `None`: none was truncated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated_alerts: Option<u64>,
 }
 
 impl AlertSummary {
@@ -264,9 +289,20 @@ pub fn summaries(events: &[super::event::Event]) -> Vec<AlertSummary> {
             s.status.clone_from(&a.status);
             s.received += 1;
             s.last_seen = ev.recorded_at;
-            s.summary.clone_from(&a.summary);
-            s.labels.clone_from(&a.labels);
-            s.annotations.clone_from(&a.annotations);
+            // A PagerDuty acknowledge or resolve comes without a payload: the last known
+            // summary, labels and annotations stay.
+            if !a.summary.is_empty() {
+                s.summary.clone_from(&a.summary);
+            }
+            if !a.labels.is_empty() {
+                s.labels.clone_from(&a.labels);
+            }
+            if !a.annotations.is_empty() {
+                s.annotations.clone_from(&a.annotations);
+            }
+            if let Some(n) = a.truncated_alerts() {
+                s.truncated_alerts = Some(n);
+            }
         } else {
             out.push(AlertSummary {
                 source: a.source.clone(),
@@ -278,6 +314,7 @@ pub fn summaries(events: &[super::event::Event]) -> Vec<AlertSummary> {
                 summary: a.summary.clone(),
                 labels: a.labels.clone(),
                 annotations: a.annotations.clone(),
+                truncated_alerts: a.truncated_alerts(),
             });
         }
     }

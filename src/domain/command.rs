@@ -10,6 +10,7 @@ use super::time::ts_opt;
 
 /// Step 1: what the registering responder knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewIncident {
     pub title: String,
     pub description: Option<String>,
@@ -58,6 +59,7 @@ impl NewIncident {
 
 /// Step 2: categorisation changes, applied together in one transaction. `None` = unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldChanges {
     pub title: Option<String>,
     pub impact: Option<Impact>,
@@ -75,8 +77,10 @@ impl FieldChanges {
     }
 }
 
+/// A request body of the API (`/v1/commands`, `/v1/rota`): an unknown field is refused, so a
+/// misspelt one cannot be silently ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "command")]
+#[serde(rename_all = "snake_case", tag = "command", deny_unknown_fields)]
 pub enum Command {
     Register(NewIncident),
     Update {

@@ -155,8 +155,9 @@ pub struct Registration {
     pub drill: bool,
 }
 
-/// The post-incident review (step 8).
+/// The post-incident review (step 8). Also a request body: unknown fields are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Review {
     pub went_well: Vec<String>,
     pub went_wrong: Vec<String>,
@@ -607,8 +608,11 @@ impl EventKind {
             ),
             Self::AlertReceived(a) => {
                 let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let truncated = a.truncated_alerts().map_or_else(String::new, |n| {
+                    format!(" [{n} more alert(s) left out: {}]", super::alert::TRUNCATED_ADVICE)
+                });
                 format!(
-                    "alert {} from {} ({}): {}{}",
+                    "alert {} from {} ({}): {}{}{truncated}",
                     a.status,
                     a.source,
                     a.identity,

@@ -62,9 +62,11 @@ impl std::str::FromStr for Sort {
     }
 }
 
-/// A filter over incidents. Empty fields match everything.
+/// A filter over incidents. Empty fields match everything. The body of
+/// `POST /v1/incidents/search`: an unknown field is refused (a misspelt `status` would
+/// otherwise match the whole queue).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Query {
     /// Statuses to show; empty: the open ones (triggered, acknowledged, contained).
     pub statuses: Vec<Status>,

@@ -19,6 +19,11 @@ use crate::store::Writer;
 pub struct IngestItem {
     pub signals: Vec<AlertSignal>,
     pub now: DateTime<Utc>,
+    /// Who sent it, as the kernel says (the OS user on the socket): the actor of its events.
+    /// `None` (TCP behind the token, the server's heartbeat timer): the sender kind
+    /// (`alertmanager`, `pagerduty`, `api`, `heartbeat`). The sender kind stays the channel
+    /// either way (the record's source, the event source `alert`).
+    pub actor: Option<String>,
 }
 
 type Appended = Vec<(Outcome, u64)>;
@@ -43,7 +48,8 @@ impl Engine {
                 let now = to_micros(item.now);
                 let mut out = Vec::with_capacity(item.signals.len());
                 for sig in &item.signals {
-                    out.push(self.ingest_one(w, sig, now, flap, &mut appended, &mut kept)?);
+                    let actor = item.actor.as_deref().unwrap_or(&sig.source);
+                    out.push(self.ingest_one(w, sig, actor, now, flap, &mut appended, &mut kept)?);
                 }
                 results.push(out);
             }
@@ -62,6 +68,7 @@ impl Engine {
         &self,
         w: &mut Writer<'_>,
         sig: &AlertSignal,
+        actor: &str,
         now: DateTime<Utc>,
         flap: FlapRule,
         appended: &mut Appended,
@@ -96,7 +103,7 @@ impl Engine {
                     w,
                     IncidentId::SUPPRESSED,
                     vec![kind],
-                    sig.source.as_str(),
+                    actor,
                     Source::Alert,
                     now,
                 )?;
@@ -113,7 +120,7 @@ impl Engine {
                 });
             }
             return match sig.action {
-                AlertAction::Trigger => self.open_incident(w, sig, &dedup_key, now, flap, appended),
+                AlertAction::Trigger => self.open_incident(w, sig, actor, &dedup_key, now, flap, appended),
                 AlertAction::Acknowledge | AlertAction::Resolve => Ok(AlertOutcome::Dropped {
                     reason: format!(
                         "no open incident for {} key '{}': a {} for it is dropped",
@@ -138,7 +145,6 @@ impl Engine {
         state.state.clone_from(&sig.state);
         state.resolved = resolved_now;
         w.set_alert_state(inc.id, &sig.identity, &state)?;
-        let actor = sig.source.as_str();
         let became_stable =
             kinds.iter().any(|k| matches!(k, EventKind::AlertFlapping { flapping: false, .. }));
         let (after, seq) = Self::append_kinds(w, Some(&inc), kinds, actor, Source::Alert, now)?;
@@ -201,10 +207,12 @@ impl Engine {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn open_incident(
         &self,
         w: &mut Writer<'_>,
         sig: &AlertSignal,
+        actor: &str,
         dedup_key: &str,
         now: DateTime<Utc>,
         flap: FlapRule,
@@ -226,7 +234,7 @@ impl Engine {
         reg.services = sig.service.iter().filter(|s| known(s)).cloned().collect();
         reg.detected_at = Some(now);
         reg.impact_started_at = sig.record.starts_at.filter(|t| *t <= now).map(to_micros);
-        let ctx = crate::domain::decide::Context { actor: &sig.source, now, policy: &self.policy };
+        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy };
         let mut kinds =
             match crate::domain::decide(None, &Command::Register(reg), ctx, Source::Alert.as_str()) {
                 Ok(k) => k,
@@ -237,7 +245,7 @@ impl Engine {
         if state.flapping {
             kinds.push(flapping_event(sig, &state, flap, flap_change.unwrap_or(true)));
         }
-        let (after, seq) = Self::append_kinds(w, None, kinds, &sig.source, Source::Alert, now)?;
+        let (after, seq) = Self::append_kinds(w, None, kinds, actor, Source::Alert, now)?;
         let id = after.incident;
         let summary = after.summary.clone();
         appended.push((after, seq));

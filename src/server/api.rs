@@ -3,13 +3,17 @@
 //! Every error is `{"error": {"code": "...", "message": "...", "next": [...]}}` with a stable
 //! `code` and the matching HTTP status (see [`ApiError`]). Engine calls block (redb), so they
 //! run on tokio's blocking pool; a handler answers only after its commit is durable.
+//!
+//! Every route is behind [`super::gate`]: a handler gets the caller as `Extension<Caller>`
+//! and never checks identity or read-only itself. Bodies are strict: an unknown field is a
+//! 400 naming it, so a misspelt filter cannot quietly match everything.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query as QueryParams, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query as QueryParams, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +21,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Peer, Shared};
+use super::Shared;
+use super::gate::Caller;
 use crate::domain::{Command, IncidentId, Query, Source, Step};
 use crate::engine::{Engine, EngineError};
 
@@ -158,17 +163,6 @@ fn parse_id(raw: &str) -> Result<IncidentId, ApiError> {
     raw.parse().map_err(|e| ApiError::bad_request(format!("'{raw}' is not an incident id: {e}")))
 }
 
-fn known(peer: &Peer) -> Result<(), ApiError> {
-    if peer.uid.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "the kernel did not say who you are (SO_PEERCRED), so nothing is answered",
-        ));
-    }
-    Ok(())
-}
-
 async fn health(State(s): State<Arc<Shared>>) -> Result<Json<serde_json::Value>, ApiError> {
     let last = blocking(&s, Engine::last_global_seq).await?;
     Ok(Json(json!({
@@ -184,16 +178,12 @@ async fn health(State(s): State<Arc<Shared>>) -> Result<Json<serde_json::Value>,
     })))
 }
 
-async fn whoami(
-    State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    known(&peer)?;
-    Ok(Json(json!({
-        "user": peer.user,
-        "uid": peer.uid,
-        "read_only": s.options.read_only.contains(&peer.user),
-    })))
+async fn whoami(Extension(caller): Extension<Caller>) -> Json<serde_json::Value> {
+    Json(json!({
+        "user": caller.user,
+        "uid": caller.uid,
+        "read_only": caller.read_only,
+    }))
 }
 
 /// `GET /v1/incidents`: the simple filters as query parameters, for curl.
@@ -239,10 +229,9 @@ impl ListParams {
 
 async fn list_get(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     params: Result<QueryParams<ListParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let q = params.into_query()?;
     Ok(Json(blocking(&s, move |e| e.list(&q)).await?).into_response())
@@ -250,11 +239,10 @@ async fn list_get(
 
 async fn list_post(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let q: Query = json_body(body)?;
     let list = blocking(&s, move |e| e.list(&q)).await?;
     let wants_postcard =
@@ -271,10 +259,9 @@ async fn list_post(
 
 async fn incident(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let id = parse_id(&raw)?;
     let inc = blocking(&s, move |e| e.incident(id)).await?.ok_or(EngineError::NotFound(id))?;
     Ok(Json(inc).into_response())
@@ -282,10 +269,9 @@ async fn incident(
 
 async fn timeline(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let id = parse_id(&raw)?;
     let events = blocking(&s, move |e| e.timeline(id)).await?;
     if events.is_empty() {
@@ -301,16 +287,10 @@ struct ExecParams {
     source: Option<Source>,
 }
 
-/// The source of a change a caller asks for, after refusing read-only users. Timers and alert
-/// receivers are the server's own sources; a caller cannot pose as them.
-fn writer_source(s: &Shared, peer: &Peer, params: &ExecParams, what: &str) -> Result<Source, ApiError> {
-    if s.options.read_only.contains(&peer.user) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
-            format!("{} may read but not change {what} (server.read-only in the config)", peer.user),
-        ));
-    }
+/// The source of a change a caller asks for (read-only users never get here: the gate
+/// refused them). Timers and alert receivers are the server's own sources; a caller cannot
+/// pose as them.
+fn writer_source(params: &ExecParams) -> Result<Source, ApiError> {
     match params.source.unwrap_or(Source::Api) {
         src @ (Source::Cli | Source::Tui | Source::Api) => Ok(src),
         other => Err(ApiError::bad_request(format!(
@@ -322,46 +302,40 @@ fn writer_source(s: &Shared, peer: &Peer, params: &ExecParams, what: &str) -> Re
 
 async fn execute(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    Extension(caller): Extension<Caller>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let cmd: Command = json_body(body)?;
-    let source = writer_source(&s, &peer, &params, "incidents")?;
-    let actor = peer.user;
+    let source = writer_source(&params)?;
+    let actor = caller.user;
     let outcome = blocking(&s, move |e| e.execute(&actor, source, &cmd, chrono::Utc::now())).await?;
     Ok((StatusCode::OK, Json(outcome)).into_response())
 }
 
 async fn chain_head(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    known(&peer)?;
     let head = blocking(&s, Engine::chain_head).await?;
     Ok(Json(json!({ "head": head })))
 }
 
-async fn verify(
-    State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
-) -> Result<Response, ApiError> {
-    known(&peer)?;
+async fn verify(State(s): State<Arc<Shared>>, _: Extension<Caller>) -> Result<Response, ApiError> {
     Ok(Json(blocking(&s, Engine::verify).await?).into_response())
 }
 
 async fn stop(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    match peer.uid {
-        Some(uid) if uid == s.uid || uid == 0 => {
+    match caller.uid {
+        uid if uid == s.uid || uid == 0 => {
             eprintln!(
                 "piket serve: stop asked by {} (pid {})",
-                peer.user,
-                peer.pid.map_or_else(|| "?".to_owned(), |p| p.to_string())
+                caller.user,
+                caller.pid.map_or_else(|| "?".to_owned(), |p| p.to_string())
             );
             let _ = s.shutdown.send(true);
             Ok((
@@ -380,11 +354,7 @@ async fn stop(
 }
 
 /// Every maintenance window as it stands, and how many alerts windows suppressed.
-async fn maintenance_list(
-    State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
-) -> Result<Response, ApiError> {
-    known(&peer)?;
+async fn maintenance_list(State(s): State<Arc<Shared>>) -> Result<Response, ApiError> {
     Ok(Json(blocking(&s, Engine::maintenance_list).await?).into_response())
 }
 
@@ -392,15 +362,14 @@ async fn maintenance_list(
 /// kernel) is its actor and `set_by`.
 async fn maintenance_set(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    Extension(caller): Extension<Caller>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let window: crate::domain::alert::MaintenanceWindow = json_body(body)?;
-    let source = writer_source(&s, &peer, &params, "maintenance windows")?;
-    let actor = peer.user;
+    let source = writer_source(&params)?;
+    let actor = caller.user;
     let w = blocking(&s, move |e| e.set_maintenance(&actor, source, &window, chrono::Utc::now())).await?;
     Ok((StatusCode::OK, Json(w)).into_response())
 }
@@ -414,12 +383,11 @@ struct CloseBody {
 /// `POST /v1/maintenance/{id}/end` (in force: stops now) or `/cancel` (not started).
 async fn maintenance_close(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    Extension(caller): Extension<Caller>,
     Path((raw, how)): Path<(String, String)>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let how = match how.as_str() {
         "end" => crate::client::CloseWindow::End,
@@ -443,8 +411,8 @@ async fn maintenance_close(
         Ok(b) if b.iter().all(u8::is_ascii_whitespace) => CloseBody::default(),
         other => json_body(other)?,
     };
-    let source = writer_source(&s, &peer, &params, "maintenance windows")?;
-    let actor = peer.user;
+    let source = writer_source(&params)?;
+    let actor = caller.user;
     let w =
         blocking(&s, move |e| e.close_maintenance(&actor, source, id, how, body.reason, chrono::Utc::now()))
             .await?;
@@ -453,10 +421,9 @@ async fn maintenance_close(
 
 async fn escalation(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let id = parse_id(&raw)?;
     Ok(Json(blocking(&s, move |e| e.escalation_view(id, chrono::Utc::now())).await?).into_response())
 }
@@ -470,10 +437,9 @@ struct RotaParams {
 
 async fn rota_get(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     params: Result<QueryParams<RotaParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let at = match params.at {
         None => chrono::Utc::now(),
@@ -492,15 +458,14 @@ async fn rota_get(
 /// Add or remove an override; the caller (from the kernel) is the actor.
 async fn rota_change(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    Extension(caller): Extension<Caller>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    known(&peer)?;
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let cmd: Command = json_body(body)?;
-    let source = writer_source(&s, &peer, &params, "the rota")?;
-    let actor = peer.user;
+    let source = writer_source(&params)?;
+    let actor = caller.user;
     let events = blocking(&s, move |e| e.change_rota(&actor, source, &cmd, chrono::Utc::now())).await?;
     Ok((StatusCode::OK, Json(events)).into_response())
 }

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc};
 use super::Shared;
 use super::api::{ApiError, HEAD_HEADER, NDJSON};
 use crate::client::Change;
-use crate::server::Peer;
+use crate::server::gate::Caller;
 
 /// Events read from the store per replay step.
 const REPLAY_STEP: usize = 1024;
@@ -36,12 +36,9 @@ pub struct FeedParams {
 
 pub async fn changes(
     State(s): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    _: Extension<Caller>,
     params: Result<Query<FeedParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    if peer.uid.is_none() {
-        return Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden", "unknown caller"));
-    }
     let Query(params) = params
         .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let live = s.engine.subscribe();

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -26,13 +26,22 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::alert::{AlertMapping, AlertRecord, AlertSignal, ResolvePolicy};
+use crate::domain::text::sanitize_line;
 use crate::domain::{AlertAction, AlertOutcome};
 use crate::engine::{Engine, IngestItem};
+use crate::server::gate::Caller;
+
+/// The actor of a request: the OS user on the socket (the gate named them), none over TCP.
+fn actor(caller: Option<Extension<Caller>>) -> Option<String> {
+    caller.map(|Extension(c)| c.user)
+}
 
 /// PagerDuty's payload limit: 512 KB.
 pub const PAGERDUTY_BODY_LIMIT: usize = 512 * 1024;
 /// Alertmanager and plain JSON bodies: a whole group of a large fleet fits.
 pub const ALERT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Heartbeat bodies are read only to tell a resolved notification from a beat.
+pub const HEARTBEAT_BODY_LIMIT: usize = ALERT_BODY_LIMIT;
 /// Requests decided in one transaction at most.
 const MAX_BATCH: usize = 512;
 
@@ -100,10 +109,15 @@ impl Ingest {
         ingest
     }
 
-    /// Decide `signals` in the next group commit; answers after it is durable.
-    async fn submit(&self, signals: Vec<AlertSignal>) -> Result<Vec<AlertOutcome>, String> {
+    /// Decide `signals` in the next group commit; answers after it is durable. `actor`: the
+    /// caller on the socket; `None` (TCP, the server's own timers): the sender kind.
+    async fn submit(
+        &self,
+        signals: Vec<AlertSignal>,
+        actor: Option<String>,
+    ) -> Result<Vec<AlertOutcome>, String> {
         let (tx, rx) = oneshot::channel();
-        let item = IngestItem { signals, now: Utc::now() };
+        let item = IngestItem { signals, now: Utc::now(), actor };
         self.jobs.send((item, tx)).await.map_err(|_| "the server is stopping".to_owned())?;
         rx.await.map_err(|_| "the server is stopping".to_owned())?
     }
@@ -138,7 +152,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .route("/v1/alerts/alertmanager", post(alertmanager).layer(DefaultBodyLimit::max(ALERT_BODY_LIMIT)))
         .route("/v1/alerts", post(plain).layer(DefaultBodyLimit::max(ALERT_BODY_LIMIT)))
         .route("/v2/enqueue", post(enqueue).layer(DefaultBodyLimit::max(PAGERDUTY_BODY_LIMIT)))
-        .route("/v1/heartbeats/{name}", post(heartbeat))
+        .route("/v1/heartbeats/{name}", post(heartbeat).layer(DefaultBodyLimit::max(HEARTBEAT_BODY_LIMIT)))
         .with_state(ingest)
 }
 
@@ -303,7 +317,11 @@ pub fn parse_alertmanager(body: &[u8], mapping: &AlertMapping) -> Result<Vec<Ale
     Ok(out)
 }
 
-async fn alertmanager(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn alertmanager(
+    State(ingest): State<Arc<Ingest>>,
+    caller: Option<Extension<Caller>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let bytes = match body_bytes(body, ALERT_BODY_LIMIT) {
         Ok(b) => b,
         Err(r) => return *r,
@@ -313,7 +331,18 @@ async fn alertmanager(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, Byt
         // A 4xx is a permanent failure for Alertmanager: it does not retry what it cannot fix.
         Err(reason) => return error(StatusCode::BAD_REQUEST, "bad_request", reason),
     };
-    match ingest.submit(signals).await {
+    if let Some(first) = signals.first()
+        && let Some(left_out) = first.record.truncated_alerts()
+    {
+        let receiver = first.record.detail("receiver").unwrap_or_default();
+        eprintln!(
+            "piket serve: Alertmanager receiver '{}' left {left_out} alert(s) out of a notification \
+             (truncatedAlerts): {}",
+            sanitize_line(receiver),
+            crate::domain::alert::TRUNCATED_ADVICE
+        );
+    }
+    match ingest.submit(signals, actor(caller)).await {
         Ok(out) => (StatusCode::OK, Json(json!({"status": "success", "alerts": outcomes_json(&out)})))
             .into_response(),
         Err(e) => store_failed(&e),
@@ -498,7 +527,11 @@ pub fn parse_pagerduty(
     Ok((signal, dedup))
 }
 
-async fn enqueue(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn enqueue(
+    State(ingest): State<Arc<Ingest>>,
+    caller: Option<Extension<Caller>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let bytes = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -524,7 +557,7 @@ async fn enqueue(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRej
             &[format!("over {} events per minute for this routing key", ingest.options.events_per_minute)],
         );
     }
-    match ingest.submit(vec![signal]).await {
+    match ingest.submit(vec![signal], actor(caller)).await {
         Ok(out) => {
             let (message, incident) = match out.first() {
                 Some(AlertOutcome::Dropped { reason }) => (format!("Event dropped: {reason}"), None),
@@ -629,7 +662,11 @@ pub fn parse_plain(
     Ok((signal, key))
 }
 
-async fn plain(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn plain(
+    State(ingest): State<Arc<Ingest>>,
+    caller: Option<Extension<Caller>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let bytes = match body_bytes(body, ALERT_BODY_LIMIT) {
         Ok(b) => b,
         Err(r) => return *r,
@@ -638,7 +675,7 @@ async fn plain(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, BytesRejec
         Ok(v) => v,
         Err(reason) => return error(StatusCode::BAD_REQUEST, "bad_request", reason),
     };
-    match ingest.submit(vec![signal]).await {
+    match ingest.submit(vec![signal], actor(caller)).await {
         Ok(out) => (
             StatusCode::OK,
             Json(json!({"status": "success", "dedup_key": key, "alerts": outcomes_json(&out)})),
@@ -717,7 +754,7 @@ async fn watch_heartbeats(ingest: std::sync::Weak<Ingest>) {
         };
         for (name, every) in due {
             let signal = heartbeat_signal(&ingest.options.mapping, &name, every, true);
-            if ingest.submit(vec![signal]).await.is_ok() {
+            if ingest.submit(vec![signal], None).await.is_ok() {
                 let mut beats = ingest.beats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some(b) = beats.get_mut(&name) {
                     b.1 = true;
@@ -729,10 +766,33 @@ async fn watch_heartbeats(ingest: std::sync::Weak<Ingest>) {
     }
 }
 
-/// `POST /v1/heartbeats/{name}`: any body (Alertmanager's Watchdog notification). A beat
-/// that ends a silence is recorded on the incident (after the commit); other beats are kept
-/// in memory only.
-async fn heartbeat(State(ingest): State<Arc<Ingest>>, Path(name): Path<String>) -> Response {
+/// Whether a heartbeat request says the heartbeat alert ended: an Alertmanager notification
+/// whose status is `resolved` (its Watchdog stopped firing: the pipeline behind it is what
+/// broke), or a PagerDuty `resolve`. Any other body, or none, is a beat.
+fn is_resolved_notification(body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else { return false };
+    let alerts_resolved = v.get("alerts").and_then(Value::as_array).is_some_and(|a| {
+        !a.is_empty() && a.iter().all(|x| x.get("status").and_then(Value::as_str) == Some("resolved"))
+    });
+    v.get("status").and_then(Value::as_str) == Some("resolved")
+        || alerts_resolved
+        || v.get("event_action").and_then(Value::as_str) == Some("resolve")
+}
+
+/// `POST /v1/heartbeats/{name}`: any body (Alertmanager's Watchdog notification) is a beat,
+/// except a resolved notification (see [`is_resolved_notification`]). A beat that ends a
+/// silence is recorded on the incident (after the commit); other beats are kept in memory
+/// only.
+async fn heartbeat(
+    State(ingest): State<Arc<Ingest>>,
+    caller: Option<Extension<Caller>>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let bytes = match body_bytes(body, HEARTBEAT_BODY_LIMIT) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
     let Some(every) = ingest.options.mapping.heartbeats.get(&name).copied() else {
         return error(
             StatusCode::NOT_FOUND,
@@ -740,6 +800,22 @@ async fn heartbeat(State(ingest): State<Arc<Ingest>>, Path(name): Path<String>) 
             format!("no heartbeat named '{name}' (alerts.heartbeats in the config)"),
         );
     };
+    if is_resolved_notification(&bytes) {
+        // A sender can repeat this at will: one line a minute per heartbeat.
+        if super::senders::once_a_minute(&format!("heartbeat {name}")).is_some() {
+            eprintln!(
+                "piket serve: heartbeat '{}': a resolved notification is not a beat (its sender says \
+                 the heartbeat alert stopped firing)",
+                sanitize_line(&name)
+            );
+        }
+        return (
+            StatusCode::OK,
+            Json(json!({"status": "success", "heartbeat": name, "beat": false,
+                "message": "a resolved notification is not a beat: the silence timer keeps running"})),
+        )
+            .into_response();
+    }
     let was_silent = {
         let mut beats = ingest.beats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = beats.entry(name.clone()).or_insert((std::time::Instant::now(), false));
@@ -747,9 +823,9 @@ async fn heartbeat(State(ingest): State<Arc<Ingest>>, Path(name): Path<String>) 
     };
     if was_silent {
         let signal = heartbeat_signal(&ingest.options.mapping, &name, every, false);
-        if let Err(e) = ingest.submit(vec![signal]).await {
+        if let Err(e) = ingest.submit(vec![signal], actor(caller)).await {
             return store_failed(&e);
         }
     }
-    (StatusCode::OK, Json(json!({"status": "success", "heartbeat": name}))).into_response()
+    (StatusCode::OK, Json(json!({"status": "success", "heartbeat": name, "beat": true}))).into_response()
 }

@@ -90,4 +90,6 @@ pub fn router(receivers: Router, token: String) -> Router {
             )
         })
         .layer(axum::middleware::from_fn_with_state(Arc::new(token), require_token))
+        // Outside the token check, so a wrong token is logged for the sender's operator too.
+        .layer(axum::middleware::from_fn(super::senders::tcp))
 }
