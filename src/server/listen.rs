@@ -197,11 +197,19 @@ impl Drop for Ticket {
     }
 }
 
-const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 99\r\n\r\n{\"error\":{\"code\":\"too_many_connections\",\"message\":\"too many connections open: close some, retry\"}}";
+/// The answer to a refused connection.
+fn refused_response() -> Vec<u8> {
+    let body = r#"{"error":{"code":"too_many_connections","message":"too many connections open: close some, then retry"}}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
 
 /// Tell a refused peer why, without waiting on it: one non-blocking write, then close.
 fn refuse(stream: &impl TryWrite) {
-    let _ = stream.try_write_bytes(REFUSED);
+    let _ = stream.try_write_bytes(&refused_response());
 }
 
 trait TryWrite {
