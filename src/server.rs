@@ -297,7 +297,7 @@ async fn serve_inner(
         }
         _ => None,
     };
-    let turns = Arc::new(listen::Turns::default());
+    let turns = Arc::new(listen::Turns::new(limits.turns_per_user));
     let app = api::router(shared)
         .merge(receivers)
         .layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));

@@ -236,6 +236,7 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
             header_timeout: config.server.header_timeout,
             body_timeout: config.server.body_timeout,
             connections_per_peer: config.server.max_connections_per_peer,
+            ..crate::server::listen::Limits::default()
         },
     };
     let result = crate::server::run(engine, options, alerts);

@@ -47,6 +47,9 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Connections one peer may hold open at once (lowered to the total when above it).
     pub connections_per_peer: usize,
+    /// Requests of one user on the socket that run at once ([`Turns`]); not a config key: the
+    /// benchmark raises it to show the queue without fairness.
+    pub turns_per_user: usize,
 }
 
 impl Default for Limits {
@@ -55,6 +58,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             connections_per_peer: 64,
+            turns_per_user: TURNS_PER_USER,
         }
     }
 }
@@ -427,18 +431,24 @@ impl HttpBody for TimedBody {
 /// twenty requests in front of every other user's acknowledge. With it, another user's
 /// request waits behind at most two of theirs, however many they send. The change feed
 /// takes no turn: it waits on nothing but new changes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Turns {
     per_user: Mutex<HashMap<Option<u32>, Arc<tokio::sync::Semaphore>>>,
+    each: usize,
 }
 
 /// Requests of one user that run at once.
 pub const TURNS_PER_USER: usize = 2;
 
 impl Turns {
+    #[must_use]
+    pub fn new(each: usize) -> Self {
+        Self { per_user: Mutex::new(HashMap::new()), each: each.clamp(1, tokio::sync::Semaphore::MAX_PERMITS) }
+    }
+
     fn of(&self, uid: Option<u32>) -> Arc<tokio::sync::Semaphore> {
         let mut m = self.per_user.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(m.entry(uid).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(TURNS_PER_USER))))
+        Arc::clone(m.entry(uid).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.each))))
     }
 }
 
