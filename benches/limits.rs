@@ -173,7 +173,8 @@ fn raise_nofile() {
 /// flood connection took to be closed.
 fn idle_flood(per_peer: usize) {
     let dir = shared_dir();
-    let limits = Limits { header_timeout: HEADER_TIMEOUT, connections_per_peer: per_peer, ..Limits::default() };
+    let limits =
+        Limits { header_timeout: HEADER_TIMEOUT, connections_per_peer: per_peer, ..Limits::default() };
     let server = Server::start(dir.path(), limits);
     let seed = RemoteClient::connect(&server.socket).unwrap();
     for i in 0..200 {
@@ -251,10 +252,12 @@ fn flood_fairness(turns: usize, n: usize) {
     let limits = Limits { turns_per_user: turns, ..Limits::default() };
     let server = Server::start(dir.path(), limits);
     let admin = RemoteClient::connect(&server.socket).unwrap();
-    let targets: Vec<IncidentId> =
-        (0..n).map(|i| admin.execute(register(&format!("ack me {i}")), Source::Cli).unwrap().incident).collect();
-    let flooded: Vec<IncidentId> =
-        (0..20).map(|i| admin.execute(register(&format!("flood {i}")), Source::Cli).unwrap().incident).collect();
+    let targets: Vec<IncidentId> = (0..n)
+        .map(|i| admin.execute(register(&format!("ack me {i}")), Source::Cli).unwrap().incident)
+        .collect();
+    let flooded: Vec<IncidentId> = (0..20)
+        .map(|i| admin.execute(register(&format!("flood {i}")), Source::Cli).unwrap().incident)
+        .collect();
     let mut feed = admin.subscribe();
     let stop = Arc::new(AtomicBool::new(false));
     let floods: Vec<_> = flooded

@@ -232,7 +232,11 @@ async fn serve_inner(
     shutdown: watch::Sender<bool>,
     reload: Option<Arc<tokio::sync::Notify>>,
 ) -> Result<(), ServeError> {
-    let creds = alerts.tcp.as_ref().map(|t| tcp::Credentials::load(&t.token_file, alerts.tls.as_ref())).transpose()?;
+    let creds = alerts
+        .tcp
+        .as_ref()
+        .map(|t| tcp::Credentials::load(&t.token_file, alerts.tls.as_ref()))
+        .transpose()?;
     let tcp_listener =
         match &alerts.tcp {
             Some(t) => Some(tokio::net::TcpListener::bind(t.listen).await.map_err(|e| {
@@ -293,7 +297,14 @@ async fn serve_inner(
             }
             let tls = creds.tls();
             let app = tcp::router(receivers.clone(), creds);
-            Some(tokio::spawn(listen::serve_tcp(l, app, tls, Arc::clone(&conns), limits, shutdown.subscribe())))
+            Some(tokio::spawn(listen::serve_tcp(
+                l,
+                app,
+                tls,
+                Arc::clone(&conns),
+                limits,
+                shutdown.subscribe(),
+            )))
         }
         _ => None,
     };

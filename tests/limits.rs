@@ -35,7 +35,9 @@ impl Served {
         let token = dir.path().join("token");
         std::fs::write(&token, TOKEN).unwrap();
         std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let toml = server_toml.replace("TOKEN_FILE", token.to_str().unwrap()).replace("DIR", dir.path().to_str().unwrap());
+        let toml = server_toml
+            .replace("TOKEN_FILE", token.to_str().unwrap())
+            .replace("DIR", dir.path().to_str().unwrap());
         std::fs::write(dir.path().join("config.toml"), format!("[server]\n{toml}\n")).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_piket"))
             .arg("--data-dir")
@@ -66,9 +68,10 @@ impl Served {
     /// The next stderr line containing `text` (earlier lines are kept in `seen`).
     fn wait_line(&mut self, text: &str) -> String {
         loop {
-            let line = self.lines.recv_timeout(PATIENCE).unwrap_or_else(|_| {
-                panic!("the server never said {text:?}; it said: {:#?}", self.seen)
-            });
+            let line = self
+                .lines
+                .recv_timeout(PATIENCE)
+                .unwrap_or_else(|_| panic!("the server never said {text:?}; it said: {:#?}", self.seen));
             self.seen.push(line.clone());
             if line.contains(text) {
                 return line;
@@ -149,7 +152,10 @@ fn read_to_close(mut s: impl Read) -> String {
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return String::from_utf8_lossy(&out).into_owned();
             }
-            Err(e) => panic!("the server did not close the connection: {e}; got {:?}", String::from_utf8_lossy(&out)),
+            Err(e) => panic!(
+                "the server did not close the connection: {e}; got {:?}",
+                String::from_utf8_lossy(&out)
+            ),
         }
     }
 }
@@ -264,7 +270,17 @@ fn the_change_feed_outlives_the_idle_timeout() {
 fn openssl_cert(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+        ])
         .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
         // A leaf, not a CA: webpki refuses a CA certificate as the server's own.
         .args(["-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth"])
@@ -289,17 +305,20 @@ fn tls_request(addr: &str, cert: &Path, request: String) -> String {
     for c in CertificateDer::pem_file_iter(cert).unwrap() {
         roots.add(c.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let addr = addr.to_owned();
     rt.block_on(async move {
         let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-        let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await.unwrap();
+        let mut tls =
+            tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await.unwrap();
         tls.write_all(request.as_bytes()).await.unwrap();
         let mut out = Vec::new();
         let _ = tokio::time::timeout(PATIENCE, tls.read_to_end(&mut out)).await.unwrap();
@@ -383,7 +402,8 @@ fn the_systemd_unit_allows_what_the_features_need_and_raises_the_descriptor_limi
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let unit = std::fs::read_to_string(root.join("assets/piket.service")).unwrap();
     let setting = |key: &str| {
-        let values: Vec<&str> = unit.lines().filter_map(|l| l.trim().strip_prefix(key)?.strip_prefix('=')).collect();
+        let values: Vec<&str> =
+            unit.lines().filter_map(|l| l.trim().strip_prefix(key)?.strip_prefix('=')).collect();
         assert_eq!(values.len(), 1, "{key} is set {} times in the unit", values.len());
         values[0].trim().to_owned()
     };
@@ -392,14 +412,21 @@ fn the_systemd_unit_allows_what_the_features_need_and_raises_the_descriptor_limi
     assert!(!families.starts_with('~'), "a deny list is not what the features were checked against");
     // The shipped unit serves any shipped config: the fixtures with a TCP listener and with
     // webhook notifiers, and the example.
-    for fixture in ["tests/config_fixtures/valid/full.toml", "tests/config_fixtures/valid/rota.toml", "config.example.toml"] {
+    for fixture in [
+        "tests/config_fixtures/valid/full.toml",
+        "tests/config_fixtures/valid/rota.toml",
+        "config.example.toml",
+    ] {
         let config = piket::config::Config::load(Some(&root.join(fixture))).unwrap().config;
         for family in needed_families(&config) {
             assert!(allowed.contains(&family), "{fixture} needs {family}; the unit allows {families}");
         }
     }
     let nofile: u64 = setting("LimitNOFILE").parse().expect("LimitNOFILE is a number");
-    let caps = piket::server::listen::Caps::from_nofile(nofile, piket::server::listen::Limits::default().connections_per_peer);
+    let caps = piket::server::listen::Caps::from_nofile(
+        nofile,
+        piket::server::listen::Limits::default().connections_per_peer,
+    );
     assert!(nofile >= 4096, "LimitNOFILE={nofile} leaves too few descriptors for a team");
     assert!(caps.total < usize::try_from(nofile).unwrap() && caps.total >= 2000, "{caps:?} under {nofile}");
     assert!(caps.per_peer < caps.total);

@@ -65,8 +65,15 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
             }
             config.server.listen = Some(listen.into_inner());
         }
-        server_limits(&src, &mut config.server, server.tls_cert, server.tls_key, server.header_timeout,
-            server.body_timeout, server.max_connections_per_peer)?;
+        server_limits(
+            &src,
+            &mut config.server,
+            server.tls_cert,
+            server.tls_key,
+            server.header_timeout,
+            server.body_timeout,
+            server.max_connections_per_peer,
+        )?;
     }
     if let Some(a) = file.alerts {
         let m = &mut config.alerts;
@@ -222,10 +229,9 @@ fn server_limits(
     }
     let timeout = |key: &str, v: Spanned<super::duration::TargetDuration>| {
         let span = v.span();
-        v.into_inner()
-            .0
-            .and_then(|d| d.to_std().ok())
-            .ok_or_else(|| src.error(Some(span), format!("server.{key}: expected a duration like \"10s\" or \"1m\"")))
+        v.into_inner().0.and_then(|d| d.to_std().ok()).ok_or_else(|| {
+            src.error(Some(span), format!("server.{key}: expected a duration like \"10s\" or \"1m\""))
+        })
     };
     if let Some(h) = header {
         server.header_timeout = timeout("header-timeout", h)?;
@@ -239,7 +245,8 @@ fn server_limits(
         if n == 0 {
             return Err(src.error(
                 Some(span),
-                "server.max-connections-per-peer: 0 would refuse everyone; a responder needs 2 or more".to_owned(),
+                "server.max-connections-per-peer: 0 would refuse everyone; a responder needs 2 or more"
+                    .to_owned(),
             ));
         }
         server.max_connections_per_peer = usize::try_from(n).unwrap_or(usize::MAX);

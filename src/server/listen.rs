@@ -175,7 +175,11 @@ impl Conns {
             s.logged.retain(|_, (at, _)| now.duration_since(*at) < LOG_EVERY);
         }
         s.logged.insert(key, (now, 0));
-        let more = if skipped > 0 { format!(" ({skipped} more refused in the minute before)") } else { String::new() };
+        let more = if skipped > 0 {
+            format!(" ({skipped} more refused in the minute before)")
+        } else {
+            String::new()
+        };
         eprintln!("piket serve: refused a connection from {key}: {why}{more}");
         None
     }
@@ -443,7 +447,10 @@ pub const TURNS_PER_USER: usize = 2;
 impl Turns {
     #[must_use]
     pub fn new(each: usize) -> Self {
-        Self { per_user: Mutex::new(HashMap::new()), each: each.clamp(1, tokio::sync::Semaphore::MAX_PERMITS) }
+        Self {
+            per_user: Mutex::new(HashMap::new()),
+            each: each.clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        }
     }
 
     fn of(&self, uid: Option<u32>) -> Arc<tokio::sync::Semaphore> {
