@@ -333,9 +333,9 @@ pub async fn serve_tcp(
                 Some(acceptor) => {
                     // The handshake is part of the wait for a head: a peer that opens and
                     // says nothing is closed at the same time as a plain one.
-                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => serve_connection(tls, app, ConnectInfo(addr), limits, stop).await,
-                        Ok(Err(_)) | Err(_) => {}
+                    let handshake = tokio::time::timeout(limits.header_timeout, acceptor.accept(stream));
+                    if let Ok(Ok(tls)) = handshake.await {
+                        serve_connection(tls, app, ConnectInfo(addr), limits, stop).await;
                     }
                 }
             }
