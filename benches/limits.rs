@@ -258,7 +258,6 @@ fn flood_fairness(turns: usize, n: usize) {
     let flooded: Vec<IncidentId> = (0..20)
         .map(|i| admin.execute(register(&format!("flood {i}")), Source::Cli).unwrap().incident)
         .collect();
-    let mut feed = admin.subscribe();
     let stop = Arc::new(AtomicBool::new(false));
     let floods: Vec<_> = flooded
         .into_iter()
@@ -287,8 +286,13 @@ fn flood_fairness(turns: usize, n: usize) {
         .unwrap();
     let mut to_acker = child.stdin.take().unwrap();
     let mut from_acker = BufReader::new(child.stdout.take().unwrap());
-    // Let the flood reach full speed.
+    // The TUI stand-in: connected after the incidents exist, so its feed starts after their
+    // registrations and carries only the flood's notes and the acknowledges.
+    let watcher = RemoteClient::connect(&server.socket).unwrap();
+    let mut feed = watcher.subscribe();
+    // Let the feed connect and the flood reach full speed.
     std::thread::sleep(Duration::from_secs(1));
+    let mut lagged = 0u64;
     let started = Instant::now();
     let mut lat = Vec::with_capacity(n);
     for id in targets {
@@ -299,7 +303,7 @@ fn flood_fairness(turns: usize, n: usize) {
             match feed.blocking_recv() {
                 Ok(c) if c.incident == id => break,
                 Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => lagged += n,
                 Err(e) => panic!("the feed ended: {e}"),
             }
         }
@@ -313,6 +317,7 @@ fn flood_fairness(turns: usize, n: usize) {
     let notes: u64 = floods.into_iter().map(|t| t.join().unwrap()).sum();
     drop(to_acker);
     let _ = child.wait();
+    assert_eq!(lagged, 0, "the feed subscriber fell behind: the numbers would be wrong");
     let label = if turns >= 1000 { "unbounded".to_owned() } else { turns.to_string() };
     println!("-- (b) 20 flooding clients of root, turns per user = {label}");
     #[expect(clippy::cast_precision_loss)]
