@@ -176,7 +176,7 @@ impl Conns {
         }
         s.logged.insert(key, (now, 0));
         let more = if skipped > 0 {
-            format!(" ({skipped} more refused in the minute before)")
+            format!(" ({skipped} more refused since the last such line)")
         } else {
             String::new()
         };
@@ -473,4 +473,31 @@ pub async fn take_turn(
     let sem = turns.of(uid);
     let _turn = sem.acquire_owned().await;
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Caps, Conns, PeerKey};
+
+    #[test]
+    fn the_caps_leave_descriptors_for_the_server() {
+        // systemd's default: the 1,010 idle connections would now be refused.
+        assert_eq!(Caps::from_nofile(1024, 64), Caps { total: 704, per_peer: 64 });
+        assert_eq!(Caps::from_nofile(65536, 64).total, 49088);
+        // A per-peer cap above the total is the total.
+        assert_eq!(Caps::from_nofile(100, 1000), Caps { total: 11, per_peer: 11 });
+    }
+
+    #[test]
+    fn a_peer_at_its_cap_is_refused_and_others_are_not_and_a_closed_one_frees_its_place() {
+        let conns = Conns::new(Caps { total: 3, per_peer: 2 });
+        let (a, b) = (PeerKey::Uid(Some(1000)), PeerKey::Uid(Some(1001)));
+        let first = conns.admit(a).unwrap();
+        let _second = conns.admit(a).unwrap();
+        assert!(conns.admit(a).is_none(), "over the cap per peer");
+        let _other = conns.admit(b).unwrap();
+        assert!(conns.admit(b).is_none(), "over the total");
+        drop(first);
+        assert!(conns.admit(a).is_some(), "a closed connection gives its place back");
+    }
 }
