@@ -215,6 +215,14 @@ fn server_limits(
     per_peer: Option<Spanned<u32>>,
 ) -> Result<(), ConfigError> {
     match (cert, key) {
+        (Some(c), Some(_)) if server.listen.is_none() => {
+            return Err(src.error(
+                Some(c.span()),
+                "server.tls-cert: TLS is for the TCP listener, which is off: set server.listen, or remove \
+                 tls-cert and tls-key (the Unix socket needs no TLS)"
+                    .to_owned(),
+            ));
+        }
         (Some(c), Some(k)) => {
             server.tls_cert = Some(path(src, "server.tls-cert", c)?);
             server.tls_key = Some(path(src, "server.tls-key", k)?);
