@@ -69,7 +69,7 @@ pub struct StoreSettings {
 }
 
 /// `[server]`: where `piket serve` listens and who may only read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
     /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (see `cli::run::socket_path`).
     pub socket: Option<PathBuf>,
@@ -83,6 +83,34 @@ pub struct ServerSettings {
     pub token_file: Option<PathBuf>,
     /// PagerDuty-style throttle per routing key (429 above it); 0: none.
     pub pagerduty_events_per_minute: u32,
+    /// TLS for the TCP listener: certificate chain and private key (PEM); both or neither.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// The wait for a request head, on a new or a kept-alive connection (so also the idle timeout).
+    pub header_timeout: std::time::Duration,
+    /// From a request's head to the end of its body.
+    pub body_timeout: std::time::Duration,
+    /// Connections one peer (a uid on the socket, an address on TCP) may hold open.
+    pub max_connections_per_peer: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        let limits = crate::server::listen::Limits::default();
+        Self {
+            socket: None,
+            socket_group: None,
+            read_only: Vec::new(),
+            listen: None,
+            token_file: None,
+            pagerduty_events_per_minute: 0,
+            tls_cert: None,
+            tls_key: None,
+            header_timeout: limits.header_timeout,
+            body_timeout: limits.body_timeout,
+            max_connections_per_peer: limits.connections_per_peer,
+        }
+    }
 }
 
 impl StoreSettings {

@@ -8,13 +8,17 @@
 //!   permissions (private, or group-writable for a named group on a shared host);
 //! - serves the HTTP/JSON API of [`api`] under `/v1/`, learning every caller's uid from the
 //!   kernel (SO_PEERCRED): that user, never a claimed name, is the actor of what they write;
+//! - counts, caps and times every connection, and takes each user's commands in turn
+//!   ([`listen`]);
 //! - on SIGTERM, SIGINT or `POST /v1/server/stop`: stops accepting, ends the change feeds,
-//!   lets commands in flight commit and answer, closes the database, removes the socket.
+//!   lets commands in flight commit and answer, closes the database, removes the socket;
+//! - on SIGHUP: reads the TCP listener's token and certificate again ([`tcp::Credentials`]).
 
 pub mod api;
 mod feed;
 pub mod gate;
 pub mod ingest;
+pub mod listen;
 pub mod notify;
 pub mod owner;
 mod peer;
@@ -52,6 +56,10 @@ pub struct AlertServerOptions {
     pub tcp: Option<tcp::TcpOptions>,
     /// How pages reach people (`[notifiers]`); empty: pages are recorded and ring terminals only.
     pub notifiers: Vec<crate::config::NotifierSettings>,
+    /// TLS for the TCP listener (`tls-cert`, `tls-key`); `None`: plain HTTP. Unused without `tcp`.
+    pub tls: Option<tcp::TlsFiles>,
+    /// Timeouts and the per-peer connection cap, on both listeners.
+    pub limits: listen::Limits,
 }
 
 /// State shared by the handlers.
@@ -164,8 +172,9 @@ pub fn run(
     let socket = options.socket.clone();
     let result = rt.block_on(async move {
         let (tx, _) = watch::channel(false);
-        let signals = shutdown_on_signals(tx.clone())?;
-        let out = serve_with(engine, options, alerts, tx).await;
+        let reload = Arc::new(tokio::sync::Notify::new());
+        let signals = on_signals(tx.clone(), Arc::clone(&reload))?;
+        let out = serve_inner(engine, options, alerts, tx, Some(reload)).await;
         signals.abort();
         out
     });
@@ -175,16 +184,22 @@ pub fn run(
     result
 }
 
-fn shutdown_on_signals(tx: watch::Sender<bool>) -> Result<tokio::task::JoinHandle<()>, ServeError> {
+/// SIGTERM and SIGINT stop the server; SIGHUP asks for the credentials to be read again.
+fn on_signals(
+    tx: watch::Sender<bool>,
+    reload: Arc<tokio::sync::Notify>,
+) -> Result<tokio::task::JoinHandle<()>, ServeError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).map_err(ServeError::Io)?;
     let mut int = signal(SignalKind::interrupt()).map_err(ServeError::Io)?;
     let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Io)?;
     Ok(tokio::spawn(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = hup.recv() => reload.notify_one(),
+            }
         }
         eprintln!("piket serve: stopping: finishing commands in flight");
         let _ = tx.send(true);
@@ -215,7 +230,23 @@ pub async fn serve_with(
     alerts: AlertServerOptions,
     shutdown: watch::Sender<bool>,
 ) -> Result<(), ServeError> {
-    let token = alerts.tcp.as_ref().map(|t| tcp::read_token(&t.token_file)).transpose()?;
+    serve_inner(engine, options, alerts, shutdown, None).await
+}
+
+/// [`serve_with`], reloading the credentials each time `reload` is notified (SIGHUP in `run`;
+/// in-process callers have no signal to give).
+async fn serve_inner(
+    engine: Arc<Engine>,
+    options: ServerOptions,
+    alerts: AlertServerOptions,
+    shutdown: watch::Sender<bool>,
+    reload: Option<Arc<tokio::sync::Notify>>,
+) -> Result<(), ServeError> {
+    let creds = alerts
+        .tcp
+        .as_ref()
+        .map(|t| tcp::Credentials::load(&t.token_file, alerts.tls.as_ref()))
+        .transpose()?;
     let tcp_listener =
         match &alerts.tcp {
             Some(t) => Some(tokio::net::TcpListener::bind(t.listen).await.map_err(|e| {
@@ -248,31 +279,52 @@ pub async fn serve_with(
         eprintln!("piket serve: escalation scheduler following {} open escalation(s)", scheduler.tracked());
     }
     let paging = tokio::spawn(scheduler::run(scheduler, Arc::new(alerts.notifiers), shutdown.subscribe()));
-    let tcp_task = match (tcp_listener, token) {
-        (Some(l), Some(token)) => {
-            if let Ok(addr) = l.local_addr() {
-                eprintln!("piket serve: alert receivers on http://{addr} (bearer token)");
+    let nofile = listen::raise_nofile();
+    let conns = listen::Conns::new(listen::Caps::from_nofile(nofile, alerts.limits.connections_per_peer));
+    let caps = conns.caps();
+    eprintln!(
+        "piket serve: up to {} connections ({} per peer; descriptor limit {nofile})",
+        caps.total, caps.per_peer
+    );
+    let limits = alerts.limits;
+    let reloading = reload.map(|reload| {
+        let creds = creds.clone();
+        tokio::spawn(async move {
+            loop {
+                reload.notified().await;
+                match &creds {
+                    Some(c) => c.reload(),
+                    None => eprintln!("piket serve: SIGHUP: no TCP listener, nothing to reload"),
+                }
             }
-            let app = tcp::router(receivers.clone(), token);
-            let mut stop = shutdown.subscribe();
-            Some(tokio::spawn(async move {
-                axum::serve(l, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                    .with_graceful_shutdown(async move {
-                        let _ = stop.wait_for(|s| *s).await;
-                    })
-                    .await
-            }))
+        })
+    });
+    let tcp_task = match (tcp_listener, creds) {
+        (Some(l), Some(creds)) => {
+            if let Ok(addr) = l.local_addr() {
+                let scheme = if creds.tls_enabled() { "https" } else { "http" };
+                eprintln!("piket serve: alert receivers on {scheme}://{addr} (bearer token)");
+            }
+            let tls = creds.tls();
+            let app = tcp::router(receivers.clone(), creds);
+            Some(tokio::spawn(listen::serve_tcp(
+                l,
+                app,
+                tls,
+                Arc::clone(&conns),
+                limits,
+                shutdown.subscribe(),
+            )))
         }
         _ => None,
     };
-    let app = gate::socket_router(shared, receivers).into_make_service_with_connect_info::<Peer>();
-    let mut stop = shutdown.subscribe();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-        .map_err(ServeError::Io)?;
+    let turns = Arc::new(listen::Turns::new(limits.turns_per_user));
+    let app = gate::socket_router(shared, receivers).layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));
+    let served = listen::serve_unix(listener, app, conns, limits, shutdown.subscribe()).await;
+    if let Some(r) = reloading {
+        r.abort();
+    }
+    served.map_err(ServeError::Io)?;
     if let Some(t) = tcp_task {
         match t.await {
             Ok(r) => r.map_err(ServeError::Io)?,

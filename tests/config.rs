@@ -149,6 +149,11 @@ fn the_full_fixture_sets_everything() {
     assert_eq!(c.server.listen, Some("127.0.0.1:9095".parse().unwrap()));
     assert_eq!(c.server.token_file, Some(PathBuf::from("/etc/piket/alert-token")));
     assert_eq!(c.server.pagerduty_events_per_minute, 120);
+    assert_eq!(c.server.tls_cert, Some(PathBuf::from("/etc/piket/tls/cert.pem")));
+    assert_eq!(c.server.tls_key, Some(PathBuf::from("/etc/piket/tls/key.pem")));
+    assert_eq!(c.server.header_timeout, std::time::Duration::from_secs(5));
+    assert_eq!(c.server.body_timeout, std::time::Duration::from_secs(60));
+    assert_eq!(c.server.max_connections_per_peer, 16);
     assert_eq!(c.alerts.service_label, "app");
     assert_eq!(c.alerts.severity_label, "level");
     assert_eq!(c.alerts.title_template, "{labels.alertname}: {annotations.summary}");

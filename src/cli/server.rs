@@ -234,6 +234,18 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
             token_file: config.server.token_file.clone().unwrap_or_default(),
         }),
         notifiers: config.notifiers.clone(),
+        tls: config
+            .server
+            .tls_cert
+            .clone()
+            .zip(config.server.tls_key.clone())
+            .map(|(cert, key)| crate::server::tcp::TlsFiles { cert, key }),
+        limits: crate::server::listen::Limits {
+            header_timeout: config.server.header_timeout,
+            body_timeout: config.server.body_timeout,
+            connections_per_peer: config.server.max_connections_per_peer,
+            ..crate::server::listen::Limits::default()
+        },
     };
     let result = crate::server::run(engine, options, alerts);
     owner::remove(&db);

@@ -65,6 +65,15 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
             }
             config.server.listen = Some(listen.into_inner());
         }
+        server_limits(
+            &src,
+            &mut config.server,
+            server.tls_cert,
+            server.tls_key,
+            server.header_timeout,
+            server.body_timeout,
+            server.max_connections_per_peer,
+        )?;
     }
     if let Some(a) = file.alerts {
         let m = &mut config.alerts;
@@ -193,6 +202,64 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
         config.theme = theme;
     }
     Ok(config)
+}
+
+/// `[server]` TLS files, timeouts and the connection cap.
+fn server_limits(
+    src: &Source<'_>,
+    server: &mut super::ServerSettings,
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    header: Option<Spanned<super::duration::TargetDuration>>,
+    body: Option<Spanned<super::duration::TargetDuration>>,
+    per_peer: Option<Spanned<u32>>,
+) -> Result<(), ConfigError> {
+    match (cert, key) {
+        (Some(c), Some(_)) if server.listen.is_none() => {
+            return Err(src.error(
+                Some(c.span()),
+                "server.tls-cert: TLS is for the TCP listener, which is off: set server.listen, or remove \
+                 tls-cert and tls-key (the Unix socket needs no TLS)"
+                    .to_owned(),
+            ));
+        }
+        (Some(c), Some(k)) => {
+            server.tls_cert = Some(path(src, "server.tls-cert", c)?);
+            server.tls_key = Some(path(src, "server.tls-key", k)?);
+        }
+        (Some(one), None) | (None, Some(one)) => {
+            return Err(src.error(
+                Some(one.span()),
+                "server.tls-cert and server.tls-key go together: set both (PEM files) or neither".to_owned(),
+            ));
+        }
+        (None, None) => {}
+    }
+    let timeout = |key: &str, v: Spanned<super::duration::TargetDuration>| {
+        let span = v.span();
+        v.into_inner().0.and_then(|d| d.to_std().ok()).ok_or_else(|| {
+            src.error(Some(span), format!("server.{key}: expected a duration like \"10s\" or \"1m\""))
+        })
+    };
+    if let Some(h) = header {
+        server.header_timeout = timeout("header-timeout", h)?;
+    }
+    if let Some(b) = body {
+        server.body_timeout = timeout("body-timeout", b)?;
+    }
+    if let Some(n) = per_peer {
+        let span = n.span();
+        let n = n.into_inner();
+        if n == 0 {
+            return Err(src.error(
+                Some(span),
+                "server.max-connections-per-peer: 0 would refuse everyone; a responder needs 2 or more"
+                    .to_owned(),
+            ));
+        }
+        server.max_connections_per_peer = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    Ok(())
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {

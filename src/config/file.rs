@@ -52,7 +52,8 @@ pub(crate) struct StoreFile {
 #[serde(
     rename_all = "kebab-case",
     deny_unknown_fields,
-    expecting = "a table with the keys socket, socket-group, read-only, listen, token-file and pagerduty-events-per-minute"
+    expecting = "a table with the keys socket, socket-group, read-only, listen, token-file, tls-cert, tls-key, \
+                 pagerduty-events-per-minute, header-timeout, body-timeout and max-connections-per-peer"
 )]
 pub(crate) struct ServerFile {
     /// Spanned: resolved like data-dir.
@@ -62,6 +63,11 @@ pub(crate) struct ServerFile {
     pub listen: Option<Spanned<std::net::SocketAddr>>,
     pub token_file: Option<Spanned<String>>,
     pub pagerduty_events_per_minute: Option<u32>,
+    pub tls_cert: Option<Spanned<String>>,
+    pub tls_key: Option<Spanned<String>>,
+    pub header_timeout: Option<Spanned<TargetDuration>>,
+    pub body_timeout: Option<Spanned<TargetDuration>>,
+    pub max_connections_per_peer: Option<Spanned<u32>>,
 }
 
 /// `[alerts]`: how an alert becomes an incident.
