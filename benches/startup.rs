@@ -58,7 +58,12 @@ fn seed(dir: &Path, config: &Config, n: i64) {
             NewIncident::new(format!("replica {i} lagging"), Impact::Medium, Urgency::High, Severity::SEV3);
         reg.services = vec!["db".to_owned()];
         let now = t0 + Duration::seconds(i * 6);
-        batch.push(BatchItem { actor: "bench".into(), source: Source::Cli, command: Command::Register(reg), now });
+        batch.push(BatchItem {
+            actor: "bench".into(),
+            source: Source::Cli,
+            command: Command::Register(reg),
+            now,
+        });
         if batch.len() == 1000 {
             engine.execute_batch(&batch).unwrap();
             batch.clear();
@@ -112,7 +117,11 @@ fn one_run(dir: &Path, config: &Path, n: i64) -> Run {
         if let Ok(c) = RemoteClient::connect(&socket) {
             break c;
         }
-        assert!(child.try_wait().unwrap().is_none(), "piket serve exited: {}", std::fs::read_to_string(&log).unwrap());
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "piket serve exited: {}",
+            std::fs::read_to_string(&log).unwrap()
+        );
         std::thread::sleep(StdDuration::from_millis(1));
     };
     let answer = started.elapsed();
@@ -141,10 +150,11 @@ fn one_run(dir: &Path, config: &Path, n: i64) -> Run {
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let n: i64 = std::env::var("PIKET_STARTUP_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if quick { 1_000 } else { 100_000 });
+    let n: i64 = std::env::var("PIKET_STARTUP_N").ok().and_then(|v| v.parse().ok()).unwrap_or(if quick {
+        1_000
+    } else {
+        100_000
+    });
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("config.toml");
     std::fs::write(&config_path, ROTA).unwrap();
@@ -154,8 +164,9 @@ fn main() {
     println!("seeded {n} open incidents with running escalations in {:.1} s", t.elapsed().as_secs_f64());
 
     // What the server did before answering until now, in process on the same file.
-    let engine =
-        Arc::new(Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), config.policy).unwrap());
+    let engine = Arc::new(
+        Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), config.policy).unwrap(),
+    );
     let t = Instant::now();
     let s = Scheduler::load(Arc::clone(&engine)).unwrap();
     let load = t.elapsed();
@@ -164,7 +175,8 @@ fn main() {
     drop(s);
     drop(engine);
 
-    let runs: Vec<Run> = (0..if quick { 1 } else { 5 }).map(|_| one_run(dir.path(), &config_path, n)).collect();
+    let runs: Vec<Run> =
+        (0..if quick { 1 } else { 5 }).map(|_| one_run(dir.path(), &config_path, n)).collect();
     let ms = |d: StdDuration| d.as_secs_f64() * 1e3;
     for (what, get) in [
         ("first answer on the socket (health)", (|r: &Run| r.answer) as fn(&Run) -> StdDuration),

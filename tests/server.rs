@@ -214,10 +214,7 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     let writer = RemoteClient::connect(&d.socket()).unwrap();
     let id = writer.execute(new_incident("before"), Source::Cli).unwrap().incident;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let first = rt
-        .block_on(async { tokio::time::timeout(SAFETY_NET, feed.recv()).await })
-        .unwrap()
-        .unwrap();
+    let first = rt.block_on(async { tokio::time::timeout(SAFETY_NET, feed.recv()).await }).unwrap().unwrap();
     assert_eq!(first.incident, id);
 
     // The server dies hard: the client says so, and refuses writes in words.

@@ -130,7 +130,12 @@ impl Starter {
         // Start a server only where none can be: no socket, or one nothing listens on.
         // Permission denied means a server we may not use (ask to join its group).
         match std::os::unix::net::UnixStream::connect(socket) {
-            Err(io) if !matches!(io.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
+            Err(io)
+                if !matches!(
+                    io.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                ) =>
+            {
                 return Err(eyre!(
                     "cannot connect to the piket server on {}: {io} (on a shared host, the socket's group must include you)",
                     socket.display()
@@ -192,10 +197,15 @@ impl Starter {
             {
                 // Another piket's server won a start-up race: ours is not needed, and must not
                 // take over the database later when that one stops.
-                if c.server_pid() != pid && !exited && matches!(exit_rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
-                    if let Ok(p) = i32::try_from(pid) {
-                        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), nix::sys::signal::Signal::SIGKILL);
-                    }
+                if c.server_pid() != pid
+                    && !exited
+                    && matches!(exit_rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty))
+                    && let Ok(p) = i32::try_from(pid)
+                {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(p),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
                 }
                 return Ok(c);
             }
@@ -207,7 +217,10 @@ impl Starter {
                         // socket: keep waiting, for as long as the winner lives.
                         if winner(&db, socket).is_none() {
                             let why = reason_in_log(log, log_from).unwrap_or_else(|| match status {
-                                Ok(s) => format!("`piket serve` exited ({s}) without saying why; see {}", log.display()),
+                                Ok(s) => format!(
+                                    "`piket serve` exited ({s}) without saying why; see {}",
+                                    log.display()
+                                ),
                                 Err(e) => format!("cannot wait for `piket serve`: {e}"),
                             });
                             return Err(eyre!("{why}"));
@@ -219,8 +232,9 @@ impl Starter {
                 }
             } else {
                 if winner(&db, socket).is_none() && std::os::unix::net::UnixStream::connect(socket).is_err() {
-                    let why = reason_in_log(log, log_from)
-                        .unwrap_or_else(|| "the server that held the database stopped before it answered".to_owned());
+                    let why = reason_in_log(log, log_from).unwrap_or_else(|| {
+                        "the server that held the database stopped before it answered".to_owned()
+                    });
                     return Err(eyre!("{why}"));
                 }
                 std::thread::sleep(PROBE);
