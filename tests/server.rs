@@ -130,6 +130,14 @@ fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
     let again: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
     assert_eq!(again["pid"], status["pid"]);
     assert!(d.ok(&["server", "stop"]).contains("stopped"));
+    // Stop returns when the server has exited, not when the stop was accepted.
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(status["pid"].as_u64().unwrap()).unwrap());
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        nix::sys::signal::kill(pid, None).is_err()
+            || stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')),
+        "the server still runs after `server stop` returned: {stat}"
+    );
     assert!(!d.socket().exists(), "stop removes the socket");
     assert_eq!(d.run(&["server", "status"]).status.code(), Some(1));
     assert!(d.run(&["server", "stop"]).status.success(), "stop is idempotent");
