@@ -23,7 +23,7 @@ use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
-pub use escalation::{EscalationView, LevelView, NextStep, TIMER_ACTOR};
+pub use escalation::{EscalationView, Escalations, LevelView, NextStep, TIMER_ACTOR};
 pub use ingest::IngestItem;
 pub use rota::{OnCall, PersonView, RotaQuery, RotaView};
 

@@ -271,14 +271,12 @@ async fn serve_inner(
         shared.options.socket.display()
     );
     let receivers = ingest::router(ingest::Ingest::start(Arc::clone(&shared.engine), alerts.alerts));
-    let scheduler = match scheduler::Scheduler::load(Arc::clone(&shared.engine)) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return Err(ServeError::Socket(format!("cannot load the escalations: {e}"))),
-    };
-    if !shared.engine.rota().policies.is_empty() {
-        eprintln!("piket serve: escalation scheduler following {} open escalation(s)", scheduler.tracked());
-    }
-    let paging = tokio::spawn(scheduler::run(scheduler, Arc::new(alerts.notifiers), shutdown.subscribe()));
+    // Loads in the background: the socket answers before every timeline is read.
+    let paging = tokio::spawn(scheduler::start(
+        Arc::clone(&shared.engine),
+        Arc::new(alerts.notifiers),
+        shutdown.subscribe(),
+    ));
     let nofile = listen::raise_nofile();
     let conns = listen::Conns::new(listen::Caps::from_nofile(nofile, alerts.limits.connections_per_peer));
     let caps = conns.caps();

@@ -130,7 +130,7 @@ fn real_alertmanager_delivers_dedups_and_resolves_through_the_webhook() {
         rt.block_on(piket::server::serve_with(e, opts, alerts, tx)).unwrap();
     });
     let _piket = Piket { stop, thread: Some(thread) };
-    wait_for("piket to listen", Duration::from_secs(10), || TcpStream::connect(piket_addr).is_ok());
+    wait_for("piket to listen", Duration::from_secs(120), || TcpStream::connect(piket_addr).is_ok());
 
     // Alertmanager, with its own config, storage and ports, no gossip.
     let am_addr = free_port();
@@ -169,7 +169,7 @@ receivers:
         .spawn()
         .unwrap();
     let _am = Alertmanager(child);
-    wait_for("alertmanager to be ready", Duration::from_secs(20), || {
+    wait_for("alertmanager to be ready", Duration::from_secs(120), || {
         TcpStream::connect(am_addr).is_ok() && request(am_addr, "GET", "/-/ready", "").0 == 200
     });
 
@@ -194,12 +194,12 @@ receivers:
 
     // Two alerts, one group: two incidents (one per fingerprint).
     push(json!([alert("db-1", None), alert("db-2", None)]));
-    wait_for("two incidents", Duration::from_secs(30), || incidents(&engine).len() == 2);
+    wait_for("two incidents", Duration::from_secs(120), || incidents(&engine).len() == 2);
 
     // A third alert joins the group: Alertmanager re-sends the whole group, and the two known
     // alerts add nothing.
     push(json!([alert("db-3", None)]));
-    wait_for("three incidents", Duration::from_secs(30), || incidents(&engine).len() == 3);
+    wait_for("three incidents", Duration::from_secs(120), || incidents(&engine).len() == 3);
     std::thread::sleep(Duration::from_secs(2));
     for inc in incidents(&engine) {
         let recs = alerts_of(&engine, &inc);
@@ -220,7 +220,7 @@ receivers:
             .find(|i| alerts_of(&engine, i).iter().any(|a| label(a, "instance") == Some("db-1")))
             .unwrap()
     };
-    wait_for("the resolve of db-1", Duration::from_secs(30), || {
+    wait_for("the resolve of db-1", Duration::from_secs(120), || {
         alerts_of(&engine, &db1()).iter().any(|a| a.status == "resolved")
     });
     let recs = alerts_of(&engine, &db1());

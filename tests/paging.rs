@@ -72,7 +72,7 @@ escalation-policy = "dba"
 }
 
 fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let until = Instant::now() + StdDuration::from_secs(60);
+    let until = Instant::now() + StdDuration::from_secs(120);
     while Instant::now() < until {
         if f() {
             return;
@@ -164,9 +164,9 @@ async fn unacknowledged_it_pages_level_two_and_a_hanging_notifier_holds_nothing_
     let dir = tempfile::tempdir().unwrap();
     let (pager, out) = recorder(dir.path());
     // A second notifier that never answers: killed at its timeout and recorded as failed.
-    let hang = script(dir.path(), "hang.sh", "sleep 30");
+    let hang = script(dir.path(), "hang.sh", "sleep 300");
     let extra = format!(
-        "[notifiers.voice]\ntype = \"command\"\nargv = [\"{}\", \"{{handle}}\"]\ntimeout = \"1s\"\nretries = 0\n",
+        "[notifiers.voice]\ntype = \"command\"\nargv = [\"{}\", \"{{handle}}\"]\ntimeout = \"10s\"\nretries = 0\n",
         hang.display()
     );
     let text = rota(&pager, &extra).replace(
@@ -180,20 +180,23 @@ async fn unacknowledged_it_pages_level_two_and_a_hanging_notifier_holds_nothing_
     let id = register(&e, t0);
     let s = Scheduler::load(Arc::clone(&e)).unwrap();
 
-    let started = Instant::now();
     let level1 = s.pass(t0).unwrap();
     assert_eq!(level1.len(), 1);
     let slow = tokio::spawn(scheduler::deliver(Arc::clone(&e), Arc::clone(&notifiers), level1[0].clone()));
     // Nobody acknowledges: level 2 is paged on time while level 1's voice call still hangs.
     let level2 = s.pass(t0 + Duration::minutes(15)).unwrap();
-    assert!(started.elapsed() < StdDuration::from_millis(900), "the pass did not wait for the notifier");
+    // The voice call can only end at its 10 s timeout: still running, so the pass did not wait.
+    assert!(!slow.is_finished(), "the pass waited for the notifier");
     assert_eq!(level2.len(), 1);
     assert_eq!(level2[0].page.level, 2);
     scheduler::deliver(Arc::clone(&e), Arc::clone(&notifiers), level2[0].clone()).await;
     slow.await.unwrap();
 
+    // Two deliveries in tasks of their own: either may write first.
+    let mut sent = lines(&out);
+    sent.sort();
     assert_eq!(
-        lines(&out),
+        sent,
         vec!["+31600000001|INC-1|1|replica lag".to_owned(), "+31600000002|INC-1|2|replica lag".to_owned()]
     );
     let recorded = deliveries(&e, id);

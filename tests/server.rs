@@ -85,8 +85,11 @@ impl Drop for Served {
     }
 }
 
+/// Wait for an event; the limit is only a safety net for a hang, never a deadline to meet.
+const SAFETY_NET: Duration = Duration::from_secs(120);
+
 fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + SAFETY_NET;
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10));
@@ -115,10 +118,8 @@ fn new_incident(title: &str) -> Cmd {
 fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
     let d = Dir::new();
     assert_eq!(d.run(&["server", "status"]).status.code(), Some(1), "no server yet");
-    let started = Instant::now();
     let out = d.ok(&["list"]);
     assert!(out.contains("0 incidents"), "{out}");
-    assert!(started.elapsed() < Duration::from_secs(3));
     let status: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
     assert_eq!(status["running"], true);
     assert_eq!(status["socket"], d.socket().to_str().unwrap());
@@ -129,6 +130,14 @@ fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
     let again: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
     assert_eq!(again["pid"], status["pid"]);
     assert!(d.ok(&["server", "stop"]).contains("stopped"));
+    // Stop returns when the server has exited, not when the stop was accepted.
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(status["pid"].as_u64().unwrap()).unwrap());
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        nix::sys::signal::kill(pid, None).is_err()
+            || stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')),
+        "the server still runs after `server stop` returned: {stat}"
+    );
     assert!(!d.socket().exists(), "stop removes the socket");
     assert_eq!(d.run(&["server", "status"]).status.code(), Some(1));
     assert!(d.run(&["server", "stop"]).status.success(), "stop is idempotent");
@@ -213,17 +222,14 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     let writer = RemoteClient::connect(&d.socket()).unwrap();
     let id = writer.execute(new_incident("before"), Source::Cli).unwrap().incident;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let first = rt
-        .block_on(async { tokio::time::timeout(Duration::from_secs(2), feed.recv()).await })
-        .unwrap()
-        .unwrap();
+    let first = rt.block_on(async { tokio::time::timeout(SAFETY_NET, feed.recv()).await }).unwrap().unwrap();
     assert_eq!(first.incident, id);
 
     // The server dies hard: the client says so, and refuses writes in words.
     served.signal(nix::sys::signal::Signal::SIGKILL);
     drop(served);
     rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(2), state.wait_for(|c| matches!(c, Connection::Lost(_))))
+        tokio::time::timeout(SAFETY_NET, state.wait_for(|c| matches!(c, Connection::Lost(_))))
             .await
             .unwrap()
             .map(|_| ())
@@ -240,7 +246,7 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     writer.execute(Cmd::Note { id: second, text: "while you were away".into() }, Source::Cli).unwrap();
 
     rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(5), state.wait_for(|c| *c == Connection::Connected))
+        tokio::time::timeout(SAFETY_NET, state.wait_for(|c| *c == Connection::Connected))
             .await
             .unwrap()
             .map(|_| ())
@@ -249,7 +255,7 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     let mut seen = Vec::new();
     rt.block_on(async {
         while seen.last().is_none_or(|c: &piket::client::Change| c.global_seq < 4) {
-            seen.push(tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap());
+            seen.push(tokio::time::timeout(SAFETY_NET, feed.recv()).await.unwrap().unwrap());
         }
     });
     assert!(seen.iter().any(|c| c.incident == id && c.seq == 2), "the ack: {seen:?}");

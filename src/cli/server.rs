@@ -19,14 +19,19 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre::{WrapErr, eyre};
 
 use super::args::{Cli, ServerCmd};
-use crate::client::remote::RemoteClient;
+use crate::client::remote::{NotRunning, RemoteClient};
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
 use crate::server::{ServerOptions, owner};
 use crate::store::{StoreError, StoreOptions};
 
-/// How long a client waits for a server it started.
-pub const START_WAIT: Duration = Duration::from_secs(2);
+/// The safety net of a client waiting for a server it started, or for one it asked to stop.
+/// Neither waits for a clock: they wait for the event (the socket answering, the child
+/// exiting, the pid going away). This only ends a wait for a server that hangs.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(120);
+/// How often the socket is tried while a started server gets ready (nothing signals
+/// "listening" but a connection that succeeds).
+const PROBE: Duration = Duration::from_millis(10);
 pub const SOCKET_FILE: &str = "piket.sock";
 pub const LOG_FILE: &str = "serve.log";
 
@@ -79,102 +84,200 @@ pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
 
 /// Connect to the server, starting one (detached) if nothing answers on the socket.
 ///
+/// The client it returns starts a server again, under the same rules, when its change feed
+/// finds none (an open TUI whose server died).
+///
 /// # Errors
-/// The server could not be started or did not answer within [`START_WAIT`].
+/// The server may not be started here, it exited at start (with its reason), or it did not
+/// answer within [`WAIT_LIMIT`].
 pub fn connect_or_start(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::Result<RemoteClient> {
-    let socket = socket_path(cli, config, dir);
-    match RemoteClient::connect(&socket) {
+    let starter = Arc::new(Starter {
+        socket: socket_path(cli, config, dir),
+        dir: dir.to_owned(),
+        log: log_path(cli, config, dir),
+        config: cli.config.clone(),
+    });
+    let client = match RemoteClient::connect(&starter.socket) {
         Ok(c) => {
             if c.server_version() != env!("CARGO_PKG_VERSION") {
                 eprintln!(
                     "piket: the server on {} runs piket {}, this is {}: restart it (`piket server stop`) to use this version",
-                    socket.display(),
+                    starter.socket.display(),
                     c.server_version(),
                     env!("CARGO_PKG_VERSION")
                 );
             }
-            return Ok(c);
+            c
         }
-        Err(e) => {
-            // Start a server only where none can be: no socket, or one nothing listens on.
-            // Permission denied means a server we may not use (ask to join its group).
-            if let Err(io) = std::os::unix::net::UnixStream::connect(&socket)
-                && !matches!(io.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused)
+        Err(e) => starter.start(Some(&e))?,
+    };
+    let again = Arc::clone(&starter);
+    Ok(client.with_restart(Arc::new(move || again.start(None).map(drop).map_err(|e| format!("{e}")))))
+}
+
+/// What starting a server for this invocation needs; kept by the client to start one again.
+struct Starter {
+    socket: PathBuf,
+    dir: PathBuf,
+    log: PathBuf,
+    config: Option<PathBuf>,
+}
+
+impl Starter {
+    /// Start a server where none can be running, and wait for its outcome: the socket
+    /// answering (this one's, or a winner's of a start-up race), or its exit with the reason
+    /// it gave. `failed`: why connecting failed just now, if known.
+    fn start(&self, failed: Option<&NotRunning>) -> color_eyre::Result<RemoteClient> {
+        let socket = &self.socket;
+        // Start a server only where none can be: no socket, or one nothing listens on.
+        // Permission denied means a server we may not use (ask to join its group).
+        match std::os::unix::net::UnixStream::connect(socket) {
+            Err(io)
+                if !matches!(
+                    io.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                ) =>
             {
                 return Err(eyre!(
                     "cannot connect to the piket server on {}: {io} (on a shared host, the socket's group must include you)",
                     socket.display()
                 ));
             }
-            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
-                return Err(eyre!("{e}"));
-            }
-            // A socket in someone else's directory (/run/piket of the service user on a shared
-            // host) is that user's server to run: starting a private one there would fail, or
-            // worse, answer with an empty database of our own.
-            if let Some(owner) = foreign_owner(&socket) {
-                return Err(eyre!(
-                    "no piket server answers on {} and its directory belongs to {owner}, who runs it (on a shared host: `systemctl status piket`)",
-                    socket.display()
-                ));
+            Err(_) => {}
+            // Something listens: a server (answering slowly) or not a piket one.
+            Ok(_) => {
+                return match RemoteClient::connect(socket) {
+                    Ok(c) => Ok(c),
+                    Err(e) => Err(eyre!("{}", failed.map_or_else(|| e.to_string(), ToString::to_string))),
+                };
             }
         }
-    }
-    let log = log_path(cli, config, dir);
-    if let Some(parent) = log.parent() {
-        super::run::create_private_dir(parent)?;
-    }
-    let log_file = crate::files::open_kept(&log, crate::files::Access::Private, crate::files::Reopen::Append)
-        .map_err(|e| eyre!("cannot open the server log: {e}"))?;
-    let exe = std::env::current_exe().wrap_err("cannot find the piket executable to start the server")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("serve").arg("--detached").arg("--data-dir").arg(dir).arg("--socket").arg(&socket);
-    if let Some(c) = &cli.config {
-        cmd.arg("--config").arg(c);
-    }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().wrap_err("cannot share the log file")?)
-        .stderr(log_file)
-        .spawn()
-        .wrap_err("cannot start `piket serve`")?;
-    let deadline = Instant::now() + START_WAIT;
-    let db = dir.join(super::run::DB_FILE);
-    let mut exited = false;
-    loop {
-        std::thread::sleep(Duration::from_millis(10));
-        if let Ok(c) = RemoteClient::connect(&socket) {
-            // Another piket's server won a start-up race: ours is not needed, and must not
-            // take over the database later when that one stops.
-            if c.server_pid() != child.id() && !exited && matches!(child.try_wait(), Ok(None)) {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-            return Ok(c);
-        }
-        if !exited && let Ok(Some(status)) = child.try_wait() {
-            // Two pikets started at once each start a server; the one that lost the database
-            // exits, and the winner is about to answer on this same socket: keep waiting.
-            let winner =
-                owner::read(&db).is_some_and(|o| o.socket == socket) && owner::describe(&db).is_some();
-            if !winner {
-                let why = last_line(&log).unwrap_or_else(|| format!("it exited with {status}"));
-                return Err(eyre!(
-                    "{}",
-                    why.trim_start_matches("piket serve: ").trim_start_matches("piket: ")
-                ));
-            }
-            exited = true;
-        }
-        if Instant::now() >= deadline {
+        // A socket in someone else's directory (/run/piket of the service user on a shared
+        // host) is that user's server to run: starting a private one there would fail, or
+        // worse, answer with an empty database of our own.
+        if let Some(owner) = foreign_owner(socket) {
             return Err(eyre!(
-                "started `piket serve` but it did not answer on {} within {} s; see {}",
-                socket.display(),
-                START_WAIT.as_secs(),
-                log.display()
+                "no piket server answers on {} and its directory belongs to {owner}, who runs it (on a shared host: `systemctl status piket`)",
+                socket.display()
             ));
         }
+        let log = &self.log;
+        if let Some(parent) = log.parent() {
+            super::run::create_private_dir(parent)?;
+        }
+        let log_file = crate::files::open_kept(log, crate::files::Access::Private, crate::files::Reopen::Append)
+            .map_err(|e| eyre!("cannot open the server log: {e}"))?;
+        // What the child writes starts here: its reason, if it exits, is after this point.
+        let log_from = log_file.metadata().map_or(0, |m| m.len());
+        let exe = std::env::current_exe().wrap_err("cannot find the piket executable to start the server")?;
+        let mut cmd = std::process::Command::new(exe);
+        cmd.arg("serve").arg("--detached").arg("--data-dir").arg(&self.dir).arg("--socket").arg(socket);
+        if let Some(c) = &self.config {
+            cmd.arg("--config").arg(c);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().wrap_err("cannot share the log file")?)
+            .stderr(log_file)
+            .spawn()
+            .wrap_err("cannot start `piket serve`")?;
+        let pid = child.id();
+        // The child's exit is an event of its own: a thread waits for it (and reaps it).
+        let (exit_tx, exit_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = exit_tx.send(child.wait());
+        });
+        let began = Instant::now();
+        let db = self.dir.join(super::run::DB_FILE);
+        let mut exited = false;
+        loop {
+            if std::os::unix::net::UnixStream::connect(socket).is_ok()
+                && let Ok(c) = RemoteClient::connect(socket)
+            {
+                // Another piket's server won a start-up race: ours is not needed, and must not
+                // take over the database later when that one stops.
+                if c.server_pid() != pid
+                    && !exited
+                    && matches!(exit_rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty))
+                    && let Ok(p) = i32::try_from(pid)
+                {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(p),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                return Ok(c);
+            }
+            if !exited {
+                match exit_rx.recv_timeout(PROBE) {
+                    Ok(status) => {
+                        // Two pikets started at once each start a server; the one that lost the
+                        // database exits, and the winner is about to answer on this same
+                        // socket: keep waiting, for as long as the winner lives.
+                        if winner(&db, socket).is_none() {
+                            let why = reason_in_log(log, log_from).unwrap_or_else(|| match status {
+                                Ok(s) => format!(
+                                    "`piket serve` exited ({s}) without saying why; see {}",
+                                    log.display()
+                                ),
+                                Err(e) => format!("cannot wait for `piket serve`: {e}"),
+                            });
+                            return Err(eyre!("{why}"));
+                        }
+                        exited = true;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => exited = true,
+                }
+            } else {
+                if winner(&db, socket).is_none() && std::os::unix::net::UnixStream::connect(socket).is_err() {
+                    let why = reason_in_log(log, log_from).unwrap_or_else(|| {
+                        "the server that held the database stopped before it answered".to_owned()
+                    });
+                    return Err(eyre!("{why}"));
+                }
+                std::thread::sleep(PROBE);
+            }
+            if began.elapsed() >= WAIT_LIMIT {
+                return Err(eyre!(
+                    "started `piket serve` (pid {pid}) but it has not answered on {} after {} s; see {}",
+                    socket.display(),
+                    WAIT_LIMIT.as_secs(),
+                    log.display()
+                ));
+            }
+        }
     }
+}
+
+/// The live server that holds the database and serves this socket, per the owner file.
+fn winner(db: &Path, socket: &Path) -> Option<u32> {
+    let o = owner::read(db).filter(|o| o.socket == socket)?;
+    pid_alive(o.pid).then_some(o.pid)
+}
+
+/// Whether `pid` is a process that has not exited. A zombie (exited, not yet reaped by its
+/// parent) counts as gone: it serves nothing and holds nothing.
+fn pid_alive(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else { return false };
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => {}
+        Err(_) => return false,
+    }
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .is_none_or(|zombie| !zombie)
+}
+
+/// The last line a server wrote to the log since `from`: why it exited.
+fn reason_in_log(log: &Path, from: u64) -> Option<String> {
+    let bytes = std::fs::read(log).ok()?;
+    let from = usize::try_from(from).unwrap_or(0).min(bytes.len());
+    let text = String::from_utf8_lossy(&bytes[from..]);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    Some(line.trim_start_matches("piket serve: ").trim_start_matches("piket: ").to_owned())
 }
 
 /// The user owning the socket's directory, if that is not us.
@@ -188,11 +291,6 @@ fn foreign_owner(socket: &Path) -> Option<String> {
             .flatten()
             .map_or_else(|| format!("uid {}", meta.uid()), |u| u.name)
     })
-}
-
-fn last_line(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_owned)
 }
 
 /// `piket serve`.
@@ -321,15 +419,20 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
         ServerCmd::Stop => {
             client.stop_server().map_err(|e| eyre!("{e}"))?;
             drop(client);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while std::fs::symlink_metadata(&socket).is_ok() {
-                if Instant::now() >= deadline {
+            // Accepted is not stopped: the server still finishes the commands in flight and
+            // closes the database. Done is when its process is gone (then the database is free
+            // and the socket removed).
+            let began = Instant::now();
+            while pid_alive(health.pid) {
+                if began.elapsed() >= WAIT_LIMIT {
                     return Err(eyre!(
-                        "asked the server (pid {}) to stop, but its socket is still there after 10 s",
+                        "asked the server (pid {}) to stop, but it still runs after {} s; see its log, or `kill {}`",
+                        health.pid,
+                        WAIT_LIMIT.as_secs(),
                         health.pid
                     ));
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                std::thread::sleep(PROBE);
             }
             if cli.json {
                 println!("{}", serde_json::json!({ "running": false, "stopped": health.pid }));

@@ -8,7 +8,9 @@
 //! The change feed starts on the first [`Client::subscribe`]: one streamed `GET /v1/changes`
 //! whose lines are forwarded to a local broadcast. When it breaks, the connection state turns
 //! [`Connection::Lost`], and the feed reconnects with backoff (100 ms doubling to 2 s) asking
-//! for everything after the last global sequence it saw, so a TUI misses nothing.
+//! for everything after the last global sequence it saw, so a TUI misses nothing. A server
+//! that died (its socket left behind, refusing) is started again through the front-end's
+//! [`Restart`] hook, when it gave one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -36,6 +38,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(3600);
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// Pauses between attempts to start a server that did not come up (held database, bad
+/// config): each says why on the banner, without a new process every 2 s.
+const RESTART_BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const RESTART_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// What `GET /v1/health` says.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +56,12 @@ pub struct Health {
     pub last_global_seq: u64,
 }
 
+/// Starts a server where none answers, for a client whose change feed found its server gone
+/// (an open TUI). Given by the front-end that knows how and when that is allowed
+/// (`cli::server`: not on another user's socket, not in a directory systemd runs), so this
+/// layer knows neither. Blocks until the started server answers or says why not.
+pub type Restart = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
 pub struct RemoteClient {
     socket: PathBuf,
     actor: String,
@@ -63,6 +75,8 @@ pub struct RemoteClient {
     /// The piket version and pid of the server, from its health at connect time.
     server_version: String,
     server_pid: u32,
+    /// Used by the change feed when nothing listens on the socket any more.
+    restart: Option<Restart>,
 }
 
 /// The socket cannot be reached (nothing listens, or it is not a piket server).
@@ -99,6 +113,7 @@ impl RemoteClient {
             feed_from: Mutex::new(None),
             server_version: String::new(),
             server_pid: 0,
+            restart: None,
         };
         let health = client.health().map_err(|e| not_running(e.to_string()))?;
         client.server_version = health.version;
@@ -106,6 +121,14 @@ impl RemoteClient {
         *client.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(health.last_global_seq);
         Ok(client)
+    }
+
+    /// Let the change feed start a server again when it finds none (see [`Restart`]); set
+    /// before the first [`Client::subscribe`].
+    #[must_use]
+    pub fn with_restart(mut self, restart: Restart) -> Self {
+        self.restart = Some(restart);
+        self
     }
 
     #[must_use]
@@ -199,24 +222,44 @@ impl Drop for RemoteClient {
     }
 }
 
-/// The server cannot be reached (the connection failed: nothing was sent) or went away after
-/// the request was sent (a command may or may not have been committed).
-fn lost(socket: &Path, e: &std::io::Error) -> ClientError {
-    let not_sent = matches!(
-        e.kind(),
-        std::io::ErrorKind::NotFound
-            | std::io::ErrorKind::ConnectionRefused
-            | std::io::ErrorKind::PermissionDenied
-    );
+/// Why a request failed, by whether the server may have received it.
+#[derive(Debug)]
+enum Failure {
+    /// Connecting or preparing the connection failed: nothing reached the server.
+    NotSent(std::io::Error),
+    /// The request was written (perhaps in part) and no whole answer came back.
+    AfterSent(std::io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotSent(e) | Self::AfterSent(e) => e.fmt(f),
+        }
+    }
+}
+
+/// The server cannot be reached (nothing was sent, so nothing was recorded) or went away
+/// after the request was sent (a command may or may not have been committed).
+fn lost(socket: &Path, failure: &Failure) -> ClientError {
     let socket = socket.display();
-    ClientError::Unavailable(if not_sent {
-        format!(
-            "nothing was recorded: the piket server on {socket} is not running ({e}); any piket command starts it again, or `piket serve`"
-        )
-    } else {
-        format!(
+    ClientError::Unavailable(match failure {
+        Failure::NotSent(e)
+            if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) =>
+        {
+            format!(
+                "nothing was recorded: the piket server on {socket} is not running ({e}); any piket command starts it again, or `piket serve`"
+            )
+        }
+        Failure::NotSent(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!(
+            "nothing was recorded: you may not use the piket server on {socket} ({e}); on a shared host, the socket's group must include you"
+        ),
+        Failure::NotSent(e) => {
+            format!("nothing was recorded: the piket server on {socket} could not be reached ({e})")
+        }
+        Failure::AfterSent(e) => format!(
             "the piket server on {socket} went away before answering ({e}): a command sent just now may or may not be recorded; check the incident's timeline once it is back"
-        )
+        ),
     })
 }
 
@@ -227,18 +270,24 @@ async fn request(
     path: &str,
     body: Option<Vec<u8>>,
     accept: Option<&'static str>,
-) -> std::io::Result<(StatusCode, Bytes)> {
+) -> Result<(StatusCode, Bytes), Failure> {
     // A server that hangs must not hang every terminal with it; verify walks the whole record.
     let limit = if path.starts_with("/v1/verify") { VERIFY_TIMEOUT } else { CALL_TIMEOUT };
+    let timed_out = || {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()))
+    };
     let exchange = async {
         let resp = send(socket, method, path, body, accept).await?;
         let status = resp.status();
-        let bytes = resp.into_body().collect().await.map_err(std::io::Error::other)?.to_bytes();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| Failure::AfterSent(std::io::Error::other(e)))?
+            .to_bytes();
         Ok((status, bytes))
     };
-    tokio::time::timeout(limit, exchange).await.map_err(|_| {
-        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()))
-    })?
+    tokio::time::timeout(limit, exchange).await.map_err(|_| Failure::AfterSent(timed_out()))?
 }
 
 async fn send(
@@ -247,10 +296,20 @@ async fn send(
     path: &str,
     body: Option<Vec<u8>>,
     accept: Option<&'static str>,
-) -> std::io::Result<hyper::Response<Incoming>> {
-    let stream = tokio::net::UnixStream::connect(socket).await?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
+) -> Result<hyper::Response<Incoming>, Failure> {
+    // A connection the server never accepts (its queue full) has received nothing either.
+    let stream = tokio::time::timeout(CALL_TIMEOUT, tokio::net::UnixStream::connect(socket))
+        .await
+        .map_err(|_| {
+            Failure::NotSent(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the socket did not accept a connection within {} s", CALL_TIMEOUT.as_secs()),
+            ))
+        })?
+        .map_err(Failure::NotSent)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| Failure::NotSent(std::io::Error::other(e)))?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -261,8 +320,13 @@ async fn send(
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .header(hyper::header::ACCEPT, accept.unwrap_or("application/json"))
         .body(Full::new(Bytes::from(body.unwrap_or_default())))
-        .map_err(std::io::Error::other)?;
-    sender.send_request(req).await.map_err(std::io::Error::other)
+        .map_err(|e| Failure::NotSent(std::io::Error::other(e)))?;
+    // hyper hands the request back when it failed before writing any of it.
+    sender.try_send_request(req).await.map_err(|mut e| {
+        let not_sent = e.take_message().is_some();
+        let io = std::io::Error::other(e.into_error());
+        if not_sent { Failure::NotSent(io) } else { Failure::AfterSent(io) }
+    })
 }
 
 /// The API's error body: `{"error": {"code", "message", "next"}}` (docs/API.md).
@@ -391,7 +455,13 @@ impl Client for RemoteClient {
         let rx = self.changes.subscribe();
         let from = self.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let (Some(after), Some(rt)) = (from, &self.rt) {
-            rt.spawn(follow(self.socket.clone(), after, self.changes.clone(), self.connection.clone()));
+            rt.spawn(follow(
+                self.socket.clone(),
+                after,
+                self.changes.clone(),
+                self.connection.clone(),
+                self.restart.clone(),
+            ));
         }
         rx
     }
@@ -406,14 +476,24 @@ impl Client for RemoteClient {
 }
 
 /// Keep the change feed open for as long as the client lives, reconnecting with backoff.
+/// When its server died (the socket is left and refuses) and the front-end gave a
+/// [`Restart`], a new server is started (again after a growing pause if starting fails). A
+/// server stopped on purpose removed its socket: it is not restarted behind the back of
+/// whoever stopped it; the feed reconnects once something starts one.
 async fn follow(
     socket: PathBuf,
     mut last: u64,
     changes: broadcast::Sender<Change>,
     connection: watch::Sender<Connection>,
+    restart: Option<Restart>,
 ) {
     let mut backoff = BACKOFF_FIRST;
+    let mut restart_backoff = RESTART_BACKOFF_FIRST;
+    let mut restart_after = tokio::time::Instant::now();
+    // Why the last start failed: the banner keeps saying so until the next attempt.
+    let mut not_started: Option<String> = None;
     loop {
+        let mut dead = false;
         let why = match send(&socket, Method::GET, &format!("/v1/changes?after={last}"), None, None).await {
             Ok(resp) if resp.status().is_success() => {
                 connection.send_if_modified(|c| {
@@ -422,23 +502,62 @@ async fn follow(
                     was_lost
                 });
                 backoff = BACKOFF_FIRST;
+                restart_backoff = RESTART_BACKOFF_FIRST;
+                not_started = None;
                 read_feed(resp.into_body(), &mut last, &changes).await
             }
             Ok(resp) => format!("the server refused the change feed ({})", resp.status()),
-            Err(e) => e.to_string(),
+            // Refused: the socket file is there and nothing listens, so its server died (one
+            // that stops cleanly removes its socket, and stays stopped until asked for).
+            Err(Failure::NotSent(e)) => {
+                dead = e.kind() == std::io::ErrorKind::ConnectionRefused;
+                e.to_string()
+            }
+            Err(e @ Failure::AfterSent(_)) => e.to_string(),
         };
-        let reason = format!(
+        let mut reason = format!(
             "the piket server on {} went away ({why}); reconnecting, changes are refused meanwhile",
             socket.display()
         );
-        connection.send_if_modified(|c| {
-            let changed = *c == Connection::Connected;
-            *c = Connection::Lost(reason);
-            changed
-        });
+        if let Some(why) = not_started.as_ref().filter(|_| dead) {
+            reason.clone_from(why);
+        }
+        if let Some(start) = restart.as_ref().filter(|_| dead)
+            && tokio::time::Instant::now() >= restart_after
+        {
+            set_lost(
+                &connection,
+                format!(
+                    "the piket server on {} went away ({why}); starting it again, changes are refused meanwhile",
+                    socket.display()
+                ),
+            );
+            let start = std::sync::Arc::clone(start);
+            match tokio::task::spawn_blocking(move || start()).await {
+                // Reconnect at once: the new server answers.
+                Ok(Ok(())) => {
+                    backoff = BACKOFF_FIRST;
+                    continue;
+                }
+                Ok(Err(e)) => reason = format!("no piket server answers on {}: {e}", socket.display()),
+                Err(e) => reason = format!("starting the piket server failed: {e}"),
+            }
+            not_started = Some(reason.clone());
+            restart_after = tokio::time::Instant::now() + restart_backoff;
+            restart_backoff = (restart_backoff * 2).min(RESTART_BACKOFF_MAX);
+        }
+        set_lost(&connection, reason);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
+}
+
+fn set_lost(connection: &watch::Sender<Connection>, reason: String) {
+    connection.send_if_modified(|c| {
+        let changed = *c != Connection::Lost(reason.clone());
+        *c = Connection::Lost(reason);
+        changed
+    });
 }
 
 /// Forward feed lines until the stream ends; returns why it ended.

@@ -22,6 +22,14 @@ use super::{Engine, EngineError};
 /// An incident's progress and the seq of the last event folded into it.
 pub type Tracked = (Progress, u32);
 
+/// What the scheduler starts from: the escalations to follow and the global sequence they
+/// were read at.
+#[derive(Debug, Clone, Default)]
+pub struct Escalations {
+    pub cursor: u64,
+    pub tracked: Vec<(IncidentId, Tracked)>,
+}
+
 /// The actor of steps nobody took by hand.
 pub const TIMER_ACTOR: &str = "piket";
 
@@ -163,22 +171,35 @@ impl Engine {
         })
     }
 
-    /// Every open incident whose policy has started, with its progress: what the scheduler
-    /// loads when it starts (after a restart, this is where "what is due" comes from).
+    /// Every open incident following a policy of the current rota, with its progress, and the
+    /// global sequence this was read at: what the scheduler loads when it starts (after a
+    /// restart, this is where "what is due" comes from). One snapshot, so following the log
+    /// from that sequence misses nothing committed while the server was already answering.
+    ///
+    /// Without policies in the rota nothing can fire, and no timeline is read: a queue of any
+    /// length costs nothing at start. Otherwise each open incident's timeline is folded (a
+    /// server with 100k open incidents reads them in the background, after it answers).
     ///
     /// # Errors
     /// Store failure.
-    pub fn open_escalations(&self) -> Result<Vec<(IncidentId, Tracked)>, EngineError> {
+    pub fn open_escalations(&self) -> Result<Escalations, EngineError> {
         let r = self.store.read()?;
-        let mut out = Vec::new();
+        let (_, cursor) = r.head()?;
+        let rota = self.rota();
+        let mut tracked = Vec::new();
+        if rota.policies.is_empty() {
+            return Ok(Escalations { cursor, tracked });
+        }
         for inc in r.open_incidents()? {
             let timeline = r.timeline(inc.id)?;
             let last = timeline.last().map_or(0, |e| e.seq);
-            if let Some(p) = Progress::from_timeline(&timeline).filter(|p| p.policy.is_some()) {
-                out.push((inc.id, (p, last)));
+            let Some(p) = Progress::from_timeline(&timeline) else { continue };
+            // A policy no longer in the rota can never fire (`fire_due` needs it).
+            if p.policy.as_ref().is_some_and(|n| rota.policies.contains_key(n)) {
+                tracked.push((inc.id, (p, last)));
             }
         }
-        Ok(out)
+        Ok(Escalations { cursor, tracked })
     }
 
     /// Events committed after global sequence `after`, in commit order, at most `limit`.

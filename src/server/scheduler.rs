@@ -47,14 +47,16 @@ struct State {
 
 impl Scheduler {
     /// Load every open incident with a started policy (after a restart, this is what is due)
-    /// and start following the log from its end.
+    /// and follow the log from where that snapshot was read. The server does this in the
+    /// background ([`start`]): the socket answers first, and whatever is committed meanwhile
+    /// is caught up from the snapshot's sequence.
     ///
     /// # Errors
     /// Store failure.
     pub fn load(engine: Arc<Engine>) -> Result<Self, EngineError> {
-        let cursor = engine.last_global_seq()?;
-        let tracked = engine.open_escalations()?.into_iter().collect();
-        Ok(Self { engine, state: Mutex::new(State { cursor, tracked }) })
+        let loaded = engine.open_escalations()?;
+        let tracked = loaded.tracked.into_iter().collect();
+        Ok(Self { engine, state: Mutex::new(State { cursor: loaded.cursor, tracked }) })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -281,6 +283,40 @@ async fn record(engine: &Arc<Engine>, id: IncidentId, kinds: Vec<EventKind>) {
     if let Ok(Err(e)) = recorded {
         eprintln!("piket serve: could not record a page delivery of {id}: {e}");
     }
+}
+
+/// Load the escalations off the async threads, then run the scheduler's loop: the server
+/// answers from its first moment, whatever the size of the queue. A step that falls due while
+/// the load runs is fired by the first pass after it, once (the engine decides from the
+/// timeline inside the transaction). A failed load is retried until shutdown.
+pub async fn start(
+    engine: Arc<Engine>,
+    notifiers: Arc<Vec<NotifierSettings>>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let loaded = loop {
+        let e = Arc::clone(&engine);
+        let started = std::time::Instant::now();
+        match tokio::task::spawn_blocking(move || Scheduler::load(e)).await {
+            Ok(Ok(s)) => {
+                if !engine.rota().policies.is_empty() {
+                    eprintln!(
+                        "piket serve: escalation scheduler following {} open escalation(s) (loaded in {} ms)",
+                        s.tracked(),
+                        started.elapsed().as_millis()
+                    );
+                }
+                break s;
+            }
+            Ok(Err(e)) => eprintln!("piket serve: cannot load the escalations: {e}; retrying in 30 s"),
+            Err(e) => eprintln!("piket serve: loading the escalations panicked: {e}; retrying in 30 s"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    };
+    run(Arc::new(loaded), notifiers, shutdown).await;
 }
 
 /// The scheduler's loop: a pass whenever the log moves or the next step falls due (checked
