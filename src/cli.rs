@@ -5,7 +5,7 @@
 //! Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
 
 mod args;
-mod output;
+pub mod output;
 mod rota;
 mod rota_output;
 pub mod run;
