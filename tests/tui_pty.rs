@@ -410,7 +410,7 @@ fn signal_restores(sig: nix::sys::signal::Signal) {
     assert_ne!(local_flags(&*t._pair.master), t.cooked, "the TUI runs in raw mode");
     let pid = t.child.process_id().unwrap();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()), sig).unwrap();
-    t.assert_restored(&sig.to_string());
+    t.assert_restored(sig.as_ref());
 }
 
 #[test]
