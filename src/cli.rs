@@ -6,7 +6,7 @@
 
 mod args;
 mod maintenance;
-mod output;
+pub mod output;
 mod rota;
 mod rota_output;
 pub mod run;

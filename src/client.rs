@@ -60,6 +60,31 @@ pub enum ClientError {
     Unavailable(String),
 }
 
+/// Who the engine takes this client for, and whether it may change anything.
+///
+/// A front-end asks once at start (and after a reconnect), so a read-only observer's TUI can
+/// offer no write at all and say why, instead of letting them type a note the server refuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// The OS user the server saw (SO_PEERCRED), or the one running an in-process engine.
+    pub user: String,
+    /// Listed in `[server] read-only`: every read is answered, every change refused.
+    pub read_only: bool,
+}
+
+impl Whoami {
+    /// Why this user cannot change anything, in words for the screen; `None`: they can.
+    #[must_use]
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.read_only.then(|| {
+            format!(
+                "{} is listed in [server] read-only on this server (its admin can change that)",
+                self.user
+            )
+        })
+    }
+}
+
 /// Result of walking the hash chain and recomputing every projection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
@@ -138,6 +163,12 @@ pub trait Client: Send + Sync {
 
     /// Who this client acts as.
     fn actor(&self) -> &str;
+
+    /// Who the engine takes this client for, and whether it may only read.
+    ///
+    /// # Errors
+    /// Unavailable.
+    fn whoami(&self) -> Result<Whoami, ClientError>;
 
     /// Set a maintenance window for a service (alerts inside open no incident); returns it
     /// as recorded, with its id.

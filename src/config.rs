@@ -14,6 +14,7 @@ mod level;
 mod notifier;
 mod rota;
 mod rota_file;
+mod ui;
 mod value;
 mod zone;
 
@@ -24,8 +25,8 @@ use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
 pub use notifier::{
-    NotifierKind, NotifierSettings, PLACEHOLDERS, WebhookFormat, placeholders, substitute, validate_argv,
-    validate_url,
+    NotifierKind, NotifierSettings, PLACEHOLDERS, UNTRUSTED_AT_START, WebhookFormat, placeholders,
+    substitute, untrusted_start, validate_argv, validate_url,
 };
 
 use crate::domain::Policy;
@@ -51,10 +52,10 @@ pub struct Config {
     pub policy: Policy,
     /// One-line descriptions of SEV1..SEV4, shown where a severity is chosen.
     pub severity_names: [String; 4],
-    /// Raw `[keys]` table: action name -> key specs. The TUI owns the action names and key
-    /// syntax, so it validates them (and reports conflicts) itself.
+    /// `[keys]`: action name -> key specs, checked at load with the TUI's vocabulary
+    /// (`config/ui.rs`); the TUI builds its keymap from them.
     pub keys: BTreeMap<String, Vec<String>>,
-    /// Raw `[theme]` table: element -> colour name, validated by the TUI for the same reason.
+    /// `[theme]`: colour slot -> colour, checked at load the same way.
     pub theme: BTreeMap<String, String>,
     /// `[notifiers]`: how pages reach people.
     pub notifiers: Vec<NotifierSettings>,

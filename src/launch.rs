@@ -73,7 +73,7 @@ pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_e
         }
         eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
         if no_tui {
-            println!("{}", dir.display());
+            crate::cli::output::outln!("{}", dir.display())?;
             return Ok(ExitCode::SUCCESS);
         }
         return run_tui(Arc::new(remote), config).map(|()| ExitCode::SUCCESS);
@@ -92,7 +92,7 @@ pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_e
         eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
     }
     if no_tui {
-        println!("{}", dir.display());
+        crate::cli::output::outln!("{}", dir.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     run_tui(Arc::new(LocalClient::new(engine)), config).map(|()| ExitCode::SUCCESS)

@@ -84,13 +84,15 @@ impl TuiSettings {
     }
 }
 
-/// Open the full-screen app and run it until the responder quits (or SIGTERM / SIGHUP).
+/// Open the full-screen app and run it until the responder quits (or SIGTERM / SIGHUP /
+/// SIGINT).
 ///
 /// # Errors
 /// Invalid settings (before the terminal is touched), or the terminal failed.
 pub async fn run(client: Arc<dyn Client>, settings: TuiSettings) -> color_eyre::Result<()> {
     settings.validate().map_err(|e| eyre!(e))?;
     let mut app = app::App::new(&settings, client.actor(), Utc::now()).map_err(|e| eyre!(e))?;
+    let signals = event::Signals::new()?;
     let mut guard = terminal::TerminalGuard::new()?;
-    event::run_loop(guard.terminal(), &mut app, client).await
+    event::run_loop(guard.terminal(), &mut app, client, signals).await
 }

@@ -330,14 +330,64 @@ fn untrusted_text_never_puts_escape_sequences_on_the_terminal() {
         "--severity",
         "4",
     ]);
-    for args in [&["list"][..], &["show", "1"], &["timeline", "1"], &["export", "1"]] {
-        let out = p.ok(args);
-        assert!(!out.contains('\u{1b}'), "{args:?} printed an escape: {out:?}");
-        assert!(!out.contains('\u{7}'), "{args:?} printed a bell");
+    // Separators, bidi marks and invisible format characters: they reorder or break a row,
+    // or hide text, so they never reach the terminal either.
+    p.ok(&["new", &format!("cache{INVISIBLE}cold"), "-i", "low", "-u", "low", "--severity", "4"]);
+    p.ok(&["note", "2", &format!("first{INVISIBLE}second")]);
+    for id in ["1", "2"] {
+        for args in [&["list"][..], &["show", id], &["timeline", id], &["export", id]] {
+            let out = p.ok(args);
+            assert!(!out.contains('\u{1b}'), "{args:?} printed an escape: {out:?}");
+            assert!(!out.contains('\u{7}'), "{args:?} printed a bell");
+            if let Some(c) = out.chars().find(|c| INVISIBLE.contains(*c)) {
+                panic!("{args:?} printed U+{:04X}: {out:?}", u32::from(c));
+            }
+        }
     }
+    assert!(p.ok(&["list"]).contains("cache cold"), "a separator in a one-line cell is a space");
     // The record keeps what was sent; JSON escapes it.
     let json = p.ok(&["show", "1", "--json"]);
     assert!(json.contains("\\u001b]52"), "{json}");
+    assert!(p.ok(&["show", "2", "--json"]).contains('\u{2028}'), "JSON carries the text as sent");
+}
+
+/// Line and paragraph separators, the Arabic letter mark, the bidi marks, embeddings,
+/// overrides and isolates, zero-width characters and joiners, the word joiner and invisible
+/// operators, the byte-order mark.
+const INVISIBLE: &str = "\u{2028}\u{2029}\u{061C}\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200B}\u{200C}\u{200D}\u{2060}\u{2061}\u{2062}\u{2063}\u{2064}\u{FEFF}";
+
+/// Output into a pipe whose reader has gone ends quietly with SIGPIPE's status (141), as
+/// `yes | head -1` does, for every kind of command: no panic, no backtrace, nothing on stderr.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let p = Piket::new();
+    p.ok(&["new", "Checkout 502", "-i", "high", "-u", "high", "--severity", "2"]);
+    p.ok(&["note", "1", "rolled back"]);
+    let commands: [&[&str]; 12] = [
+        &["list"],
+        &["list", "--json"],
+        &["show", "1"],
+        &["timeline", "1"],
+        &["export", "1"],
+        &["ack", "1"],
+        &["stats"],
+        &["verify"],
+        &["maintenance", "list"],
+        &["oncall"],
+        &["server", "status"],
+        &["schedule", "check"],
+    ];
+    for args in commands {
+        // The reader is closed before piket starts, so its first write finds no reader.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = p.cmd(args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "piket {args:?}: {:?}, stderr: {stderr}", out.status);
+        assert!(stderr.is_empty(), "piket {args:?} said something on stderr: {stderr}");
+    }
+    // The acknowledge was recorded although its answer could not be printed.
+    assert_eq!(p.json(&["show", "1"])["status"], "acknowledged");
 }
 
 fn expectation(fixture: &Path) -> (String, Vec<String>) {
@@ -374,6 +424,55 @@ fn bad_config_files_are_refused_by_the_binary_with_file_line_and_column() {
     }
     let err = p.fails(&["--config", "/nonexistent/piket.toml", "list"], 1);
     assert!(err.contains("/nonexistent/piket.toml"), "{err}");
+}
+
+/// `[keys]` and `[theme]` are config like any other: every way piket starts (a command, the
+/// server, the queue, the CI check) refuses a bad entry with its file:line:column, before
+/// anything is opened or started.
+#[test]
+fn bad_keys_and_theme_are_refused_by_every_command_at_their_place() {
+    let p = Piket::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/config_fixtures/invalid").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("keys-") || name.starts_with("theme-")) {
+            continue;
+        }
+        let (pos, words) = expectation(&path);
+        let want = format!("{}:{pos}: ", path.display());
+        let config = path.to_str().unwrap();
+        let runs: [(&[&str], i32); 5] =
+            [(&["list"], 1), (&["show", "1"], 1), (&["serve"], 1), (&[], 1), (&["schedule", "check"], 2)];
+        for (args, code) in runs {
+            let mut cmd = p.cmd(&["--config", config]);
+            cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+            let out = bounded(cmd);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{name} {args:?}: {err}");
+            assert!(err.contains(&want), "{name} {args:?} should say {want}: {err}");
+            for w in &words {
+                assert!(err.contains(w.as_str()), "{name} {args:?}: missing {w:?} in {err}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} keys/theme fixtures");
+    assert!(!p.dir.path().join("piket.sock").exists(), "a bad config started a server");
+}
+
+/// Run to the end, or fail after a minute (a `serve` that accepted a bad config would run on).
+fn bounded(mut cmd: Command) -> Output {
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{cmd:?} did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[test]

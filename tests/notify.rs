@@ -136,6 +136,40 @@ async fn control_characters_in_the_title_never_reach_the_program() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "disk full now!|disk full now!");
 }
 
+/// An alert title (or service) that begins with '-' reaches the program as data, never as an
+/// option: after a `--` the config put there, and, where settings built in code (the config
+/// loader refuses them) put it first, with its leading dash made a U+2010 HYPHEN. Separators
+/// and bidi marks in it are gone as well.
+#[tokio::test]
+async fn a_title_that_looks_like_an_option_never_reads_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let printer = "out=$1; shift\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\" >> \"$out\"; done\n";
+    let mut req = request("--config=/tmp/evil \u{2028}x\u{202E}y\u{2066}z");
+    req.service = Some("-rf\u{061C}".into());
+
+    let out = dir.path().join("after-dashes");
+    let kind = script(dir.path(), printer, &[&p(&out), "--title={title}", "--", "{title}", "{service}"]);
+    assert_eq!(page(&notifier(kind, 5000, 0), &req).await.error, None);
+    let args = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        ["<--title=--config=/tmp/evil xyz>", "<-->", "<--config=/tmp/evil xyz>", "<-rf>"]
+    );
+
+    let out = dir.path().join("first");
+    let kind = script(dir.path(), printer, &[&p(&out), "{title}", "{service}", "{message}"]);
+    assert_eq!(page(&notifier(kind, 5000, 0), &req).await.error, None);
+    let args = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "<\u{2010}-config=/tmp/evil xyz>",
+            "<\u{2010}rf>",
+            "<INC-12 P1 SEV2 [-rf] --config=/tmp/evil xyz (escalation level 1)>"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_missing_program_is_named_and_retried() {
     let kind =
@@ -425,6 +459,13 @@ fn config_checks() {
     assert!(e.contains("{nam}") && e.contains("{person}, {handle}"), "{e}");
     assert!(validate_argv(&[]).is_err());
     assert!(validate_argv(&argv(&[""])).is_err());
+    // Untrusted text at the start of an argument needs an end of options before it.
+    for first in [&["/usr/bin/pager", "{title}"][..], &["/usr/bin/pager", "{handle}", "{service} is down"]] {
+        let e = validate_argv(&argv(first)).unwrap_err();
+        assert!(e.contains("may begin with '-'") && e.contains("put \"--\" before it"), "{e}");
+    }
+    assert_eq!(validate_argv(&argv(&["/usr/bin/pager", "--", "{title}"])), Ok(()));
+    assert_eq!(validate_argv(&argv(&["/usr/bin/pager", "--title={title}", "{message}"])), Ok(()));
     assert_eq!(validate_url("https://hooks.slack.com/services/T/B/x"), Ok(()));
     assert!(validate_url("file:///etc/passwd").unwrap_err().contains("http"));
 }

@@ -33,7 +33,12 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn recorder(dir: &Path) -> (PathBuf, PathBuf) {
     let out = dir.join("pages.txt");
-    let s = script(dir, "page.sh", &format!("IFS='|'; printf '%s\\n' \"$*\" >> '{}'; exit 0", out.display()));
+    // A pager that follows getopt: "--" ends its options, the rest is data.
+    let s = script(
+        dir,
+        "page.sh",
+        &format!("[ \"$1\" = -- ] && shift; IFS='|'; printf '%s\\n' \"$*\" >> '{}'; exit 0", out.display()),
+    );
     (s, out)
 }
 
@@ -44,7 +49,7 @@ timezone = "UTC"
 
 [notifiers.sms]
 type = "command"
-argv = ["{pager}", "{{handle}}", "{{incident}}", "{{level}}", "{{title}}"]
+argv = ["{pager}", "--", "{{handle}}", "{{incident}}", "{{level}}", "{{title}}"]
 timeout = "5s"
 retries = 0
 

@@ -284,14 +284,33 @@ fn untrusted_text_never_reaches_the_terminal_raw() {
         2,
         &["db\u{1b}[31m"],
     );
+    // Separators, bidi marks and invisible format characters misalign rows or hide text.
+    let id = c.register(&format!("cache{INVISIBLE}cold"), I::High, U::High, 1, &[&format!("web{INVISIBLE}")]);
+    c.run("ben", Command::Note { id, text: format!("first{INVISIBLE}second") });
     let mut h = app(&c);
     let screen = h.draw();
     assert!(screen.contains("disk full on db"), "{screen}");
-    let buf = h.terminal.backend().buffer().clone();
-    for cell in &buf.content {
-        assert!(!cell.symbol().chars().any(char::is_control), "control char in {:?}", cell.symbol());
-    }
+    assert!(screen.contains("cache cold"), "a separator in a one-line cell is a space:\n{screen}");
+    let clean = |h: &Headless| {
+        for cell in &h.terminal.backend().buffer().content {
+            let bad = cell.symbol().chars().find(|ch| ch.is_control() || INVISIBLE.contains(*ch));
+            assert!(bad.is_none(), "{:?} in a cell", bad.map(u32::from));
+        }
+    };
+    clean(&h);
+    // The detail and its timeline, zoomed so the note shows whole.
+    select(&mut h, id.0);
+    h.act(Action::Open);
+    h.act(Action::Zoom);
+    let screen = h.draw();
+    assert!(screen.contains("first"), "{screen}");
+    clean(&h);
 }
+
+/// Line and paragraph separators, the Arabic letter mark, bidi marks, embeddings, overrides
+/// and isolates, zero-width characters and joiners, the word joiner, invisible operators and
+/// the byte-order mark.
+const INVISIBLE: &str = "\u{2028}\u{2029}\u{061C}\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200B}\u{200C}\u{200D}\u{2060}\u{2061}\u{2062}\u{2063}\u{2064}\u{FEFF}";
 
 #[test]
 fn no_color_leaves_only_emphasis() {
@@ -814,4 +833,72 @@ fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() 
     check(&mut h);
     h.act(Action::SelectLast);
     check(&mut h);
+}
+
+/// Everything recorded, as a count of events over every incident.
+fn events_recorded(c: &FakeClient) -> usize {
+    let all = c.list(&Query { all: true, ..Query::default() }).unwrap();
+    all.iter().map(|i| c.timeline(i.id).unwrap().len()).sum()
+}
+
+/// A `[server] read-only` user: the header says so, the footer says why, the actions pane
+/// and the footer's hints offer nothing that writes, and every write key says why instead
+/// of opening a form or sending anything.
+#[test]
+fn a_read_only_user_is_offered_no_write_and_told_why() {
+    use piket::tui::action::Scope;
+    let c = seeded();
+    *c.read_only.lock().unwrap() = true;
+    let mut h = app(&c);
+    select(&mut h, 1);
+    let screen = h.draw();
+    assert!(screen.lines().next().unwrap().contains("read-only"), "header:\n{screen}");
+    assert!(
+        screen.contains("read-only: ana is listed in [server] read-only on this server"),
+        "the footer says why:\n{screen}"
+    );
+    let last = screen.lines().last().unwrap();
+    for hint in [" new ", " ack ", " note ", " resolve "] {
+        assert!(!last.contains(hint), "the footer offers{hint}: {last}");
+    }
+    assert!(h.app.possible_actions().iter().all(|a| !a.writes()), "{:?}", h.app.possible_actions());
+    assert_eq!(h.app.possible_actions(), [Action::Export]);
+
+    let before = events_recorded(&c);
+    for &a in Action::ALL.iter().filter(|a| a.writes() && a.scope() == Scope::Normal) {
+        h.act(a);
+        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        let screen = h.draw();
+        let said = format!("{} would change the record", a.name().replace('_', " "));
+        assert!(screen.contains(&said), "{a:?} should say why:\n{screen}");
+        assert!(screen.contains("read-only: ana is listed in [server] read-only"), "{screen}");
+        h.act(Action::Back);
+    }
+    // The schedule view's writes too.
+    h.act(Action::Schedule);
+    for a in [Action::AddOverride, Action::RemoveOverride] {
+        h.act(a);
+        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        assert!(h.draw().contains("would change the record"), "{}", h.draw());
+    }
+    assert!(c.rota_commands.lock().unwrap().is_empty());
+    assert_eq!(events_recorded(&c), before, "a read-only user's keys recorded something");
+
+    // Reads still work: the queue moves and the detail opens.
+    h.act(Action::Back);
+    h.act(Action::SelectNext);
+    h.act(Action::Open);
+    assert!(h.app.message.as_ref().is_none_or(|(_, m)| !m.contains("read-only")));
+}
+
+/// The same app for a user who may write offers the writes (the read-only test is not
+/// passing because nothing is ever offered).
+#[test]
+fn a_user_who_may_write_is_offered_writes() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 1);
+    assert!(h.app.read_only.is_none());
+    assert!(h.app.possible_actions().iter().any(|a| a.writes()), "{:?}", h.app.possible_actions());
+    assert!(!h.draw().contains("read-only"));
 }

@@ -1,7 +1,7 @@
 //! The real binary in a pseudo-terminal (portable-pty + vt100): a whole incident through the
 //! keyboard, checked on the screen and through `piket show --json`; a page of the terminal's
-//! own user rings its bell; the terminal is left as it was found on quit, on SIGTERM and on
-//! SIGHUP.
+//! own user rings its bell; the terminal is left as it was found (main screen, cursor shown,
+//! cooked mode) on quit, on SIGTERM, SIGHUP and SIGINT, and when the server goes away.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -30,10 +30,21 @@ impl vt100::Callbacks for Bells {
     }
 }
 
+/// What the reader thread saw: every byte, and which watched texts were ever on screen (a
+/// banner may come and go between two looks at the screen).
+#[derive(Default)]
+struct Seen {
+    bytes: Vec<u8>,
+    watched: Vec<(String, bool)>,
+}
+
 struct Tui {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     screen: Arc<Mutex<vt100::Parser<Bells>>>,
+    seen: Arc<Mutex<Seen>>,
+    /// The local flags (ICANON, ECHO, ...) of the terminal before piket touched it.
+    cooked: u32,
     _pair: portable_pty::PtyPair,
     /// (home, data dir): the server the TUI started for this data dir is stopped on drop.
     server: (PathBuf, PathBuf),
@@ -91,16 +102,36 @@ impl Tui {
             Bells::default(),
         )));
         let sink = Arc::clone(&screen);
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let log = Arc::clone(&seen);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().process(&buf[..n]);
+                let mut parser = sink.lock().unwrap();
+                parser.process(&buf[..n]);
+                let mut log = log.lock().unwrap();
+                log.bytes.extend_from_slice(&buf[..n]);
+                if log.watched.iter().any(|(_, seen)| !seen) {
+                    let text = parser.screen().contents();
+                    for (needle, seen) in &mut log.watched {
+                        *seen |= text.contains(needle.as_str());
+                    }
+                }
             }
         });
-        let mut t = Self { child, writer, screen, _pair: pair, server: (home.to_owned(), data.to_owned()) };
+        let cooked = local_flags(&*pair.master);
+        let mut t = Self {
+            child,
+            writer,
+            screen,
+            seen,
+            cooked,
+            _pair: pair,
+            server: (home.to_owned(), data.to_owned()),
+        };
         t.wait_for("Queue");
         t
     }
@@ -150,19 +181,89 @@ impl Tui {
         std::thread::sleep(Duration::from_millis(80));
     }
 
-    fn wait_exit(&mut self) {
+    /// Wait for the child to exit and for its last bytes, which restore the terminal, to be read.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + WAIT_LIMIT;
-        while self.child.try_wait().unwrap().is_none() {
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
             assert!(Instant::now() < deadline, "piket did not exit; the screen:\n{}", self.text());
             std::thread::sleep(Duration::from_millis(30));
+        };
+        while !self.restore_sent() {
+            assert!(
+                Instant::now() < deadline,
+                "piket exited ({status:?}) without restoring the terminal; it sent after its last \
+                 switch to the alternate screen: {:?}",
+                String::from_utf8_lossy(&self.after_alternate_screen())
+            );
+            std::thread::sleep(Duration::from_millis(30));
         }
-        // Give the reader thread the last bytes (the restore sequences).
-        std::thread::sleep(Duration::from_millis(200));
+        status
     }
 
     fn left_alternate_screen(&self) -> bool {
         !self.screen.lock().unwrap().screen().alternate_screen()
     }
+
+    /// Watch for a text that may be on screen only briefly; see [`Tui::saw`].
+    fn watch(&self, needle: &str) {
+        self.seen.lock().unwrap().watched.push((needle.to_owned(), false));
+    }
+
+    fn saw(&self, needle: &str) -> bool {
+        self.seen.lock().unwrap().watched.iter().any(|(n, seen)| n == needle && *seen)
+    }
+
+    fn wait_saw(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.saw(needle) {
+            assert!(Instant::now() < deadline, "'{needle}' never appeared; the screen:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// The bytes sent since the app last entered the alternate screen.
+    fn after_alternate_screen(&self) -> Vec<u8> {
+        let seen = self.seen.lock().unwrap();
+        let start = find_last(&seen.bytes, ENTER_ALTERNATE).map_or(0, |i| i + ENTER_ALTERNATE.len());
+        seen.bytes[start..].to_vec()
+    }
+
+    /// Leaving the alternate screen and showing the cursor, both after the last entry.
+    fn restore_sent(&self) -> bool {
+        let tail = self.after_alternate_screen();
+        find_last(&tail, LEAVE_ALTERNATE).is_some() && find_last(&tail, SHOW_CURSOR).is_some()
+    }
+
+    /// Everything a user would check after piket ended: back on the main screen, the cursor
+    /// visible, the line discipline cooked again (echo, line editing), and a clean exit.
+    fn assert_restored(&mut self, how: &str) {
+        let status = self.wait_exit();
+        assert!(status.success(), "piket ended with {status:?} after {how}");
+        assert!(self.left_alternate_screen(), "still on the alternate screen after {how}");
+        assert!(!self.screen.lock().unwrap().screen().hide_cursor(), "the cursor is hidden after {how}");
+        assert_eq!(
+            local_flags(&*self._pair.master),
+            self.cooked,
+            "the terminal is left in raw mode after {how}"
+        );
+    }
+}
+
+const ENTER_ALTERNATE: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALTERNATE: &[u8] = b"\x1b[?1049l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The terminal's local mode flags as the kernel holds them; raw mode clears ICANON and ECHO.
+fn local_flags(master: &dyn portable_pty::MasterPty) -> u32 {
+    let flags = master.get_termios().unwrap().local_flags.bits();
+    flags & (nix::libc::ICANON | nix::libc::ECHO | nix::libc::ISIG | nix::libc::IEXTEN)
 }
 
 const CTRL_S: &str = "\x13";
@@ -224,8 +325,7 @@ fn a_whole_incident_through_the_keyboard() {
     t.wait_for("■ closed");
 
     t.keys("q");
-    t.wait_exit();
-    assert!(t.left_alternate_screen(), "still on the alternate screen after q");
+    t.assert_restored("q");
 
     let inc = show_json(home.path(), &data, "INC-1");
     let s = inc.to_string();
@@ -334,10 +434,48 @@ fn signal_restores(sig: nix::sys::signal::Signal) {
     let data = home.path().join("piket-data");
     let mut t = Tui::start(home.path(), &data);
     assert!(t.screen.lock().unwrap().screen().alternate_screen(), "the TUI runs on the alternate screen");
+    assert_ne!(local_flags(&*t._pair.master), t.cooked, "the TUI runs in raw mode");
     let pid = t.child.process_id().unwrap();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()), sig).unwrap();
-    t.wait_exit();
-    assert!(t.left_alternate_screen(), "still on the alternate screen after {sig}");
+    t.assert_restored(sig.as_ref());
+}
+
+#[test]
+fn the_quit_key_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    let mut t = Tui::start(home.path(), &data);
+    t.keys("q");
+    t.assert_restored("q");
+}
+
+/// `kill -INT`: raw mode turns the ctrl-c key into a key, but a signal still comes from kill
+/// or a supervisor, and it used to end piket with the terminal on the alternate screen.
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores(nix::sys::signal::Signal::SIGINT);
+}
+
+/// The server is killed under an open queue: the queue keeps running with its banner (it does
+/// not end, so there is nothing to restore yet), and quitting it then restores the terminal.
+#[test]
+fn a_queue_whose_server_dies_keeps_running_and_restores_the_terminal_on_quit() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    ok(home.path(), &data, &["new", "Checkout 502", "-i", "high", "-u", "high", "--severity", "1"]);
+    let mut t = Tui::start(home.path(), &data);
+    t.wait_for("Checkout 502");
+    t.watch("went away");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(home.path(), &data, &["server", "status", "--json"])).unwrap();
+    let pid = i32::try_from(status["pid"].as_u64().unwrap()).unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    t.wait_saw("went away");
+    assert!(t.child.try_wait().unwrap().is_none(), "the queue ended when its server died");
+    assert!(t.screen.lock().unwrap().screen().alternate_screen(), "{}", t.text());
+    t.wait_for("Checkout 502");
+    t.keys("q");
+    t.assert_restored("q with the server gone");
 }
 
 #[test]
@@ -479,4 +617,23 @@ fn a_page_for_this_user_rings_the_bell_and_shows_a_banner() {
     t.keys("a");
     t.wait_for("INC-1: acknowledged");
     assert!(!t.text().contains("PAGED"), "the banner goes with the acknowledgement:\n{}", t.text());
+}
+
+/// A real server whose config lists this user in `[server] read-only`: the queue says so and
+/// why, and a write key says why instead of opening a form.
+#[test]
+fn a_read_only_user_sees_why_and_gets_no_form() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    let dir = home.path().join("config").join("piket");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), format!("[server]\nread-only = [\"{}\"]\n", the_os_user()))
+        .unwrap();
+    let mut t = Tui::start(home.path(), &data);
+    t.wait_for("read-only: ");
+    t.keys("n");
+    t.wait_for("new incident would change the record");
+    assert!(!t.text().contains("New incident"), "a form opened:\n{}", t.text());
+    t.keys("q");
+    t.assert_restored("q");
 }

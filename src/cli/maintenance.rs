@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use chrono_tz::Tz;
 
 use super::args::MaintenanceCmd;
+use super::output::outln;
 use super::run::{Ctx, Fail, print_json};
 use super::when::{parse_span, parse_time};
 use crate::client::CloseWindow;
@@ -45,8 +46,8 @@ pub(super) fn run(ctx: &Ctx, cmd: MaintenanceCmd) -> Result<ExitCode, Fail> {
                     set_by: w.set_by,
                     closed: None,
                 };
-                println!("{}", lines(std::slice::from_ref(&status), ctx));
-                println!("end it early with `piket maintenance end {}`", status.id);
+                outln!("{}", lines(std::slice::from_ref(&status), ctx))?;
+                outln!("end it early with `piket maintenance end {}`", status.id)?;
             }
         }
         MaintenanceCmd::List => {
@@ -54,15 +55,15 @@ pub(super) fn run(ctx: &Ctx, cmd: MaintenanceCmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&list)?;
             } else if list.windows.is_empty() {
-                println!("no maintenance windows");
+                outln!("no maintenance windows")?;
             } else {
-                println!("{}", lines(&list.windows, ctx));
+                outln!("{}", lines(&list.windows, ctx))?;
                 if list.suppressed_alerts > 0 {
-                    println!(
+                    outln!(
                         "{} alert{} suppressed in all: `piket timeline suppressed` shows them",
                         list.suppressed_alerts,
                         if list.suppressed_alerts == 1 { "" } else { "s" }
-                    );
+                    )?;
                 }
             }
         }
@@ -77,7 +78,7 @@ fn close(ctx: &Ctx, id: u32, how: CloseWindow, reason: Option<String>) -> Result
     if ctx.json {
         print_json(&w)?;
     } else {
-        println!("{}", lines(std::slice::from_ref(&w), ctx));
+        outln!("{}", lines(std::slice::from_ref(&w), ctx))?;
     }
     Ok(())
 }

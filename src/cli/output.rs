@@ -1,7 +1,16 @@
 //! Text for people. Every piece of user- or peer-supplied text is sanitised here before it
 //! reaches a terminal; JSON output is escaped by serde_json instead.
+//!
+//! Everything a command prints goes through [`emit`] (the [`outln!`] macro), never
+//! `println!`: `println!` panics when the reader of a pipe has gone (`piket list | head -1`),
+//! while `emit` returns the error, the command stops writing, and `main` ends quietly with
+//! status 141 ([`CLOSED_PIPE`]), as a tool ended by SIGPIPE does. Rust ignores SIGPIPE and
+//! `unsafe` is forbidden here, so the signal's default cannot be restored; the error is the
+//! signal.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -11,6 +20,67 @@ use crate::domain::policy::Deadline;
 use crate::domain::text::{sanitize, sanitize_line};
 use crate::domain::{Event, Incident, Policy, Step};
 use crate::report::duration::human_duration;
+
+/// The exit status when standard output is a pipe whose reader has gone: 128 + SIGPIPE (13),
+/// what a shell reports for `yes | head -1`'s `yes`.
+pub const CLOSED_PIPE: u8 = 141;
+
+/// Standard output refused what a command printed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct OutputError(#[source] pub std::io::Error);
+
+impl OutputError {
+    /// The reader of the pipe has gone: nobody is left to tell, so nothing is said.
+    #[must_use]
+    pub fn is_closed_pipe(&self) -> bool {
+        self.0.kind() == std::io::ErrorKind::BrokenPipe
+    }
+
+    /// How the command ends: quietly with [`CLOSED_PIPE`] for a closed pipe, otherwise the
+    /// reason on stderr and 1 (a full disk under `> file`).
+    #[must_use]
+    pub fn exit(&self) -> ExitCode {
+        if self.is_closed_pipe() {
+            ExitCode::from(CLOSED_PIPE)
+        } else {
+            warn(format_args!("piket: {self}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line on standard output, flushed, with the error returned instead of a panic.
+///
+/// # Errors
+/// Standard output cannot be written (a closed pipe, a full disk).
+pub fn emit(line: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()).map_err(OutputError)
+}
+
+/// One line on standard error. A closed stderr has nobody to tell, so its error is dropped
+/// rather than a panic (`eprintln!`).
+pub fn warn(line: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(line).and_then(|()| err.write_all(b"\n"));
+}
+
+/// `println!` that returns [`OutputError`] instead of panicking; see [`emit`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::emit(format_args!($($arg)*))
+    };
+}
+pub(crate) use outln;
+
+/// `eprintln!` that never panics; see [`warn`].
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::warn(format_args!($($arg)*))
+    };
+}
+pub(crate) use errln;
 
 /// "2026-11-20 09:14 CET".
 #[must_use]

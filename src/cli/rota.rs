@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 
 use super::args::{OncallArgs, OverrideCmd, PageArgs, ScheduleCheckArgs, ScheduleShowArgs};
+use super::output::{errln, outln};
 use super::rota_output as out;
 use super::run::{Ctx, Fail, outcome_json, print_json, text};
 use super::when::{parse_span, parse_time_ahead};
@@ -46,9 +47,9 @@ pub(super) fn oncall(ctx: &Ctx, a: &OncallArgs) -> Result<ExitCode, Fail> {
             &serde_json::json!({ "at": view.at, "on_call": view.on_call, "overrides": view.overrides }),
         )?;
     } else if view.on_call.is_empty() {
-        println!("{}", out::NO_SCHEDULES);
+        outln!("{}", out::NO_SCHEDULES)?;
     } else {
-        println!("{}", out::on_call(&view, ctx.tz()));
+        outln!("{}", out::on_call(&view, ctx.tz()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -77,9 +78,9 @@ pub(super) fn show(ctx: &Ctx, a: &ScheduleShowArgs) -> Result<ExitCode, Fail> {
     if ctx.json {
         print_json(&serde_json::json!({ "from": from, "to": to, "coverage": coverage }))?;
     } else if coverage.is_empty() {
-        println!("{}", out::NO_SCHEDULES);
+        outln!("{}", out::NO_SCHEDULES)?;
     } else {
-        println!("{}", out::schedule_show(&coverage, from, to, ctx.tz()));
+        outln!("{}", out::schedule_show(&coverage, from, to, ctx.tz()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -89,7 +90,7 @@ pub(super) fn show(ctx: &Ctx, a: &ScheduleShowArgs) -> Result<ExitCode, Fail> {
 #[must_use]
 pub fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCode {
     let usage = |msg: &str| {
-        eprintln!("piket: {}", crate::domain::text::sanitize(msg));
+        errln!("piket: {}", crate::domain::text::sanitize(msg));
         ExitCode::from(2)
     };
     let config = match Config::load(config) {
@@ -108,14 +109,19 @@ pub fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCo
     let gaps = coverage.iter().map(|c| c.gaps().count()).sum::<usize>();
     if json {
         let v = serde_json::json!({ "from": from, "to": to, "gaps": gaps, "coverage": coverage });
-        match serde_json::to_string_pretty(&v) {
-            Ok(s) => println!("{s}"),
+        let printed = match serde_json::to_string_pretty(&v) {
+            Ok(s) => outln!("{s}"),
             Err(e) => return usage(&format!("cannot write JSON: {e}")),
+        };
+        if let Err(e) = printed {
+            return e.exit();
         }
-    } else if coverage.is_empty() {
-        println!("{}", out::NO_SCHEDULES);
+    } else if let Err(e) = if coverage.is_empty() {
+        outln!("{}", out::NO_SCHEDULES)
     } else {
-        println!("{}", out::schedule_check(&coverage, from, to, tz));
+        outln!("{}", out::schedule_check(&coverage, from, to, tz))
+    } {
+        return e.exit();
     }
     if gaps > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
@@ -128,7 +134,7 @@ pub(super) fn override_cmd(ctx: &Ctx, cmd: OverrideCmd) -> Result<ExitCode, Fail
         if ctx.json {
             print_json(&events.iter().map(crate::report::event_json).collect::<Vec<_>>())?;
         } else {
-            println!("{}", out::rota_events(&events, ctx.tz(), ctx.now));
+            outln!("{}", out::rota_events(&events, ctx.tz(), ctx.now))?;
         }
         Ok(ExitCode::SUCCESS)
     };
@@ -152,7 +158,7 @@ pub(super) fn override_cmd(ctx: &Ctx, cmd: OverrideCmd) -> Result<ExitCode, Fail
             if ctx.json {
                 print_json(&list)?;
             } else {
-                println!("{}", out::overrides(&list, ctx.tz(), ctx.now));
+                outln!("{}", out::overrides(&list, ctx.tz(), ctx.now))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -166,10 +172,10 @@ pub(super) fn page(ctx: &Ctx, a: PageArgs) -> Result<ExitCode, Fail> {
     if ctx.json {
         return print_json(&outcome_json(&o)).map(|()| ExitCode::SUCCESS);
     }
-    println!("{}", out::paged(&o));
+    outln!("{}", out::paged(&o))?;
     // The page is recorded; what comes next is a courtesy, so a failure to fetch it is not one.
     if let Ok(view) = ctx.client.escalation(id) {
-        println!("{}", out::next_step(&view, ctx.tz(), ctx.now));
+        outln!("{}", out::next_step(&view, ctx.tz(), ctx.now))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -180,7 +186,7 @@ pub(super) fn escalation(ctx: &Ctx, id: IncidentId) -> Result<ExitCode, Fail> {
     if ctx.json {
         print_json(&view)?;
     } else {
-        println!("{}", out::escalation(&view, ctx.tz(), ctx.now));
+        outln!("{}", out::escalation(&view, ctx.tz(), ctx.now))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use color_eyre::eyre::{WrapErr, eyre};
 
 use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MilestoneArg, ScheduleCmd};
-use super::output;
+use super::output::{self, OutputError, errln, outln};
 use super::when::{parse_date, parse_span, parse_time};
 use crate::client::local::LocalClient;
 use crate::client::{Client, ClientError, Outcome};
@@ -28,11 +28,20 @@ pub(super) enum Fail {
     Client(Option<IncidentId>, ClientError),
     /// Bad input caught before the engine (a time that does not parse): exit 1.
     Input(String),
+    /// Standard output refused what the command printed (its reader went away): see
+    /// [`OutputError::exit`].
+    Output(OutputError),
 }
 
 impl From<ClientError> for Fail {
     fn from(e: ClientError) -> Self {
         Self::Client(None, e)
+    }
+}
+
+impl From<OutputError> for Fail {
+    fn from(e: OutputError) -> Self {
+        Self::Output(e)
     }
 }
 
@@ -62,12 +71,7 @@ impl Ctx {
     }
 
     fn print_outcome(&self, o: &Outcome) -> Result<(), Fail> {
-        if self.json {
-            print_json(&outcome_json(o))
-        } else {
-            println!("{}", output::outcome(o));
-            Ok(())
-        }
+        if self.json { print_json(&outcome_json(o)) } else { Ok(outln!("{}", output::outcome(o))?) }
     }
 }
 
@@ -81,8 +85,7 @@ pub(super) fn outcome_json(o: &Outcome) -> serde_json::Value {
 
 pub(super) fn print_json(v: &impl serde::Serialize) -> Result<(), Fail> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Fail::Input(format!("cannot write JSON: {e}")))?;
-    println!("{s}");
-    Ok(())
+    Ok(outln!("{s}")?)
 }
 
 /// Text from an argument, or standard input for "-".
@@ -178,18 +181,19 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
         Ok(code) => code,
         // Refusals quote names and text people and config files supplied: sanitised too.
         Err(Fail::Input(msg)) => {
-            eprintln!("piket: {}", sanitize(&msg));
+            errln!("piket: {}", sanitize(&msg));
             ExitCode::FAILURE
         }
         Err(Fail::Client(id, e)) => {
-            eprintln!("piket: {}", sanitize(&e.to_string()));
+            errln!("piket: {}", sanitize(&e.to_string()));
             if let ClientError::Refused(r) = &e {
                 for step in output::next_steps(id, &r.next) {
-                    eprintln!("  next: {step}");
+                    errln!("  next: {step}");
                 }
             }
             ExitCode::FAILURE
         }
+        Err(Fail::Output(e)) => e.exit(),
     })
 }
 
@@ -217,7 +221,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&outcome_json(&o))?;
             } else {
-                println!("{}", o.incident);
+                outln!("{}", o.incident)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -313,7 +317,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&inc)?;
             } else {
-                println!("{}", output::show(&inc, &ctx.config.policy, ctx.tz(), ctx.now));
+                outln!("{}", output::show(&inc, &ctx.config.policy, ctx.tz(), ctx.now))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -322,7 +326,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&events.iter().map(crate::report::event_json).collect::<Vec<_>>())?;
             } else {
-                println!("{}", output::timeline(&events, ctx.tz()));
+                outln!("{}", output::timeline(&events, ctx.tz()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -333,9 +337,9 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&alerts)?;
             } else if alerts.is_empty() {
-                println!("{} has no alerts: it was not opened by an alert receiver", a.id);
+                outln!("{} has no alerts: it was not opened by an alert receiver", a.id)?;
             } else {
-                println!("{}", output::alerts(&alerts, ctx.tz()));
+                outln!("{}", output::alerts(&alerts, ctx.tz()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -355,7 +359,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&list)?;
             } else {
-                println!("{}", output::list(&list, ctx.now));
+                outln!("{}", output::list(&list, ctx.now))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -381,7 +385,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
                     written.map_err(|e| Fail::Input(e.to_string()))?;
                     eprintln!("wrote {}", path.display());
                 }
-                None => println!("{body}"),
+                None => outln!("{body}")?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -396,7 +400,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&report)?;
             } else {
-                println!("{}", crate::report::stats::render_text(&report, ctx.tz()));
+                outln!("{}", crate::report::stats::render_text(&report, ctx.tz()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -405,14 +409,17 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&r)?;
             } else if let Some(p) = &r.problem {
-                eprintln!("piket verify: FAILED after {} events: {p}", r.events);
+                errln!("piket verify: FAILED after {} events: {p}", r.events);
             } else {
-                println!(
+                outln!(
                     "ok: {} events in {} incidents ({} maintenance events, {} suppressed alerts); \
                      the chain and every projection check out",
-                    r.events, r.incidents, r.maintenance_events, r.suppressed_alerts
-                );
-                println!("chain head {}", r.head);
+                    r.events,
+                    r.incidents,
+                    r.maintenance_events,
+                    r.suppressed_alerts
+                )?;
+                outln!("chain head {}", r.head)?;
             }
             Ok(if r.problem.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre::{WrapErr, eyre};
 
 use super::args::{Cli, ServerCmd};
+use super::output::outln;
 use crate::client::remote::{NotRunning, RemoteClient};
 use crate::config::Config;
 use crate::engine::{Engine, EngineError};
@@ -372,9 +373,9 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
         Ok(c) => c,
         Err(e) => {
             if cli.json {
-                println!("{}", serde_json::json!({ "running": false, "socket": socket }));
+                outln!("{}", serde_json::json!({ "running": false, "socket": socket }))?;
             } else {
-                println!("not running: {e}");
+                outln!("not running: {e}")?;
             }
             return Ok(match cmd {
                 ServerCmd::Status => ExitCode::FAILURE,
@@ -386,7 +387,7 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
     match cmd {
         ServerCmd::Status => {
             if cli.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "running": true,
@@ -399,12 +400,12 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
                         "feeds": health.feeds,
                         "last_global_seq": health.last_global_seq,
                     })
-                );
+                )?;
             } else {
-                println!("running: pid {} (piket {})", health.pid, health.version);
-                println!("socket:   {}", health.socket.display());
-                println!("database: {}", health.database.display());
-                println!(
+                outln!("running: pid {} (piket {})", health.pid, health.version)?;
+                outln!("socket:   {}", health.socket.display())?;
+                outln!("database: {}", health.database.display())?;
+                outln!(
                     "up {} since {}; {} live feeds; {} events",
                     crate::report::human_duration(chrono::Duration::seconds(
                         i64::try_from(health.uptime_secs).unwrap_or(i64::MAX)
@@ -412,7 +413,7 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
                     health.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
                     health.feeds,
                     health.last_global_seq
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -435,9 +436,9 @@ pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> co
                 std::thread::sleep(PROBE);
             }
             if cli.json {
-                println!("{}", serde_json::json!({ "running": false, "stopped": health.pid }));
+                outln!("{}", serde_json::json!({ "running": false, "stopped": health.pid }))?;
             } else {
-                println!("stopped: pid {}", health.pid);
+                outln!("stopped: pid {}", health.pid)?;
             }
             Ok(ExitCode::SUCCESS)
         }

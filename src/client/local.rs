@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use tokio::sync::{broadcast, watch};
 
-use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport};
+use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport, Whoami};
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Source};
 use crate::engine::{Engine, EngineError};
 
@@ -57,6 +57,11 @@ impl From<EngineError> for ClientError {
 }
 
 impl Client for LocalClient {
+    /// In process there is no server config and no peer: the engine's owner may write.
+    fn whoami(&self) -> Result<Whoami, ClientError> {
+        Ok(Whoami { user: self.actor.clone(), read_only: false })
+    }
+
     fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
         Ok(self.engine.escalation_view(id, Utc::now())?)
     }

@@ -473,6 +473,10 @@ impl Client for RemoteClient {
     fn actor(&self) -> &str {
         &self.actor
     }
+
+    fn whoami(&self) -> Result<super::Whoami, ClientError> {
+        self.call(Method::GET, "/v1/whoami".to_owned(), None, None)
+    }
 }
 
 /// Keep the change feed open for as long as the client lives, reconnecting with backoff.

@@ -196,10 +196,10 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
         }
     }
     if let Some(keys) = file.keys {
-        config.keys = keys.into_iter().map(|(action, specs)| (action, specs.0)).collect();
+        config.keys = super::ui::keys(&src, keys)?;
     }
     if let Some(theme) = file.theme {
-        config.theme = theme;
+        config.theme = super::ui::theme(&src, theme)?;
     }
     Ok(config)
 }

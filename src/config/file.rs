@@ -38,8 +38,8 @@ pub(crate) struct ConfigFile {
     pub targets: Option<TargetsFile>,
     pub severities: Option<SeveritiesFile>,
     pub closing: Option<ClosingFile>,
-    pub keys: Option<BTreeMap<String, KeySpecs>>,
-    pub theme: Option<BTreeMap<String, String>>,
+    pub keys: Option<BTreeMap<Spanned<String>, Spanned<KeySpecs>>>,
+    pub theme: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

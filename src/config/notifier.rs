@@ -47,12 +47,31 @@ impl NotifierSettings {
 pub const PLACEHOLDERS: [&str; 9] =
     ["person", "handle", "incident", "title", "priority", "severity", "service", "level", "message"];
 
+/// Placeholders whose text comes from outside (alert labels, whoever registered the incident)
+/// and can begin with anything, `-` included. The others cannot: `{message}` begins with the
+/// incident id, and names, handles and levels come from the config or piket itself.
+pub const UNTRUSTED_AT_START: [&str; 2] = ["title", "service"];
+
+/// The untrusted placeholder an argument begins with, if any: its value would be the start of
+/// the argument, and a value like `--config=/tmp/x` would read as an option.
+#[must_use]
+pub fn untrusted_start(arg: &str) -> Option<&'static str> {
+    let name = arg.strip_prefix('{').and_then(placeholder_at)?;
+    UNTRUSTED_AT_START.into_iter().find(|p| *p == name)
+}
+
 /// Check a command notifier's argv when the config is loaded, so a typo like `{nam}` is a
 /// config error at start-up and not a silent literal in the middle of an incident.
 ///
+/// An argument that begins with `{title}` or `{service}` needs a `--` argument before it:
+/// an alert titled `--exec=...` would otherwise reach the program as an option. (What
+/// follows `--` is an operand to every getopt-style program.) Writing the value after an
+/// option of its own, like `--title={title}`, is the other way.
+///
 /// # Errors
-/// The argv is empty, the program is empty or holds a placeholder, or an argument holds a
-/// placeholder that does not exist.
+/// The argv is empty, the program is empty or holds a placeholder, an argument holds a
+/// placeholder that does not exist, or an untrusted placeholder begins an argument that no
+/// `--` precedes.
 pub fn validate_argv(argv: &[String]) -> Result<(), String> {
     let Some(program) = argv.first() else {
         return Err("the command is empty: give the program and its arguments, like \
@@ -67,7 +86,16 @@ pub fn validate_argv(argv: &[String]) -> Result<(), String> {
     if !placeholders(program).is_empty() {
         return Err(format!("the program \"{program}\" holds a placeholder: name one fixed program"));
     }
+    let mut operands = false;
     for (i, arg) in argv.iter().enumerate().skip(1) {
+        if !operands && let Some(name) = untrusted_start(arg) {
+            return Err(format!(
+                "argument {i} \"{arg}\" begins with {{{name}}}, text from alerts that may begin with '-' \
+                 and be read as an option: put \"--\" before it (end of options), or write it after an \
+                 option, like \"--{name}={{{name}}}\""
+            ));
+        }
+        operands |= arg == "--";
         if let Some(unknown) = placeholders(arg).into_iter().find(|p| !PLACEHOLDERS.contains(&p.as_str())) {
             let allowed: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
             return Err(format!(

@@ -4,6 +4,13 @@
 //! `ESC ] 52 ; ...` could write a responder's clipboard; `ESC [ 2 J` could wipe the screen
 //! mid-incident. Everything that reaches a terminal goes through [`sanitize`] or
 //! [`sanitize_line`] first. The stored record keeps the bytes as sent.
+//!
+//! Invisible characters are as dangerous as escapes: a bidi override (U+202E) or isolate
+//! reorders what a responder reads, a zero-width or format character (U+200B, U+2060,
+//! U+FEFF, tag characters) hides text and makes a cell narrower on screen than its width says,
+//! and a line or paragraph separator (U+2028, U+2029) breaks a row where the layout expects
+//! none. Every format character (Unicode category Cf) is removed; the two separators become a
+//! newline where newlines are kept and a space in one-line cells.
 
 use std::borrow::Cow;
 
@@ -20,8 +27,45 @@ pub fn sanitize_line(s: &str) -> Cow<'_, str> {
 }
 
 fn is_unsafe(c: char, keep_newline: bool) -> bool {
-    (c.is_control() && !(keep_newline && c == '\n'))
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    (c.is_control() && !(keep_newline && c == '\n')) || is_separator(c) || is_format(c)
+}
+
+/// U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks a terminal does not
+/// know, drawn as nothing or as a break depending on the terminal.
+const fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Unicode general category Cf (format characters, Unicode 16), which draw nothing yet steer
+/// or hide what is drawn: soft hyphen, Arabic and Syriac marks, the bidi marks, embeddings,
+/// overrides and isolates, zero-width space and joiners, word joiner and invisible operators,
+/// the byte-order mark, interlinear annotation, tag characters. `char` has no category query
+/// in std, so the table is spelt out.
+const fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 fn clean(s: &str, keep_newline: bool) -> Cow<'_, str> {
@@ -37,8 +81,8 @@ fn clean(s: &str, keep_newline: bool) -> Cow<'_, str> {
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\t' => out.push(' '),
-            '\n' if keep_newline => out.push('\n'),
-            '\n' | '\r' => {
+            '\n' | '\u{2028}' | '\u{2029}' if keep_newline => out.push('\n'),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
                 if !out.ends_with(' ') {
                     out.push(' ');
                 }
@@ -106,6 +150,50 @@ mod tests {
         assert_eq!(sanitize_line("line1\r\nline2"), "line1 line2");
     }
 
+    /// Everything that draws nothing or reorders a row, as the issue lists it.
+    const INVISIBLE: [char; 24] = [
+        '\u{061C}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2060}',
+        '\u{2061}',
+        '\u{2062}',
+        '\u{2063}',
+        '\u{2064}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{FEFF}',
+        '\u{00AD}',
+        '\u{180E}',
+        '\u{E0041}',
+    ];
+
+    #[test]
+    fn invisible_and_reordering_characters_are_removed() {
+        for c in INVISIBLE {
+            let s = format!("disk{c} full");
+            assert_eq!(sanitize(&s), "disk full", "U+{:04X}", u32::from(c));
+            assert_eq!(sanitize_line(&s), "disk full", "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_break_only_where_breaks_are_kept() {
+        assert_eq!(sanitize("one\u{2028}two\u{2029}three"), "one\ntwo\nthree");
+        assert_eq!(sanitize_line("one\u{2028}two\u{2029}three"), "one two three");
+        assert_eq!(sanitize_line("one \u{2028}two"), "one two");
+    }
+
     #[test]
     fn clean_text_is_borrowed() {
         assert!(matches!(sanitize("Checkout API returns 502 — ünïcode"), Cow::Borrowed(_)));
@@ -115,9 +203,13 @@ mod tests {
         #[test]
         fn output_never_holds_control_characters(s in any::<String>()) {
             let out = sanitize_line(&s);
-            prop_assert!(!out.chars().any(char::is_control), "{:?}", out);
+            prop_assert!(!out.chars().any(|c| c.is_control() || is_format(c) || is_separator(c)), "{:?}", out);
             let multi = sanitize(&s);
-            prop_assert!(!multi.chars().any(|c| c.is_control() && c != '\n'), "{:?}", multi);
+            prop_assert!(
+                !multi.chars().any(|c| (c.is_control() && c != '\n') || is_format(c) || is_separator(c)),
+                "{:?}",
+                multi
+            );
         }
     }
 }

@@ -24,7 +24,7 @@ use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-use crate::config::{NotifierKind, NotifierSettings, WebhookFormat, substitute};
+use crate::config::{NotifierKind, NotifierSettings, WebhookFormat, substitute, untrusted_start};
 pub use crate::config::{PLACEHOLDERS, validate_argv};
 use crate::domain::text::sanitize_line;
 use crate::domain::{IncidentId, Priority, Severity};
@@ -139,6 +139,27 @@ fn expand(template: &str, req: &PageRequest) -> String {
     substitute(template, |name| req.value(name))
 }
 
+/// The program's arguments, placeholders expanded. Untrusted text never begins an argument as
+/// an option: where `{title}` or `{service}` begins an argument with no `--` before it (the
+/// config loader refuses that; settings built in code may not), a leading '-' of the expanded
+/// argument becomes U+2010 HYPHEN, which reads the same on a phone and is no option to a
+/// program.
+fn arguments(argv: &[String], req: &PageRequest) -> Vec<String> {
+    let mut operands = false;
+    argv.iter()
+        .skip(1)
+        .map(|template| {
+            let arg = expand(template, req);
+            let guarded = match arg.strip_prefix('-') {
+                Some(rest) if !operands && untrusted_start(template).is_some() => format!("\u{2010}{rest}"),
+                _ => arg,
+            };
+            operands |= template == "--";
+            guarded
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command
 
@@ -157,7 +178,7 @@ async fn run_command(argv: &[String], req: &PageRequest, limit: Duration) -> Res
         return Err("the command is empty: nothing to run".to_owned());
     };
     let mut cmd = tokio::process::Command::new(program);
-    cmd.args(argv.iter().skip(1).map(|a| expand(a, req)))
+    cmd.args(arguments(argv, req))
         .envs(
             PLACEHOLDERS.iter().filter_map(|p| Some((format!("PIKET_{}", p.to_uppercase()), req.value(p)?))),
         )

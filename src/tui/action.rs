@@ -175,6 +175,41 @@ impl Action {
     }
 }
 
+impl Action {
+    /// Actions that change the record (a command, a maintenance window, an override): none is
+    /// offered to a read-only user. Export only reads the record (it writes a local file).
+    #[must_use]
+    pub const fn writes(self) -> bool {
+        matches!(
+            self,
+            Self::NewIncident
+                | Self::Acknowledge
+                | Self::ImpactUp
+                | Self::ImpactDown
+                | Self::UrgencyUp
+                | Self::UrgencyDown
+                | Self::SeverityUp
+                | Self::SeverityDown
+                | Self::OverridePriority
+                | Self::ClearOverride
+                | Self::Contain
+                | Self::Note
+                | Self::Finding
+                | Self::RootCause
+                | Self::StatusUpdate
+                | Self::Escalate
+                | Self::Page
+                | Self::Roles
+                | Self::Resolve
+                | Self::Reopen
+                | Self::Close
+                | Self::Maintenance
+                | Self::AddOverride
+                | Self::RemoveOverride
+        )
+    }
+}
+
 impl std::str::FromStr for Action {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -19,7 +19,7 @@ use super::keymap::KeyMap;
 use super::schedule::{self, ScheduleView};
 use super::theme::Theme;
 use super::view;
-use crate::client::{Change, ClientError, Connection, Outcome};
+use crate::client::{Change, ClientError, Connection, Outcome, Whoami};
 use crate::domain::decide::{Context, decide};
 use crate::domain::policy::Deadline;
 use crate::domain::text::sanitize_line;
@@ -64,6 +64,8 @@ pub enum Msg {
     TimelineLoaded(IncidentId, Result<Vec<Event>, ClientError>),
     EscalationLoaded(IncidentId, Result<EscalationView, ClientError>),
     RotaLoaded(RotaQuery, Result<RotaView, ClientError>),
+    /// Who the server takes us for (read-only or not).
+    WhoamiLoaded(Result<Whoami, ClientError>),
     /// The timeline of an incident whose commit paged someone.
     PagesChecked(IncidentId, Result<Vec<Event>, ClientError>),
     /// The answer to [`Effect::ChangeRota`] (`String`: what it was, for messages).
@@ -205,6 +207,9 @@ pub struct App {
     pub paged: Option<PageAlert>,
     /// The client says the server is away: commands are not sent until it is back.
     pub offline: bool,
+    /// This user may only read (`[server] read-only`), and why in words: no write is offered,
+    /// and a write key says this instead of doing nothing. `None` until the server says so.
+    pub read_only: Option<String>,
     /// Select this incident once it shows up (after registering it).
     pending_select: Option<IncidentId>,
     /// A timeline fetch in flight, so moving fast does not ask twice.
@@ -285,6 +290,7 @@ impl App {
             banner: None,
             paged: None,
             offline: false,
+            read_only: None,
             pending_select: None,
             timeline_requested: None,
             escalation_requested: None,
@@ -299,7 +305,11 @@ impl App {
     /// The effects to run once at start: the first page of the queue (then all of it), and
     /// who is on call.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE }, self.load_on_call()]
+        vec![
+            Effect::LoadPage { all: self.show_all, limit: FIRST_PAGE },
+            self.load_on_call(),
+            Effect::LoadWhoami,
+        ]
     }
 
     /// Ask who is on call now (for the header).
@@ -512,7 +522,11 @@ impl App {
     #[must_use]
     pub fn possible_actions(&self) -> Vec<Action> {
         let Some(inc) = self.selected_incident() else { return vec![Action::NewIncident] };
-        INCIDENT_ACTIONS.iter().copied().filter(|&a| self.check(a, inc).is_ok()).collect()
+        INCIDENT_ACTIONS
+            .iter()
+            .copied()
+            .filter(|&a| !(self.read_only.is_some() && a.writes()) && self.check(a, inc).is_ok())
+            .collect()
     }
 
     // ---- geometry shared with the views ----------------------------------------------------
@@ -581,6 +595,15 @@ impl App {
         let writes = |e: &Effect| {
             matches!(e, Effect::Execute { .. } | Effect::SetMaintenance(_) | Effect::ChangeRota { .. })
         };
+        // A read-only user's writes are refused by the server anyway; say why here, where the
+        // key was pressed (a form opened before the server answered `whoami` ends here too).
+        if let Some(why) = self.read_only.clone()
+            && effects.iter().any(writes)
+        {
+            effects.retain(|e| !writes(e));
+            self.form = None;
+            self.say(Level::Error, format!("not sent: read-only: {why}"));
+        }
         if self.offline && effects.iter().any(writes) {
             effects.retain(|e| !writes(e));
             if let Some(f) = self.form.as_mut() {
@@ -659,7 +682,9 @@ impl App {
                 self.banner = None;
                 // The feed replays what was committed meanwhile; the list reload also catches
                 // incidents that left the open queue while we were away.
-                let mut fx = vec![Effect::LoadList { all: self.show_all }, self.load_on_call()];
+                // The server may have restarted with another config: ask who we are again.
+                let mut fx =
+                    vec![Effect::LoadList { all: self.show_all }, self.load_on_call(), Effect::LoadWhoami];
                 fx.extend(self.selected.map(Effect::LoadTimeline));
                 fx.extend(self.selected.map(Effect::LoadEscalation));
                 fx
@@ -715,6 +740,15 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::WhoamiLoaded(Ok(me)) => {
+                self.read_only = me.read_only_reason();
+                if self.read_only.is_some() {
+                    self.action_sel = 0;
+                }
+                Vec::new()
+            }
+            // An older server, or away: writes stay offered and the server decides.
+            Msg::WhoamiLoaded(Err(_)) => Vec::new(),
             Msg::RotaLoaded(q, r) => {
                 // No answer (an older server, or none reachable): the header keeps the names
                 // from config and the banner, if any, comes from the queue's own calls.
@@ -823,6 +857,13 @@ impl App {
             return Vec::new();
         }
         self.message = None;
+        if a.writes()
+            && let Some(why) = &self.read_only
+        {
+            let text = format!("{} would change the record; read-only: {why}", a.name().replace('_', " "));
+            self.say(Level::Error, text);
+            return Vec::new();
+        }
         if self.schedule.is_some() {
             return self.on_schedule_action(a);
         }

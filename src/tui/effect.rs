@@ -27,6 +27,8 @@ pub enum Effect {
     LoadEscalation(IncidentId),
     /// Fetch the rota: who is on call at `at`, and `days` of coverage (0: none, for the header).
     LoadRota(RotaQuery),
+    /// Ask who the server takes us for: a read-only user is offered no write.
+    LoadWhoami,
     /// A commit paged someone: fetch the incident's timeline to see whether it was us.
     CheckPages(IncidentId),
     /// Add or remove an override (not an incident command: it goes on the rota's timeline).

@@ -1,5 +1,5 @@
 //! The event loop: one `tokio::select!` over terminal input, the engine's change feed, answers
-//! to effects, a 1 s clock and SIGTERM / SIGHUP. The clock redraws every second only while an
+//! to effects, a 1 s clock and SIGTERM / SIGHUP / SIGINT. The clock redraws every second only while an
 //! age or countdown is on screen; otherwise only when the header's minute changes.
 //!
 //! It draws after a message changed something, never at a fixed frame rate: frames cost
@@ -14,7 +14,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{broadcast, mpsc};
 
 use super::action::Scope;
@@ -82,6 +82,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
         Effect::LoadEscalation(id) => Msg::EscalationLoaded(id, client.escalation(id)),
         Effect::LoadRota(q) => Msg::RotaLoaded(q, client.rota(q)),
+        Effect::LoadWhoami => Msg::WhoamiLoaded(client.whoami()),
         Effect::CheckPages(id) => Msg::PagesChecked(id, client.timeline(id)),
         Effect::Execute { cmds, what } => {
             let mut outcomes = Vec::new();
@@ -103,14 +104,49 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     })
 }
 
+/// The signals that end the app. Raw mode turns the ctrl-c key into a key, so SIGINT comes
+/// only from `kill -INT` (or a supervisor); like SIGTERM and SIGHUP (the terminal closed) it
+/// means "quit now", and quitting through the loop lets the terminal guard restore the screen.
+/// Made before the terminal is touched, so a signal that arrives while it is being set up is
+/// already ours and not the default action, which would leave the terminal raw.
+pub struct Signals {
+    term: Signal,
+    hup: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    /// Take over SIGTERM, SIGHUP and SIGINT for this process (needs a tokio runtime).
+    ///
+    /// # Errors
+    /// A handler could not be installed.
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The next of the three to arrive.
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
 /// Draw, wait for the next message, update, run its effects; until quit or a signal.
 ///
 /// # Errors
-/// The terminal failed (drawing or reading input), or signal handlers could not be set up.
+/// The terminal failed (drawing or reading input).
 pub async fn run_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     client: Arc<dyn Client>,
+    mut signals: Signals,
 ) -> color_eyre::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut input = EventStream::new();
@@ -120,8 +156,6 @@ pub async fn run_loop(
     let mut connection_open = true;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
 
     let spawn = |effect: Effect| {
         let client = Arc::clone(&client);
@@ -178,8 +212,7 @@ pub async fn run_loop(
                 }
                 Msg::Tick(now)
             }
-            _ = term.recv() => return Ok(()),
-            _ = hup.recv() => return Ok(()),
+            () = signals.recv() => return Ok(()),
         };
         // The clock moves only through `update`, like everything else in the app.
         let mut effects =

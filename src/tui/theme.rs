@@ -63,6 +63,36 @@ slots! {
     info = Color::Green;
 }
 
+/// Why one `[theme]` entry cannot be used; the config loader places each at its own spot in
+/// the file (the name, or the colour).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryError {
+    /// The name is not a slot of the palette.
+    Name(String),
+    /// The colour cannot be read.
+    Colour(String),
+}
+
+/// One `[theme]` entry read: the slot it sets and its colour.
+///
+/// # Errors
+/// An unknown slot, or a colour that cannot be read, in one sentence that says what to write.
+pub fn entry<'a>(name: &'a str, value: &str) -> Result<(&'a str, Color), EntryError> {
+    // config.example.toml's wording for the triggered colour.
+    let slot = if name == "unacknowledged" { "triggered" } else { name };
+    if !Palette::NAMES.contains(&slot) {
+        return Err(EntryError::Name(format!(
+            "'{name}' is not a theme colour; use one of {}",
+            Palette::NAMES.join(", ")
+        )));
+    }
+    value.parse::<Color>().map(|c| (slot, c)).map_err(|_| {
+        EntryError::Colour(format!(
+            "'{value}' is not a colour; use a name (red, lightred, darkgray, ...), an index 0-255 or #rrggbb"
+        ))
+    })
+}
+
 /// Styles derived from a palette, honouring NO_COLOR.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Theme {
@@ -79,20 +109,12 @@ impl Theme {
         let mut palette = Palette::default();
         let mut errors = Vec::new();
         for (name, value) in user {
-            // config.example.toml's wording for the triggered colour.
-            let slot = if name == "unacknowledged" { "triggered" } else { name.as_str() };
-            match value.parse::<Color>() {
-                Ok(c) => {
-                    if !palette.set(slot, c) {
-                        errors.push(format!(
-                            "[theme]: '{name}' is not a theme colour; use one of {}",
-                            Palette::NAMES.join(", ")
-                        ));
-                    }
+            match entry(name, value) {
+                Ok((slot, c)) => {
+                    palette.set(slot, c);
                 }
-                Err(_) => errors.push(format!(
-                    "[theme].{name}: '{value}' is not a colour; use a name (red, lightred, darkgray, ...), an index 0-255 or #rrggbb"
-                )),
+                Err(EntryError::Name(m)) => errors.push(format!("[theme]: {m}")),
+                Err(EntryError::Colour(m)) => errors.push(format!("[theme].{name}: {m}")),
             }
         }
         if errors.is_empty() { Ok(Self { palette, no_color }) } else { Err(errors) }

@@ -45,6 +45,8 @@ pub struct FakeClient {
     pub rota_commands: Mutex<Vec<Command>>,
     /// The OS users a `Command::Page` reaches (recorded as the page's `users`).
     pub page_users: Mutex<Vec<String>>,
+    /// What `whoami` says about write access (`[server] read-only` on a real server).
+    pub read_only: Mutex<bool>,
 }
 
 impl FakeClient {
@@ -67,6 +69,7 @@ impl FakeClient {
             rota: Mutex::new(None),
             rota_commands: Mutex::new(Vec::new()),
             page_users: Mutex::new(Vec::new()),
+            read_only: Mutex::new(false),
         })
     }
 
@@ -230,6 +233,13 @@ impl Client for FakeClient {
 
     fn actor(&self) -> &str {
         &self.actor
+    }
+
+    fn whoami(&self) -> Result<piket::client::Whoami, ClientError> {
+        if *self.down.lock().unwrap() {
+            return Err(ClientError::Unavailable("piket serve is not running".into()));
+        }
+        Ok(piket::client::Whoami { user: self.actor.clone(), read_only: *self.read_only.lock().unwrap() })
     }
 
     fn escalation(&self, id: IncidentId) -> Result<EscalationView, ClientError> {

@@ -100,7 +100,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Some((Level::Error, m)) => {
                 Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.error())
             }
-            None => Line::raw(""),
+            None => match &app.read_only {
+                Some(why) => {
+                    Line::styled(fit(&format!(" read-only: {}", sanitize_line(why)), width), th.muted())
+                }
+                None => Line::raw(""),
+            },
         }
     };
     let mut spans = Vec::new();
@@ -110,6 +115,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans.push(Span::styled(" apply ", th.muted()));
     }
     for &a in hints(app) {
+        if app.read_only.is_some() && a.writes() {
+            continue;
+        }
         let Some(key) = app.keymap.first(a) else { continue };
         let key = if a == Action::SelectNext {
             let up = app.keymap.first(Action::SelectPrev).unwrap_or_default();

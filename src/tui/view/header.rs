@@ -128,7 +128,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let (wt, wa, wc) =
         if narrow { ("trig", "ack", "cont") } else { ("triggered", "acknowledged", "contained") };
     // Segments in the order they are dropped when the line is too narrow: last first.
-    let brand = vec![Span::styled(format!(" piket · {}", sanitize_line(&app.team)), t.accent())];
+    let mut brand = vec![Span::styled(format!(" piket · {}", sanitize_line(&app.team)), t.accent())];
+    if app.read_only.is_some() {
+        // The why is on the footer's first line; here the fact, where the eye starts.
+        brand.push(Span::styled(" · read-only", t.fg(t.palette.warn).add_modifier(Modifier::BOLD)));
+    }
     let counts = if !app.complete {
         vec![Span::styled("counting…", t.muted())]
     } else {
