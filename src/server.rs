@@ -317,7 +317,8 @@ async fn serve_inner(
         _ => None,
     };
     let turns = Arc::new(listen::Turns::new(limits.turns_per_user));
-    let app = gate::socket_router(shared, receivers).layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));
+    let app = gate::socket_router(shared, receivers)
+        .layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));
     let served = listen::serve_unix(listener, app, conns, limits, shutdown.subscribe()).await;
     if let Some(r) = reloading {
         r.abort();

@@ -166,8 +166,9 @@ impl Starter {
         if let Some(parent) = log.parent() {
             super::run::create_private_dir(parent)?;
         }
-        let log_file = crate::files::open_kept(log, crate::files::Access::Private, crate::files::Reopen::Append)
-            .map_err(|e| eyre!("cannot open the server log: {e}"))?;
+        let log_file =
+            crate::files::open_kept(log, crate::files::Access::Private, crate::files::Reopen::Append)
+                .map_err(|e| eyre!("cannot open the server log: {e}"))?;
         // What the child writes starts here: its reason, if it exits, is after this point.
         let log_from = log_file.metadata().map_or(0, |m| m.len());
         let exe = std::env::current_exe().wrap_err("cannot find the piket executable to start the server")?;

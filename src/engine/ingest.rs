@@ -64,6 +64,7 @@ impl Engine {
         Ok(results)
     }
 
+    #[expect(clippy::too_many_arguments, reason = "one signal's context inside the batch's transaction")]
     fn ingest_one(
         &self,
         w: &mut Writer<'_>,
