@@ -69,10 +69,14 @@ fn log_path(cli: &Cli, config: &Config, dir: &Path) -> PathBuf {
 /// # Errors
 /// The directory cannot be made, or the store refuses (held, newer schema, damaged).
 pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
+    open_engine_as(dir, config, crate::files::Access::Private)
+}
+
+/// [`open_engine`] with the access the server's files get: 0640 for the socket group in team
+/// mode. Only `piket serve` asks for it; an embedded piket keeps the file private.
+fn open_engine_as(dir: &Path, config: &Config, access: crate::files::Access) -> color_eyre::Result<Engine> {
     super::run::create_private_dir(dir)?;
     let db = dir.join(super::run::DB_FILE);
-    let access =
-        crate::files::Access::for_group(config.server.socket_group.as_deref()).map_err(|e| eyre!("{e}"))?;
     let opts = StoreOptions { cache_size_bytes: config.store.cache_size_bytes, access };
     Engine::open(&db, &opts, config.policy.clone()).map_err(|e| match (&e, owner::describe(&db)) {
         (EngineError::Store(StoreError::Held { path }), Some(holder)) => eyre!(
@@ -311,11 +315,11 @@ pub fn serve(cli: &Cli, config: &Config, dir: &Path, detached: bool) -> color_ey
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let socket = socket_path(cli, config, dir);
     check_notifier_tokens(config)?;
-    let engine = Arc::new(open_engine(dir, config)?);
-    crate::server::prepare_socket(&socket).map_err(|e| eyre!("{e}"))?;
-    let db = engine.store_path().to_owned();
     let access =
         crate::files::Access::for_group(config.server.socket_group.as_deref()).map_err(|e| eyre!("{e}"))?;
+    let engine = Arc::new(open_engine_as(dir, config, access)?);
+    crate::server::prepare_socket(&socket).map_err(|e| eyre!("{e}"))?;
+    let db = engine.store_path().to_owned();
     if let Err(e) = owner::write(&db, &socket, access) {
         eprintln!("piket serve: cannot write the owner file beside {}: {e}", db.display());
     }
