@@ -359,6 +359,7 @@ async fn slack_webhook_gets_text_and_a_bearer_token_read_from_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, "s3cret-token\n").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let (url, hook) = hook(&[(204, "")]).await;
     let req = request("Disk full");
     let result =
@@ -373,6 +374,21 @@ async fn slack_webhook_gets_text_and_a_bearer_token_read_from_its_file() {
 }
 
 #[tokio::test]
+async fn a_token_file_others_can_read_fails_the_attempt_without_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token\n").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let (url, hook) = hook(&[(200, "ok")]).await;
+    let result =
+        page(&notifier(webhook(&url, WebhookFormat::Json, Some(token.clone())), 5000, 0), &request("x"))
+            .await;
+    let error = result.error.unwrap();
+    assert!(error.contains("other users can read it") && error.contains("chmod 600"), "{error}");
+    assert!(hook.seen.lock().unwrap().is_empty(), "the token was never sent");
+}
+
+#[tokio::test]
 async fn an_unreadable_token_file_fails_the_attempt_without_sending() {
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("missing");
@@ -383,7 +399,7 @@ async fn an_unreadable_token_file_fails_the_attempt_without_sending() {
     assert_eq!(result.attempts, 2);
     assert_eq!(
         result.error,
-        Some(format!("cannot read the token file {}: No such file or directory", token.display()))
+        Some(format!("token-file: cannot read {}: No such file or directory (os error 2)", token.display()))
     );
     assert!(hook.seen.lock().unwrap().is_empty());
 }
