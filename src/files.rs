@@ -259,6 +259,19 @@ pub fn write_numbered(
     Err(FileError::Exists { path: dir.join(format!("{stem}-1000.{ext}")) })
 }
 
+/// Refuse a secret file (a token, a TLS key) that group or others may read or write.
+///
+/// # Errors
+/// [`FileError::Readable`], or the file cannot be inspected.
+pub fn check_private(path: &Path) -> Result<(), FileError> {
+    let meta = std::fs::metadata(path).map_err(|e| FileError::io(path, "read", e))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(FileError::Readable { path: path.to_owned(), mode });
+    }
+    Ok(())
+}
+
 /// Read a secret (a bearer token) from `path`, refusing a file that group or others may read
 /// or write: a token others can read is no longer a secret, and piket says so instead of
 /// using it. A link is followed (secrets are often mounted as links), and the file it names
@@ -267,11 +280,7 @@ pub fn write_numbered(
 /// # Errors
 /// [`FileError::Readable`], or the file cannot be read, or it is empty.
 pub fn read_secret(path: &Path) -> Result<String, FileError> {
-    let meta = std::fs::metadata(path).map_err(|e| FileError::io(path, "read", e))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(FileError::Readable { path: path.to_owned(), mode });
-    }
+    check_private(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| FileError::io(path, "read", e))?;
     let secret = text.trim();
     if secret.is_empty() {

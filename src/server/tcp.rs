@@ -7,7 +7,6 @@
 //! ([`Credentials::reload`]) and keeps the old ones when a new file is refused.
 
 use std::net::SocketAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -131,19 +130,9 @@ pub fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, Serve
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Refuse a secret file that other users can read or write.
+/// Refuse a secret file that other users can read or write (the one check, [`crate::files`]).
 fn private(path: &Path, key: &str) -> Result<(), ServeError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ServeError::Socket(format!("server.{key} {}: {e}", path.display())))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(ServeError::Socket(format!(
-            "server.{key} {} has mode {mode:03o}: other users can read it; run `chmod 600 {}`",
-            path.display(),
-            path.display()
-        )));
-    }
-    Ok(())
+    crate::files::check_private(path).map_err(|e| ServeError::Socket(format!("server.{key}: {e}")))
 }
 
 /// Read the bearer token, refusing a file other users can read (or write).
