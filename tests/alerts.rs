@@ -3,7 +3,7 @@
 //! (4xx with a reason and nothing stored).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod http;
+use crate::common::http;
 
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;

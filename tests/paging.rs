@@ -8,7 +8,7 @@
 //! holding up the next level.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod http;
+use crate::common::http;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;

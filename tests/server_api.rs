@@ -2,7 +2,7 @@
 //! written), the body limit (413), identity from the kernel, read-only users, and the feed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod http;
+use crate::common::http;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;

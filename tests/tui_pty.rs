@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod http;
+use crate::common::http;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -510,7 +510,7 @@ fn a_panic_restores_the_terminal() {
         .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
         .unwrap();
     let mut cmd = CommandBuilder::new(std::env::current_exe().unwrap());
-    cmd.args(["--ignored", "--exact", "panic_child", "--nocapture", "--test-threads=1"]);
+    cmd.args(["--ignored", "--exact", "tui_pty::panic_child", "--nocapture", "--test-threads=1"]);
     cmd.env("PIKET_PANIC_CHILD", "1");
     cmd.env("RUST_BACKTRACE", "0");
     cmd.env("TERM", "xterm-256color");
