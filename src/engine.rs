@@ -17,15 +17,14 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
-use crate::client::{Change, Outcome, VerifyReport};
 use crate::domain::decide::Context;
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
-pub use escalation::{EscalationView, Escalations, LevelView, NextStep, TIMER_ACTOR};
+use crate::wire::{Change, Outcome, VerifyReport};
+pub use escalation::{Escalations, TIMER_ACTOR};
 pub use ingest::IngestItem;
-pub use rota::{OnCall, PersonView, RotaQuery, RotaView};
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
 /// `broadcast::error::RecvError::Lagged`).

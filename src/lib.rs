@@ -28,3 +28,4 @@ pub mod report;
 pub mod server;
 pub mod store;
 pub mod tui;
+pub mod wire;

@@ -191,8 +191,10 @@ fn every_route_answers_json() {
 }
 
 #[test]
-fn client_and_server_agree_on_the_binary_media_type() {
-    assert_eq!(piket::client::remote::POSTCARD, piket::server::api::POSTCARD);
+fn the_media_types_are_the_documented_ones() {
+    // Client and server share `wire::media`; scripts rely on the values (docs/API.md).
+    assert_eq!(piket::wire::media::POSTCARD, "application/x-postcard");
+    assert_eq!(piket::wire::media::NDJSON, "application/x-ndjson");
 }
 
 #[test]
@@ -307,7 +309,7 @@ fn the_remote_client_is_the_same_client() {
     // Both commits arrive on the other client's feed, in order.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let got: Vec<_> = rt.block_on(async {
-        let mut v: Vec<piket::client::Change> = Vec::new();
+        let mut v: Vec<piket::wire::Change> = Vec::new();
         while v.last().is_none_or(|c| c.global_seq < 2) {
             v.push(tokio::time::timeout(Duration::from_secs(120), feed.recv()).await.unwrap().unwrap());
         }

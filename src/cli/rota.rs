@@ -18,7 +18,7 @@ use super::when::{parse_span, parse_time_ahead};
 use crate::config::Config;
 use crate::domain::schedule::Coverage;
 use crate::domain::{Command, IncidentId, Source};
-use crate::engine::RotaQuery;
+use crate::wire::RotaQuery;
 
 impl Ctx {
     /// A time typed for the rota: a bare time of day is its next occurrence.
@@ -26,7 +26,7 @@ impl Ctx {
         parse_time_ahead(s, self.tz(), self.now).map_err(Fail::Input)
     }
 
-    fn rota(&self, at: DateTime<Utc>, days: u32) -> Result<crate::engine::RotaView, Fail> {
+    fn rota(&self, at: DateTime<Utc>, days: u32) -> Result<crate::wire::RotaView, Fail> {
         Ok(self.client.rota(RotaQuery { at, days })?)
     }
 }

@@ -13,11 +13,12 @@ use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MilestoneArg, Sche
 use super::output::{self, OutputError, errln, outln};
 use super::when::{parse_date, parse_span, parse_time};
 use crate::client::local::LocalClient;
-use crate::client::{Client, ClientError, Outcome};
+use crate::client::{Client, ClientError};
 use crate::config::Config;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
 use crate::engine::Engine;
+use crate::wire::Outcome;
 
 /// The database file inside the data dir.
 pub const DB_FILE: &str = "piket.redb";

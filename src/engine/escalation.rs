@@ -7,15 +7,14 @@
 //! record one step.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::client::Outcome;
 use crate::domain::escalation::{self, At, Progress};
 use crate::domain::rota::Rota;
 use crate::domain::schedule::Override;
 use crate::domain::time::to_micros;
 use crate::domain::{Command, Event, EventKind, Incident, IncidentId, Refusal, Source, decide};
 use crate::store::{Reader, Writer};
+use crate::wire::{Change, EscalationView, LevelView, NextStep, Outcome};
 
 use super::{Engine, EngineError};
 
@@ -32,39 +31,6 @@ pub struct Escalations {
 
 /// The actor of steps nobody took by hand.
 pub const TIMER_ACTOR: &str = "piket";
-
-/// An incident's escalation as a front-end shows it: each level, who it reaches now, what
-/// was paged, and when the next step is due.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EscalationView {
-    pub incident: IncidentId,
-    /// `None`: the incident follows no policy.
-    pub policy: Option<String>,
-    pub repeat: u32,
-    pub levels: Vec<LevelView>,
-    pub progress: Option<Progress>,
-    /// The next step and when, while one is pending.
-    pub next: Option<NextStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LevelView {
-    pub level: u32,
-    pub timeout_secs: i64,
-    /// The targets as configured (`schedule:dba`, `person:carol`).
-    pub targets: Vec<String>,
-    /// Who they reach right now.
-    pub reaches: Vec<String>,
-    pub unstaffed: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NextStep {
-    #[serde(with = "crate::domain::time::ts")]
-    pub at: DateTime<Utc>,
-    /// "page level 2", "repeat from level 1", "give up", "re-trigger".
-    pub what: String,
-}
 
 /// The overrides recorded on the rota timeline that have not been removed, oldest first.
 pub(super) fn active_overrides(r: &Reader) -> Result<Vec<Override>, EngineError> {
@@ -344,7 +310,7 @@ impl Engine {
             }
         }
         if let Some(last) = events.last() {
-            let _ = self.changes.send(crate::client::Change {
+            let _ = self.changes.send(Change {
                 global_seq: global,
                 incident: IncidentId::ROTA,
                 seq: last.seq,

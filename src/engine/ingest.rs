@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 
 use super::{Engine, EngineError};
-use crate::client::{Change, Outcome};
 use crate::domain::IncidentId;
 use crate::domain::alert::{AlertState, FlapRule};
 use crate::domain::time::to_micros;
@@ -13,6 +12,7 @@ use crate::domain::{
     AlertAction, AlertOutcome, AlertSignal, Command, EventKind, Incident, NewIncident, ResolvePolicy, Source,
 };
 use crate::store::Writer;
+use crate::wire::{Change, Outcome};
 
 /// One request's signals (one Alertmanager notification, one PagerDuty event).
 #[derive(Debug, Clone)]

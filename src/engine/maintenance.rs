@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::client::{Change, CloseWindow, MaintenanceList};
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::maintenance::{Book, MaintenanceStatus};
 use crate::domain::time::to_micros;
 use crate::domain::{Event, EventKind, IncidentId, Source};
 use crate::store::{Reader, StoreError, Writer};
+use crate::wire::{Change, CloseWindow, MaintenanceList};
 
 use super::{Engine, EngineError};
 

@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::client::VerifyReport;
 use crate::domain::{Incident, IncidentId};
 use crate::store::{HASH_LEN, Hash, LogEntry, Reader, StoreError, chain, decode_event_body, hex};
+use crate::wire::VerifyReport;
 
 use super::EngineError;
 

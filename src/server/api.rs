@@ -18,24 +18,18 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::Shared;
 use super::gate::Caller;
 use crate::domain::{Command, IncidentId, Query, Source, Step};
 use crate::engine::{Engine, EngineError};
+use crate::wire::media::POSTCARD;
+use crate::wire::{CloseWindow, ErrorBody, ErrorEnvelope, RotaQuery};
 
 /// Largest request body accepted (a long note pasted from a log fits; a mistake does not).
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// The media type of the change feed: one JSON [`crate::client::Change`] per line.
-pub const NDJSON: &str = "application/x-ndjson";
-
-/// Media type of a compact binary answer (postcard, the store's own encoding) that the remote
-/// client asks for on list routes: a queue of 100k incidents is a tenth of the bytes of JSON
-/// and several times faster to encode and decode. Scripts get JSON unless they ask.
-pub const POSTCARD: &str = "application/x-postcard";
 
 /// Response header of the change feed: the last global sequence committed when it started.
 pub const HEAD_HEADER: &str = "piket-head";
@@ -75,14 +69,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// An error as the API reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An error as the API reports it: its status, and the body as [`ErrorBody`] says.
+#[derive(Debug, Clone)]
 pub struct ApiError {
-    #[serde(skip)]
     pub status: StatusCode,
     pub code: String,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub next: Vec<Step>,
 }
 
@@ -103,7 +95,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self }))).into_response()
+        let error = ErrorBody { code: self.code, message: self.message, next: self.next };
+        (self.status, Json(ErrorEnvelope { error })).into_response()
     }
 }
 
@@ -390,8 +383,8 @@ async fn maintenance_close(
 ) -> Result<Response, ApiError> {
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let how = match how.as_str() {
-        "end" => crate::client::CloseWindow::End,
-        "cancel" => crate::client::CloseWindow::Cancel,
+        "end" => CloseWindow::End,
+        "cancel" => CloseWindow::Cancel,
         other => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -451,7 +444,7 @@ async fn rota_get(
     if days > 366 {
         return Err(ApiError::bad_request("days: at most 366"));
     }
-    let q = crate::engine::RotaQuery { at, days };
+    let q = RotaQuery { at, days };
     Ok(Json(blocking(&s, move |e| Ok(e.rota_view(q))).await?).into_response())
 }
 

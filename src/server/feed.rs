@@ -20,9 +20,10 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 
 use super::Shared;
-use super::api::{ApiError, HEAD_HEADER, NDJSON};
-use crate::client::Change;
+use super::api::{ApiError, HEAD_HEADER};
 use crate::server::gate::Caller;
+use crate::wire::Change;
+use crate::wire::media::NDJSON;
 
 /// Events read from the store per replay step.
 const REPLAY_STEP: usize = 1024;

@@ -19,7 +19,7 @@ use super::keymap::KeyMap;
 use super::schedule::{self, ScheduleView};
 use super::theme::Theme;
 use super::view;
-use crate::client::{Change, ClientError, Connection, Outcome, Whoami};
+use crate::client::{ClientError, Connection};
 use crate::domain::decide::{Context, decide};
 use crate::domain::policy::Deadline;
 use crate::domain::text::sanitize_line;
@@ -27,7 +27,8 @@ use crate::domain::{
     Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role, Sort,
     Status,
 };
-use crate::engine::{EscalationView, RotaQuery, RotaView};
+use crate::wire::{Change, Outcome, Whoami};
+use crate::wire::{EscalationView, RotaQuery, RotaView};
 
 /// Rows fetched before the whole queue: more than any screen shows, so the first frame and the
 /// first page-downs never wait for a long queue to load.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::schedule::Segment;
-use crate::engine::RotaView;
+use crate::wire::RotaView;
 
 /// How many days the view covers.
 pub const DAYS: u32 = 14;

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use piket::client::{Change, Client, ClientError, Outcome, VerifyReport};
+use piket::client::{Client, ClientError};
 use piket::domain::decide::Context;
 use piket::domain::{
     Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, Severity, Source, Urgency,
     decide,
 };
-use piket::engine::{EscalationView, RotaQuery, RotaView};
+use piket::wire::{Change, Outcome, VerifyReport};
+use piket::wire::{EscalationView, RotaQuery, RotaView};
 use tokio::sync::broadcast;
 
 pub fn t0() -> DateTime<Utc> {
@@ -235,11 +236,11 @@ impl Client for FakeClient {
         &self.actor
     }
 
-    fn whoami(&self) -> Result<piket::client::Whoami, ClientError> {
+    fn whoami(&self) -> Result<piket::wire::Whoami, ClientError> {
         if *self.down.lock().unwrap() {
             return Err(ClientError::Unavailable("piket serve is not running".into()));
         }
-        Ok(piket::client::Whoami { user: self.actor.clone(), read_only: *self.read_only.lock().unwrap() })
+        Ok(piket::wire::Whoami { user: self.actor.clone(), read_only: *self.read_only.lock().unwrap() })
     }
 
     fn escalation(&self, id: IncidentId) -> Result<EscalationView, ClientError> {
@@ -355,7 +356,7 @@ pub fn seed(c: &FakeClient) {
 /// failed; level 2 (bob) due at t0 + 16m; level 3's schedule has nobody on call now.
 pub fn escalation_fixture(id: IncidentId) -> EscalationView {
     use piket::domain::escalation::{Delivery, PageRecord, Progress};
-    use piket::engine::{LevelView, NextStep};
+    use piket::wire::{LevelView, NextStep};
     let paged = t0() + Duration::minutes(1);
     let mut p = Progress::new(paged);
     p.policy = Some("dba".into());
@@ -415,7 +416,7 @@ pub fn escalation_fixture(id: IncidentId) -> EscalationView {
 pub fn rota_fixture() -> RotaView {
     use piket::domain::Override;
     use piket::domain::schedule::{Coverage, Segment};
-    use piket::engine::{OnCall, PersonView};
+    use piket::wire::{OnCall, PersonView};
     let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
     let end = t0() + Duration::days(14);
     let seg = |start, end, people: &[&str], overrides: &[u32]| Segment {

@@ -26,8 +26,8 @@ use unicode_width::UnicodeWidthStr;
 use super::{countdown, fit, fit_spans};
 use crate::domain::escalation::{Delivery, PageRecord};
 use crate::domain::text::sanitize_line;
-use crate::engine::EscalationView;
 use crate::tui::app::{App, Pane};
+use crate::wire::EscalationView;
 
 /// Failed deliveries listed under a level; more are counted.
 const FAILURES_SHOWN: usize = 2;

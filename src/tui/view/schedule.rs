@@ -26,10 +26,10 @@ use super::{fit, fit_spans};
 use crate::domain::Override;
 use crate::domain::schedule::Segment;
 use crate::domain::text::sanitize_line;
-use crate::engine::RotaView;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::schedule::{self, Row, ScheduleView};
+use crate::wire::RotaView;
 
 /// Rows of the view that fit in its area (borders and the legend line taken off).
 #[must_use]
