@@ -11,7 +11,6 @@ mod duration;
 mod error;
 mod file;
 mod level;
-mod notifier;
 mod rota;
 mod rota_file;
 mod ui;
@@ -24,12 +23,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
-pub use notifier::{
-    NotifierKind, NotifierSettings, PLACEHOLDERS, UNTRUSTED_AT_START, WebhookFormat, placeholders,
-    substitute, untrusted_start, validate_argv, validate_url,
-};
 
 use crate::domain::Policy;
+use crate::server::notify::NotifierSettings;
 
 /// The environment variable naming a config file; between `--config` and the default location.
 pub const ENV_VAR: &str = "PIKET_CONFIG";

@@ -26,6 +26,7 @@ pub mod files;
 pub mod launch;
 pub mod report;
 pub mod server;
+pub mod start;
 pub mod store;
 pub mod tui;
 pub mod wire;

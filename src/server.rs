@@ -1,6 +1,6 @@
 //! `piket serve`: the one process that owns the database, behind a Unix socket.
 //!
-//! Every terminal and script is a client of it (see [`crate::client::remote`]). The server:
+//! Every terminal and script is a client of it (the remote client speaks its API). The server:
 //!
 //! - opens the engine (a second server on the same database is refused by redb's lock, and
 //!   the refusal names the holder from its owner file, see [`owner`]);
@@ -55,7 +55,7 @@ pub struct AlertServerOptions {
     /// Address and token; `None`: receivers on the Unix socket only.
     pub tcp: Option<tcp::TcpOptions>,
     /// How pages reach people (`[notifiers]`); empty: pages are recorded and ring terminals only.
-    pub notifiers: Vec<crate::config::NotifierSettings>,
+    pub notifiers: Vec<crate::server::notify::NotifierSettings>,
     /// TLS for the TCP listener (`tls-cert`, `tls-key`); `None`: plain HTTP. Unused without `tcp`.
     pub tls: Option<tcp::TlsFiles>,
     /// Timeouts and the per-peer connection cap, on both listeners.
