@@ -11,7 +11,6 @@ mod rota;
 mod rota_output;
 pub mod run;
 pub mod server;
-pub mod when;
 
 pub use args::{Cli, Cmd};
 pub use run::run;

@@ -29,4 +29,5 @@ pub mod server;
 pub mod start;
 pub mod store;
 pub mod tui;
+pub mod when;
 pub mod wire;

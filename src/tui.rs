@@ -25,7 +25,6 @@ pub mod schedule;
 pub mod terminal;
 pub mod theme;
 pub mod view;
-pub mod when;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

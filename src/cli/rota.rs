@@ -14,10 +14,10 @@ use super::args::{OncallArgs, OverrideCmd, PageArgs, ScheduleCheckArgs, Schedule
 use super::output::{errln, outln};
 use super::rota_output as out;
 use super::run::{Ctx, Fail, outcome_json, print_json, text};
-use super::when::{parse_span, parse_time_ahead};
 use crate::config::Config;
 use crate::domain::schedule::Coverage;
 use crate::domain::{Command, IncidentId, Source};
+use crate::when::{parse_span, parse_time_ahead};
 use crate::wire::RotaQuery;
 
 impl Ctx {

@@ -10,13 +10,13 @@ use color_eyre::eyre::eyre;
 
 use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MilestoneArg, ScheduleCmd};
 use super::output::{self, OutputError, errln, outln};
-use super::when::{parse_date, parse_span, parse_time};
 use crate::client::{Client, ClientError};
 use crate::config::Config;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
 use crate::launch;
 use crate::start::{self, Flags};
+use crate::when::{parse_date, parse_span, parse_time};
 use crate::wire::Outcome;
 
 /// How a command ended, when it did not simply succeed.

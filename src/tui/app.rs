@@ -1018,8 +1018,8 @@ impl App {
     fn override_command(&self, form: &Form) -> Result<Command, String> {
         let tz = self.timezone;
         let start =
-            super::when::parse_ahead(&form.value(3), tz, self.now).map_err(|e| format!("From: {e}"))?;
-        let end = super::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
+            crate::when::parse_ahead(&form.value(3), tz, self.now).map_err(|e| format!("From: {e}"))?;
+        let end = crate::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
         if end <= start {
             return Err("the override ends before it starts: give Until after From".to_owned());
         }
@@ -1291,7 +1291,7 @@ impl App {
     fn submit_maintenance(&mut self, mut form: Form) -> Vec<Effect> {
         let value = |i: usize| form.fields.get(i).map(|f| f.value.trim().to_owned()).unwrap_or_default();
         let (service, span, reason) = (value(0), value(1), value(2));
-        let Some(length) = crate::cli::when::parse_span(&span) else {
+        let Some(length) = crate::when::parse_span(&span) else {
             form.error = Some(format!("'{span}' is not a length of time: use 90m, 2h, 1d"));
             self.form = Some(form);
             return Vec::new();
