@@ -13,6 +13,7 @@ mod file;
 mod level;
 mod rota;
 mod rota_file;
+mod source;
 mod ui;
 mod value;
 mod zone;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use chrono_tz::Tz;
 
 use super::args::MaintenanceCmd;
+use super::ctx::{Ctx, Fail, print_json};
 use super::output::outln;
-use super::run::{Ctx, Fail, print_json};
 use crate::domain::Source;
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::maintenance::MaintenanceStatus;

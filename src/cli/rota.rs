@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 
 use super::args::{OncallArgs, OverrideCmd, PageArgs, ScheduleCheckArgs, ScheduleShowArgs};
+use super::ctx::{Ctx, Fail, outcome_json, print_json, text};
 use super::output::{errln, outln};
 use super::rota_output as out;
-use super::run::{Ctx, Fail, outcome_json, print_json, text};
 use crate::config::Config;
 use crate::domain::schedule::Coverage;
 use crate::domain::{Command, IncidentId, Source};

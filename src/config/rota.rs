@@ -9,13 +9,13 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::build::Source;
 use super::duration::TargetDuration;
 use super::error::ConfigError;
 use super::rota_file::{
     EscalationFile, Format, NotifierFile, NotifierType, PersonFile, PolicyFile, ScheduleFile, ServiceFile,
     TeamFile,
 };
+use super::source::Source;
 use super::value::Name;
 use crate::domain::rota::{EscalationPolicy, Level, PageTarget, Person, Rota, Service, Team};
 use crate::domain::schedule::{Rotation, Schedule};
@@ -298,7 +298,7 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
                     ));
                 }
                 let token_file = match n.token_file {
-                    Some(t) => Some(super::build::path(src, &format!("{whose}.token-file"), t)?),
+                    Some(t) => Some(super::source::path(src, &format!("{whose}.token-file"), t)?),
                     None => None,
                 };
                 let format = match n.format {
