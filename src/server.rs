@@ -15,6 +15,7 @@
 //! - on SIGHUP: reads the TCP listener's token and certificate again ([`tcp::Credentials`]).
 
 pub mod api;
+mod error;
 mod feed;
 pub mod gate;
 pub mod ingest;
@@ -317,7 +318,7 @@ async fn serve_inner(
         _ => None,
     };
     let turns = Arc::new(listen::Turns::new(limits.turns_per_user));
-    let app = gate::socket_router(shared, receivers)
+    let app = socket_router(shared, receivers)
         .layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));
     let served = listen::serve_unix(listener, app, conns, limits, shutdown.subscribe()).await;
     if let Some(r) = reloading {
@@ -333,4 +334,11 @@ async fn serve_inner(
     paging.abort();
     eprintln!("piket serve: stopped");
     Ok(())
+}
+
+/// The socket's router: the API and the alert receivers, every route behind [`gate::gate`].
+pub fn socket_router(shared: Arc<Shared>, receivers: axum::Router) -> axum::Router {
+    api::router(Arc::clone(&shared))
+        .merge(receivers)
+        .layer(axum::middleware::from_fn_with_state(shared, gate::gate))
 }

@@ -1,7 +1,7 @@
 //! The HTTP/JSON API under `/v1/` (documented for scripts in docs/API.md).
 //!
 //! Every error is `{"error": {"code": "...", "message": "...", "next": [...]}}` with a stable
-//! `code` and the matching HTTP status (see [`ApiError`]). Engine calls block (redb), so they
+//! `code` and the matching HTTP status (see [`super::error::ApiError`]). Engine calls block (redb), so they
 //! run on tokio's blocking pool; a handler answers only after its commit is durable.
 //!
 //! Every route is behind [`super::gate`]: a handler gets the caller as `Extension<Caller>`
@@ -22,17 +22,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Shared;
+use super::error::ApiError;
 use super::gate::Caller;
-use crate::domain::{Command, IncidentId, Query, Source, Step};
+use crate::domain::{Command, IncidentId, Query, Source};
 use crate::engine::{Engine, EngineError};
 use crate::wire::media::POSTCARD;
-use crate::wire::{CloseWindow, ErrorBody, ErrorEnvelope, RotaQuery};
+use crate::wire::{CloseWindow, RotaQuery};
 
 /// Largest request body accepted (a long note pasted from a log fits; a mistake does not).
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// Response header of the change feed: the last global sequence committed when it started.
-pub const HEAD_HEADER: &str = "piket-head";
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -67,54 +65,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
-}
-
-/// An error as the API reports it: its status, and the body as [`ErrorBody`] says.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: String,
-    pub message: String,
-    pub next: Vec<Step>,
-}
-
-impl ApiError {
-    #[must_use]
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), message: message.into(), next: Vec::new() }
-    }
-
-    fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let error = ErrorBody { code: self.code, message: self.message, next: self.next };
-        (self.status, Json(ErrorEnvelope { error })).into_response()
-    }
-}
-
-impl From<EngineError> for ApiError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Refused(r) => Self {
-                status: StatusCode::CONFLICT,
-                code: "refused".to_owned(),
-                message: r.message,
-                next: r.next,
-            },
-            EngineError::NotFound(id) => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{id} does not exist"))
-            }
-            other => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store", other.to_string()),
-        }
-    }
 }
 
 /// The body as JSON whatever its Content-Type says (`curl -d` sends a form type). A body that
