@@ -267,6 +267,11 @@ fn lost(socket: &Path, failure: &Failure) -> ClientError {
     })
 }
 
+/// "`what` within N s", as an I/O error of kind `TimedOut`.
+fn timed_out(what: &str, limit: Duration) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, format!("{what} within {} s", limit.as_secs()))
+}
+
 /// One request on a fresh connection; the whole body for ordinary routes.
 async fn request(
     socket: &Path,
@@ -277,9 +282,6 @@ async fn request(
 ) -> Result<(StatusCode, Bytes), Failure> {
     // A server that hangs must not hang every terminal with it; verify walks the whole record.
     let limit = if path.starts_with("/v1/verify") { VERIFY_TIMEOUT } else { CALL_TIMEOUT };
-    let timed_out = || {
-        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()))
-    };
     let exchange = async {
         let resp = send(socket, method, path, body, accept).await?;
         let status = resp.status();
@@ -291,7 +293,9 @@ async fn request(
             .to_bytes();
         Ok((status, bytes))
     };
-    tokio::time::timeout(limit, exchange).await.map_err(|_| Failure::AfterSent(timed_out()))?
+    tokio::time::timeout(limit, exchange)
+        .await
+        .map_err(|_| Failure::AfterSent(timed_out("no answer", limit)))?
 }
 
 async fn send(
@@ -304,12 +308,7 @@ async fn send(
     // A connection the server never accepts (its queue full) has received nothing either.
     let stream = tokio::time::timeout(CALL_TIMEOUT, tokio::net::UnixStream::connect(socket))
         .await
-        .map_err(|_| {
-            Failure::NotSent(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the socket did not accept a connection within {} s", CALL_TIMEOUT.as_secs()),
-            ))
-        })?
+        .map_err(|_| Failure::NotSent(timed_out("the socket did not accept a connection", CALL_TIMEOUT)))?
         .map_err(Failure::NotSent)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
