@@ -62,7 +62,7 @@ pub struct Health {
 
 /// Starts a server where none answers, for a client whose change feed found its server gone
 /// (an open TUI). Given by the front-end that knows how and when that is allowed
-/// (`cli::server`: not on another user's socket, not in a directory systemd runs), so this
+/// (`start`: not on another user's socket, not in a directory systemd runs), so this
 /// layer knows neither. Blocks until the started server answers or says why not.
 pub type Restart = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
