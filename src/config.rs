@@ -69,7 +69,8 @@ pub struct StoreSettings {
 /// `[server]`: where `piket serve` listens and who may only read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
-    /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (`piket.sock` in an explicit data dir, else under `$XDG_RUNTIME_DIR/piket`).
+    /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (`piket.sock` in an
+    /// explicit data dir, else under `$XDG_RUNTIME_DIR/piket`).
     pub socket: Option<PathBuf>,
     /// Group that owns the socket, which is then made group-writable (team use on a shared host).
     pub socket_group: Option<String>,
