@@ -642,36 +642,23 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::domain::event::{Event, Review, Source};
+    use crate::domain::event::{Review, Source};
     use crate::domain::ids::IncidentId;
     use crate::domain::priority::{Impact, Priority, Severity, Urgency};
+    use crate::domain::record::{Stamp, record};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
     }
 
-    /// Run commands through `decide` and `apply`, as the engine does, without a store.
+    /// Run commands through `decide` and `record`, as the engine does, without a store.
     fn run(policy: &Policy, cmds: &[Command]) -> Result<Incident, Refusal> {
         let mut inc: Option<Incident> = None;
+        let stamp = Stamp { actor: "alice", source: Source::Cli, now: now() };
         for cmd in cmds {
             let ctx = Context { actor: "alice", now: now(), policy };
             let kinds = decide(inc.as_ref(), cmd, ctx, "cli")?;
-            for kind in kinds {
-                let seq = inc.as_ref().map_or(1, |i| i.last_seq + 1);
-                let ev = Event {
-                    incident: IncidentId(1),
-                    seq,
-                    occurred_at: now(),
-                    recorded_at: now(),
-                    actor: "alice".into(),
-                    source: Source::Cli,
-                    kind,
-                };
-                match inc.as_mut() {
-                    Some(i) => i.apply(&ev).unwrap(),
-                    None => inc = Some(Incident::from_first(&ev).unwrap()),
-                }
-            }
+            inc = Some(record(inc.as_ref(), kinds, &stamp, || IncidentId(1)).unwrap().summary);
         }
         Ok(inc.unwrap())
     }

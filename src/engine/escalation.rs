@@ -14,7 +14,7 @@ use crate::domain::escalation::{self, At, Progress};
 use crate::domain::rota::Rota;
 use crate::domain::schedule::Override;
 use crate::domain::time::to_micros;
-use crate::domain::{Command, Event, EventKind, Incident, IncidentId, Refusal, Source, decide};
+use crate::domain::{Command, Event, EventKind, Incident, IncidentId, Refusal, Source, Stamp, decide};
 use crate::store::{Reader, Writer};
 
 use super::{Engine, EngineError};
@@ -317,19 +317,7 @@ impl Engine {
             let kinds = decide::rota_change(cmd, self.rota(), &overrides, next_id, now)
                 .map_err(EngineError::Refused)?;
             let first_seq = u32::try_from(rota_log.len()).unwrap_or(u32::MAX) + 1;
-            let events: Vec<Event> = kinds
-                .into_iter()
-                .zip(first_seq..)
-                .map(|(kind, seq)| Event {
-                    incident: IncidentId::ROTA,
-                    seq,
-                    occurred_at: now,
-                    recorded_at: now,
-                    actor: actor.to_owned(),
-                    source,
-                    kind,
-                })
-                .collect();
+            let events = Stamp { actor, source, now }.events(IncidentId::ROTA, first_seq, kinds);
             let global = w.append(&events)?;
             Ok((events, global))
         })?;
