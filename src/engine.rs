@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
 use crate::client::{Change, Outcome, VerifyReport};
-use crate::domain::decide::Context;
+use crate::domain::decide::{Context, Paging};
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
 use crate::domain::{
@@ -38,7 +38,8 @@ const CHANGE_BUFFER: usize = 4096;
 pub enum EngineError {
     #[error("{0}")]
     Refused(Refusal),
-    #[error("{0} does not exist: `piket list --all` shows the incidents")]
+    /// Front-ends word what to do about it (the CLI names `piket list --all`).
+    #[error("{0} does not exist")]
     NotFound(IncidentId),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -180,15 +181,18 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(Outcome, u64), EngineError> {
         let now = to_micros(now);
-        if matches!(cmd, Command::Page { .. } | Command::AddOverride { .. } | Command::RemoveOverride { .. })
-        {
-            return self.decide_with_rota(w, actor, source, cmd, now);
-        }
-        let ctx = Context { actor, now, policy: &self.policy };
         let current = match cmd.incident() {
             Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
             None => None,
         };
+        // Paging by hand is decided on the incident's escalation so far and the overrides in
+        // force, which only the engine holds: gathered here, decided by the rules.
+        let gathered = match (cmd, &current) {
+            (Command::Page { .. }, Some(inc)) => Some(self.paging_state(w, inc)?),
+            _ => None,
+        };
+        let paging = gathered.as_ref().map(|(progress, overrides)| Paging { progress, overrides });
+        let ctx = Context { actor, now, policy: &self.policy, paging };
         let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
         let done = Self::append_kinds(w, current.as_ref(), kinds, actor, source, now)?;
         let may_start = match cmd {

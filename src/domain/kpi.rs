@@ -490,7 +490,7 @@ pub(crate) mod sim {
         /// Run a command as `actor` at `now`; panics on a refusal, since a test that builds an
         /// impossible timeline is itself wrong.
         pub(crate) fn run(&mut self, actor: &str, now: DateTime<Utc>, cmd: &Command) -> IncidentId {
-            let ctx = Context { actor, now, policy: &self.policy };
+            let ctx = Context { actor, now, policy: &self.policy, paging: None };
             let id = cmd.incident().unwrap_or_else(|| IncidentId(self.incidents.len() as u64 + 1));
             let current = self.incidents.get(&id).map(|(i, _)| i);
             let kinds = decide(current, cmd, ctx, "cli").unwrap_or_else(|r| panic!("refused: {r}"));

@@ -101,7 +101,7 @@ mod tests {
     fn registered() -> Recorded {
         let policy = Policy::default();
         let n = NewIncident::new("Checkout API returns 502", Impact::High, Urgency::High, Severity::SEV2);
-        let ctx = Context { actor: "alice", now: now(), policy: &policy };
+        let ctx = Context { actor: "alice", now: now(), policy: &policy, paging: None };
         let kinds = decide(None, &Command::Register(n), ctx, "cli").unwrap();
         record(None, kinds, &STAMP(), || IncidentId(7)).unwrap()
     }
