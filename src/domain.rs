@@ -6,6 +6,7 @@
 //! front-end renders [`Incident`] and [`Event`].
 
 pub mod alert;
+pub mod alert_summary;
 pub mod command;
 pub mod decide;
 pub mod escalation;

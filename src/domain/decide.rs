@@ -15,10 +15,7 @@ use super::refusal::{Refusal, Step};
 use super::rota::Rota;
 use super::schedule::Override;
 
-/// Longest title accepted; a title is a line in a queue, not a report.
-pub const MAX_TITLE_CHARS: usize = 500;
-/// Longest free text (note, summary, update) accepted: 64 KiB.
-pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+use super::text::{MAX_TEXT_BYTES, MAX_TITLE_CHARS};
 /// Clock skew tolerated for times given by people or peers.
 const FUTURE_SLACK_MINUTES: i64 = 5;
 

@@ -89,8 +89,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::domain::decide::{Context, decide};
-    use crate::domain::{Command, Impact, NewIncident, Policy, Severity, Status, Urgency};
+    use crate::domain::{Impact, Priority, Registration, Severity, Status, Urgency};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
@@ -99,11 +98,23 @@ mod tests {
     const STAMP: fn() -> Stamp<'static> = || Stamp { actor: "alice", source: Source::Cli, now: now() };
 
     fn registered() -> Recorded {
-        let policy = Policy::default();
-        let n = NewIncident::new("Checkout API returns 502", Impact::High, Urgency::High, Severity::SEV2);
-        let ctx = Context { actor: "alice", now: now(), policy: &policy, paging: None };
-        let kinds = decide(None, &Command::Register(n), ctx, "cli").unwrap();
-        record(None, kinds, &STAMP(), || IncidentId(7)).unwrap()
+        let kind = EventKind::Registered(Registration {
+            title: "Checkout API returns 502".into(),
+            description: None,
+            reported_by: None,
+            channel: "cli".into(),
+            services: vec![],
+            impact: Impact::High,
+            urgency: Urgency::High,
+            priority: Priority::P1,
+            severity: Severity::SEV2,
+            category: None,
+            detected_at: now(),
+            impact_started_at: None,
+            reported_at: None,
+            drill: false,
+        });
+        record(None, vec![kind], &STAMP(), || IncidentId(7)).unwrap()
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn parse_plain(
     if let Some(s) = &a.severity {
         labels.push(("severity".to_owned(), s.clone()));
     }
-    let title: String = a.title.trim().chars().take(crate::domain::decide::MAX_TITLE_CHARS).collect();
+    let title: String = a.title.trim().chars().take(crate::domain::text::MAX_TITLE_CHARS).collect();
     let signal = Alert {
         source: "api",
         key: key.clone(),
