@@ -241,3 +241,23 @@ impl Command {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The split kept the API's bodies: a rota change is still `{"command": "add_override", ...}`,
+    /// and an incident command body is not a rota change (nor the other way round).
+    #[test]
+    fn rota_commands_keep_their_json_and_stay_apart_from_incident_commands() {
+        let body = r#"{"command": "remove_override", "id": 3, "reason": "back early"}"#;
+        let cmd: RotaCommand = serde_json::from_str(body).unwrap();
+        assert_eq!(cmd, RotaCommand::RemoveOverride { id: 3, reason: Some("back early".into()) });
+        assert_eq!(
+            serde_json::to_value(&cmd).unwrap(),
+            serde_json::json!({"command": "remove_override", "id": 3, "reason": "back early"})
+        );
+        assert!(serde_json::from_str::<Command>(body).is_err());
+        assert!(serde_json::from_str::<RotaCommand>(r#"{"command": "acknowledge", "id": 1}"#).is_err());
+    }
+}

@@ -769,4 +769,20 @@ mod tests {
         let err = run(&Policy::default(), &[cmd]).unwrap_err();
         assert!(err.message.contains("the limit is 500"), "{}", err.message);
     }
+
+    #[test]
+    fn a_page_needs_a_reason_and_the_escalation_only_the_engine_gathers() {
+        let p = Policy::default();
+        let inc = run(&p, &[reg(Impact::High, Urgency::High, Severity::SEV1)]).unwrap();
+        let ctx = Context { actor: "alice", now: now(), policy: &p, paging: None };
+        let page = |reason: &str| Command::Page { id: ID, level: None, reason: reason.into() };
+        let err = decide(Some(&inc), &page("  "), ctx, "cli").unwrap_err();
+        assert_eq!(err.message, "say why you page: --reason \"...\"");
+        let err = decide(Some(&inc), &page("db down"), ctx, "cli").unwrap_err();
+        assert!(err.message.contains("only the engine holds"), "{}", err.message);
+        let progress = crate::domain::escalation::Progress::new(now());
+        let ctx = Context { paging: Some(Paging { progress: &progress, overrides: &[] }), ..ctx };
+        let err = decide(Some(&inc), &page("db down"), ctx, "cli").unwrap_err();
+        assert!(err.message.contains("has no escalation policy"), "{}", err.message);
+    }
 }
