@@ -634,32 +634,17 @@ mod tests {
     #[test]
     fn a_manual_priority_survives_impact_changes_until_cleared() {
         let p = Policy::default();
-        let inc = run(
-            &p,
-            &[
-                reg(Impact::Low, Urgency::Low, Severity::SEV4),
-                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
-                Command::Update {
-                    id: ID,
-                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
-                },
-            ],
-        )
-        .unwrap();
-        assert_eq!(inc.priority, Priority::P2);
-        let inc = run(
-            &p,
-            &[
-                reg(Impact::Low, Urgency::Low, Severity::SEV4),
-                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
-                Command::Update {
-                    id: ID,
-                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
-                },
-                Command::ClearPriorityOverride { id: ID },
-            ],
-        )
-        .unwrap();
+        let mut cmds = vec![
+            reg(Impact::Low, Urgency::Low, Severity::SEV4),
+            Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
+            Command::Update {
+                id: ID,
+                changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
+            },
+        ];
+        assert_eq!(run(&p, &cmds).unwrap().priority, Priority::P2);
+        cmds.push(Command::ClearPriorityOverride { id: ID });
+        let inc = run(&p, &cmds).unwrap();
         assert_eq!(inc.priority, Priority::P4, "medium impact x low urgency");
         assert_eq!(inc.priority_override, None);
     }
