@@ -3,82 +3,10 @@
 //! file at the socket path, a token file others can read. Through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::cli::Piket;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-struct Piket {
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Piket {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["server", "stop"]).output();
-    }
-}
-
-impl Piket {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.dir.path()).args(args);
-        c.env("PIKET_CONFIG", self.path("config.toml"));
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Expect exit 1; stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    /// `piket serve` in the foreground, answering; killed when the guard drops.
-    fn serve(&self) -> Served {
-        let mut child = self.cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::os::unix::net::UnixStream::connect(self.path("piket.sock")).is_err() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("piket serve exited with {status} before answering");
-            }
-            assert!(Instant::now() < deadline, "piket serve never answered");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Served(child)
-    }
-}
-
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::path::Path;
 
 fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
@@ -98,7 +26,7 @@ fn an_export_never_writes_through_a_link_a_neighbour_planted() {
     let planted = p.path("INC-1.md");
     std::os::unix::fs::symlink(&victim, &planted).unwrap();
 
-    let err = p.fails(&["export", "1", "-o", "INC-1.md"]);
+    let err = p.fails(&["export", "1", "-o", "INC-1.md"], 1);
     assert!(err.contains("INC-1.md is a symbolic link") && err.contains("never writes through"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "ssh-ed25519 AAAAC3Nza victim@laptop\n");
     assert!(is_link(&planted), "the refused export left the name as it was");
@@ -121,7 +49,7 @@ fn an_export_never_overwrites_without_force() {
     assert_eq!(mode(&out), 0o600, "a report holds what the incident holds: private");
     std::fs::write(&out, "my notes").unwrap();
 
-    let err = p.fails(&["export", "1", "--format", "json", "-o", "report.json"]);
+    let err = p.fails(&["export", "1", "--format", "json", "-o", "report.json"], 1);
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "my notes", "nothing lost");
 
@@ -156,7 +84,7 @@ fn a_database_name_that_is_a_link_is_refused_and_its_target_untouched() {
     let target = p.path("elsewhere");
     std::fs::write(&target, "someone's file").unwrap();
     std::os::unix::fs::symlink(&target, p.path("piket.redb")).unwrap();
-    let err = p.fails(&["--embedded", "list"]);
+    let err = p.fails(&["--embedded", "list"], 1);
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "someone's file");
 }
