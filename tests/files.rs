@@ -18,7 +18,7 @@ fn is_link(p: &Path) -> bool {
 
 #[test]
 fn an_export_never_writes_through_a_link_a_neighbour_planted() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["new", "Disk full on db-1", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["root-cause", "1", "pool size halved", "--factor", "ssh-ed25519 AAAAC3Nza attacker@evil"]);
     let victim = p.path("authorized_keys");
@@ -42,7 +42,7 @@ fn an_export_never_writes_through_a_link_a_neighbour_planted() {
 
 #[test]
 fn an_export_never_overwrites_without_force() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["new", "Checkout 502", "-i", "low", "-u", "low", "--severity", "4"]);
     let out = p.path("report.json");
     p.ok(&["export", "1", "--format", "json", "-o", "report.json"]);
@@ -60,7 +60,7 @@ fn an_export_never_overwrites_without_force() {
 
 #[test]
 fn every_file_the_server_creates_is_private() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["list"]); // starts a server, which creates the database, the owner file and the log
     for name in ["piket.redb", "piket.redb.owner", "serve.log", "piket.sock"] {
         assert_eq!(mode(&p.path(name)), 0o600, "{name}");
@@ -71,7 +71,7 @@ fn every_file_the_server_creates_is_private() {
 
 #[test]
 fn a_database_an_older_piket_left_readable_is_made_private() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["--embedded", "new", "Old record", "-i", "low", "-u", "low", "--severity", "4"]);
     std::fs::set_permissions(p.path("piket.redb"), std::fs::Permissions::from_mode(0o644)).unwrap();
     assert!(p.ok(&["--embedded", "list"]).contains("Old record"));
@@ -80,7 +80,7 @@ fn a_database_an_older_piket_left_readable_is_made_private() {
 
 #[test]
 fn a_database_name_that_is_a_link_is_refused_and_its_target_untouched() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     let target = p.path("elsewhere");
     std::fs::write(&target, "someone's file").unwrap();
     std::os::unix::fs::symlink(&target, p.path("piket.redb")).unwrap();
@@ -98,7 +98,7 @@ fn team_mode_files_are_readable_by_the_socket_group_only() {
         eprintln!("skipped: no well-known group on this machine");
         return;
     };
-    let p = Piket::new(&format!("[server]\nsocket-group = \"{}\"\n", group.name));
+    let p = Piket::new(&format!("[server]\nsocket-group = \"{}\"\n", group.name)).inside();
     let served = p.serve();
     for name in ["piket.redb", "piket.redb.owner"] {
         let meta = std::fs::metadata(p.path(name)).unwrap();
@@ -110,7 +110,7 @@ fn team_mode_files_are_readable_by_the_socket_group_only() {
 
 #[test]
 fn only_a_socket_is_ever_removed_from_the_socket_path() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     std::fs::write(p.path("piket.sock"), "a file that is not a socket").unwrap();
     let out = p.cmd(&["serve"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -130,7 +130,7 @@ fn only_a_socket_is_ever_removed_from_the_socket_path() {
 
 #[test]
 fn a_notifier_token_file_others_can_read_stops_the_server_with_the_fix() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     let token = p.path("webhook-token");
     std::fs::write(&token, "0123456789abcdef0123\n").unwrap();
     std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -33,14 +33,15 @@ pub fn isolate(c: &mut Command, home: &Path) {
     c.env_remove("PIKET_SOCKET");
 }
 
-/// A temp dir with `config.toml`, and the binary pointed at it in `Europe/Amsterdam`, run from
-/// inside it (relative paths land there). The server the first command starts is stopped when
-/// this drops, pass or fail.
+/// A temp dir with `config.toml`, and the binary pointed at it in `Europe/Amsterdam`. The
+/// server the first command starts is stopped when this drops, pass or fail.
 pub struct Piket {
     dir: tempfile::TempDir,
     data: PathBuf,
     /// The config is given as `--config` (as a script or CI would) instead of `PIKET_CONFIG`.
     config_flag: bool,
+    /// Commands run inside the temp dir (else in the package, where fixtures are named from).
+    inside: bool,
 }
 
 impl Drop for Piket {
@@ -57,7 +58,7 @@ impl Piket {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let data = dir.path().to_owned();
-        Self { dir, data, config_flag: false }
+        Self { dir, data, config_flag: false, inside: false }
     }
 
     /// The data dir is `data/` in the temp dir, made only by a command that needs it; the
@@ -66,7 +67,13 @@ impl Piket {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let data = dir.path().join("data");
-        Self { dir, data, config_flag: true }
+        Self { dir, data, config_flag: true, inside: false }
+    }
+
+    /// Run commands from inside the temp dir, so relative paths they write land there.
+    pub fn inside(mut self) -> Self {
+        self.inside = true;
+        self
     }
 
     /// The temp dir.
@@ -103,7 +110,9 @@ impl Piket {
         }
         c.args(args);
         c.env("TZ", "Europe/Amsterdam");
-        c.current_dir(self.dir.path());
+        if self.inside {
+            c.current_dir(self.dir.path());
+        }
         c
     }
 
