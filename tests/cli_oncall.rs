@@ -85,7 +85,7 @@ fn schedule_check_names_the_daily_gap_and_the_overlap_from_the_config_alone() {
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["gaps"], 4);
     assert_eq!(v["coverage"].as_array().unwrap().len(), 3);
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn schedule_check_passes_a_covering_config_without_a_server_or_database() {
     let v = p.json(&["schedule", "check", "--days", "7"]);
     assert_eq!(v["gaps"], 0);
     assert_eq!(v["coverage"][0]["schedule"], "primary");
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn schedule_check_reports_a_hand_off_that_daylight_saving_moves() {
     let dst = out.lines().find(|l| l.trim_start().starts_with("DST")).unwrap_or_else(|| panic!("{out}"));
     assert!(dst.contains("02:30") && dst.contains("2027-03-28"), "{dst}");
     assert!(dst.contains("clocks go forward"), "{dst}");
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn schedule_check_refuses_a_bad_config_with_exit_2_and_the_position() {
     let (_, err) = p.code(&["schedule", "check"], 2);
     assert!(err.contains("config.toml:3:"), "file and line: {err}");
     assert!(err.contains("alize") && err.contains("known: alice"), "{err}");
-    assert_absent(&p.data());
+    assert_absent(p.data());
     let p = Piket::with_data_inside(COVERED);
     let (_, err) = p.code(&["schedule", "check", "--from", "soonish"], 2);
     assert!(err.contains("not a time"), "{err}");
@@ -275,5 +275,5 @@ fn usage_errors_exit_2() {
     ] {
         p.code(args, 2);
     }
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }

@@ -1,4 +1,7 @@
-//! What more than one test module needs, in one place.
+//! What more than one test module needs, in one place: `cli` (the binary in a temp dir of its
+//! own, and a `piket serve` with its log), `in_process` (a server in this process; the benches
+//! include it too), `http` (one raw HTTP/1.1 request), `record` (reading an engine's record),
+//! and the waits below.
 
 #![allow(dead_code)]
 
