@@ -841,7 +841,10 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     let out = run(&["maintenance", "cancel", "7"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(err.contains("no maintenance window #7") && err.contains("next: piket maintenance list"), "{err}");
+    assert!(
+        err.contains("no maintenance window #7") && err.contains("next: piket maintenance list"),
+        "{err}"
+    );
 
     // A window to come is cancelled, not ended; each command names the other.
     let from = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();

@@ -329,7 +329,10 @@ fn paging_by_hand_goes_level_by_level_and_the_chain_shows_it() {
     p.ok(&e(&["new", "a hunch", "-i", "low", "-u", "low", "--severity", "4"]));
     assert!(p.ok(&e(&["escalation", "INC-2"])).contains("follows no escalation policy"));
     let err = p.fails(&e(&["page", "INC-2", "--reason", "x"]));
-    assert!(err.contains("no escalation policy") && err.contains("next: piket escalate INC-2 --to NAME"), "{err}");
+    assert!(
+        err.contains("no escalation policy") && err.contains("next: piket escalate INC-2 --to NAME"),
+        "{err}"
+    );
     let err = p.fails(&e(&["page", "INC-2", "--reason", " "]));
     assert!(err.contains("say why you page: check --reason"), "{err}");
 }

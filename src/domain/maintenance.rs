@@ -163,7 +163,7 @@ impl Book {
         window.check().map_err(|message| Refusal { message, next: vec![] })?;
         if window.end <= now {
             return Err(Refusal::check(
-                format!("the window would end at {}, which has passed: give an end in the future", when(window.end)),
+                format!("the window would end at {}, which has passed", when(window.end)),
                 &[Input::WindowEnd],
             ));
         }
@@ -227,7 +227,11 @@ impl Book {
                 Step::CancelMaintenance(id),
             )),
             (true, false) => Err(refuse(
-                format!("maintenance #{id} ({}) is in force since {}: to stop it now, end it", w.service, when(w.start)),
+                format!(
+                    "maintenance #{id} ({}) is in force since {}: to stop it now, end it",
+                    w.service,
+                    when(w.start)
+                ),
                 Step::EndMaintenance(id),
             )),
         }
