@@ -336,7 +336,7 @@ fn next_steps_with_data_are_objects_and_the_remote_client_reads_them_back() {
     assert_eq!(json_of(&body)["error"]["next"], json!(["list-maintenance"]), "{body}");
 
     let c = s.client();
-    match c.close_maintenance(1, piket::client::CloseWindow::End, None, Source::Cli) {
+    match c.close_maintenance(1, piket::wire::CloseWindow::End, None, Source::Cli) {
         Err(piket::client::ClientError::Refused(r)) => {
             assert_eq!(r.next, vec![piket::domain::Step::CancelMaintenance(1)], "{}", r.message);
         }
