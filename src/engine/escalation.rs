@@ -67,7 +67,7 @@ pub struct NextStep {
 }
 
 /// The overrides recorded on the rota timeline that have not been removed, oldest first.
-pub(super) fn active_overrides(r: &Reader) -> Result<Vec<Override>, EngineError> {
+pub(super) fn active_overrides(r: &dyn Reader) -> Result<Vec<Override>, EngineError> {
     let mut out: Vec<Override> = Vec::new();
     for ev in r.timeline(IncidentId::ROTA)? {
         match ev.kind {
@@ -260,7 +260,7 @@ impl Engine {
     /// A command that needs the rota: paging by hand, adding or removing an override.
     pub(super) fn decide_with_rota(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         actor: &str,
         source: Source,
         cmd: &Command,
@@ -358,7 +358,7 @@ impl Engine {
     /// (a flapping alert's re-fire pages nobody until it is stable).
     pub(super) fn maybe_start(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         inc: &Incident,
         now: DateTime<Utc>,
     ) -> Result<Option<(Outcome, u64)>, EngineError> {

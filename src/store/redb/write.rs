@@ -4,13 +4,15 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use crate::domain::alert::AlertState;
 use crate::domain::{Event, Incident, IncidentId};
+use crate::store::boundary::Writer;
+use crate::store::codec::{self, HASH_LEN, Hash};
+use crate::store::error::StoreError;
 
-use super::codec::{self, HASH_LEN, Hash};
-use super::error::StoreError;
 use super::tables::{self, meta};
 
-/// Tables of one write transaction, opened once (habit: iroh-docs `Tables`).
-pub struct Writer<'txn> {
+/// Tables of one write transaction, opened once (habit: iroh-docs `Tables`). The chain head
+/// and the counters are read at the start and written once by [`RedbWriter::finish`].
+pub struct RedbWriter<'txn> {
     events: Table<'txn, u64, &'static [u8]>,
     timeline: Table<'txn, (u64, u32), u64>,
     incidents: Table<'txn, u64, &'static [u8]>,
@@ -39,7 +41,7 @@ fn queue_key(inc: &Incident) -> (u8, i64, u64) {
     (inc.priority.number(), inc.opened_at.timestamp_micros(), inc.id.0)
 }
 
-impl<'txn> Writer<'txn> {
+impl<'txn> RedbWriter<'txn> {
     pub(super) fn new(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         let meta_t = txn.open_table(tables::META)?;
         let head = match meta_t.get(meta::HEAD)? {
@@ -65,27 +67,32 @@ impl<'txn> Writer<'txn> {
         })
     }
 
-    /// The current summary of an incident, as of this transaction.
+    /// Write the chain head and the counters, if anything moved them.
     ///
     /// # Errors
-    /// A read failure or an undecodable summary.
-    pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+    /// Storage failure.
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        if self.dirty {
+            self.meta.insert(meta::HEAD, self.head.as_slice())?;
+            self.meta.insert(meta::LAST_GLOBAL, self.last_global.to_le_bytes().as_slice())?;
+            self.meta.insert(meta::LAST_ID, self.last_id.to_le_bytes().as_slice())?;
+        }
+        Ok(())
+    }
+}
+
+impl Writer for RedbWriter<'_> {
+    fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
         self.incidents.get(id.0)?.map(|v| codec::decode_incident(v.value())).transpose()
     }
 
-    /// Hand out the next incident id (committed with the transaction, so never reused).
-    pub fn allocate_id(&mut self) -> IncidentId {
+    fn allocate_id(&mut self) -> IncidentId {
         self.last_id += 1;
         self.dirty = true;
         IncidentId(self.last_id)
     }
 
-    /// Append events to the timeline and the chain, in order. Returns the global sequence
-    /// number of the last one.
-    ///
-    /// # Errors
-    /// An event that would overwrite an existing one (a bug upstream; refused, not applied).
-    pub fn append(&mut self, events: &[Event]) -> Result<u64, StoreError> {
+    fn append(&mut self, events: &[Event]) -> Result<u64, StoreError> {
         for ev in events {
             let key = (ev.incident.0, ev.seq);
             if self.timeline.get(key)?.is_some() {
@@ -104,11 +111,7 @@ impl<'txn> Writer<'txn> {
         Ok(self.last_global)
     }
 
-    /// Store an incident's new summary and keep the open-queue index in step with it.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn put_incident(&mut self, before: Option<&Incident>, after: &Incident) -> Result<(), StoreError> {
+    fn put_incident(&mut self, before: Option<&Incident>, after: &Incident) -> Result<(), StoreError> {
         if let Some(b) = before.filter(|b| b.status.is_open()) {
             self.queue.remove(queue_key(b))?;
         }
@@ -120,62 +123,35 @@ impl<'txn> Writer<'txn> {
         Ok(())
     }
 
-    /// The last incident opened for an alert dedup key (see [`tables::DEDUP`]).
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn dedup(&self, key: &str) -> Result<Option<IncidentId>, StoreError> {
+    fn dedup(&self, key: &str) -> Result<Option<IncidentId>, StoreError> {
         Ok(self.dedup.get(key)?.map(|v| IncidentId(v.value())))
     }
 
-    /// Point an alert dedup key at the incident it opened.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn set_dedup(&mut self, key: &str, id: IncidentId) -> Result<(), StoreError> {
+    fn set_dedup(&mut self, key: &str, id: IncidentId) -> Result<(), StoreError> {
         self.dedup.insert(key, id.0)?;
         Ok(())
     }
 
-    /// One alert's state on an incident.
-    ///
-    /// # Errors
-    /// Storage failure or an undecodable value.
-    pub fn alert_state(&self, id: IncidentId, identity: &str) -> Result<Option<AlertState>, StoreError> {
-        self.alert_state
-            .get((id.0, identity))?
-            .map(|v| {
-                postcard::from_bytes(v.value()).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
-            })
-            .transpose()
+    fn alert_state(&self, id: IncidentId, identity: &str) -> Result<Option<AlertState>, StoreError> {
+        self.alert_state.get((id.0, identity))?.map(|v| codec::decode_alert_state(v.value())).transpose()
     }
 
-    /// Record one alert's state on an incident.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn set_alert_state(
+    fn set_alert_state(
         &mut self,
         id: IncidentId,
         identity: &str,
         state: &AlertState,
     ) -> Result<(), StoreError> {
-        let bytes =
-            postcard::to_allocvec(state).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+        let bytes = codec::encode_alert_state(state)?;
         self.alert_state.insert((id.0, identity), bytes.as_slice())?;
         Ok(())
     }
 
-    /// Whether every alert recorded on the incident is resolved (false when there are none).
-    ///
-    /// # Errors
-    /// Storage failure or an undecodable value.
-    pub fn all_alerts_resolved(&self, id: IncidentId) -> Result<bool, StoreError> {
+    fn all_alerts_resolved(&self, id: IncidentId) -> Result<bool, StoreError> {
         let mut any = false;
         for entry in self.alert_state.range((id.0, "")..(id.0 + 1, ""))? {
             let (_, v) = entry?;
-            let s: AlertState = postcard::from_bytes(v.value())
-                .map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))?;
+            let s = codec::decode_alert_state(v.value())?;
             if !s.resolved {
                 return Ok(false);
             }
@@ -184,11 +160,7 @@ impl<'txn> Writer<'txn> {
         Ok(any)
     }
 
-    /// The seq of the last event of a timeline (0: none yet), from the index alone.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
+    fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
         Ok(self
             .timeline
             .range((id.0, 0)..=(id.0, u32::MAX))?
@@ -197,12 +169,7 @@ impl<'txn> Writer<'txn> {
             .map_or(0, |(k, _)| k.value().1))
     }
 
-    /// A timeline as of this transaction, oldest first (the escalation folds it to decide a
-    /// step inside the same transaction that records it).
-    ///
-    /// # Errors
-    /// Storage failure or an undecodable event.
-    pub fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
+    fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
         for entry in self.timeline.range((id.0, 0)..=(id.0, u32::MAX))? {
             let (k, g) = entry?;
@@ -213,20 +180,5 @@ impl<'txn> Writer<'txn> {
             out.push(codec::decode_event(v.value())?);
         }
         Ok(out)
-    }
-
-    /// Hex of the chain head as it stands in this transaction.
-    #[must_use]
-    pub fn head_hex(&self) -> String {
-        codec::hex(&self.head)
-    }
-
-    pub(super) fn finish(mut self) -> Result<(), StoreError> {
-        if self.dirty {
-            self.meta.insert(meta::HEAD, self.head.as_slice())?;
-            self.meta.insert(meta::LAST_GLOBAL, self.last_global.to_le_bytes().as_slice())?;
-            self.meta.insert(meta::LAST_ID, self.last_id.to_le_bytes().as_slice())?;
-        }
-        Ok(())
     }
 }
