@@ -4,6 +4,7 @@
 
 mod error;
 mod read;
+mod scan;
 mod schema;
 mod tables;
 mod write;

@@ -7,9 +7,10 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use crate::domain::{Event, Incident, IncidentId};
 use crate::store::boundary::{LogEntry, Reader};
-use crate::store::codec::{self, HASH_LEN, Hash};
+use crate::store::codec::{self, Hash};
 use crate::store::error::StoreError;
 
+use super::scan;
 use super::tables::{self, meta};
 
 pub struct RedbReader {
@@ -24,9 +25,7 @@ impl RedbReader {
 
 impl Reader for RedbReader {
     fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
-        let t = self.txn.open_table(tables::TIMELINE)?;
-        let last = t.range((id.0, 0)..=(id.0, u32::MAX))?.next_back().transpose()?;
-        Ok(last.map_or(0, |(k, _)| k.value().1))
+        scan::last_seq(&self.txn.open_table(tables::TIMELINE)?, id)
     }
 
     fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
@@ -35,18 +34,7 @@ impl Reader for RedbReader {
     }
 
     fn open_incidents(&self) -> Result<Vec<Incident>, StoreError> {
-        let q = self.txn.open_table(tables::OPEN_QUEUE)?;
-        let inc = self.txn.open_table(tables::INCIDENTS)?;
-        let mut out = Vec::new();
-        for entry in q.iter()? {
-            let (k, _) = entry?;
-            let (_, _, id) = k.value();
-            let v = inc.get(id)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("the open queue names INC-{id}, which has no summary"))
-            })?;
-            out.push(codec::decode_incident(v.value())?);
-        }
-        Ok(out)
+        self.open_incidents_where(&|_| true, usize::MAX)
     }
 
     fn open_incidents_where(
@@ -90,18 +78,7 @@ impl Reader for RedbReader {
     }
 
     fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
-        let index = self.txn.open_table(tables::TIMELINE)?;
-        let events = self.txn.open_table(tables::EVENTS)?;
-        let mut out = Vec::new();
-        for entry in index.range((id.0, 0)..=(id.0, u32::MAX))? {
-            let (k, g) = entry?;
-            let g = g.value();
-            let v = events.get(g)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("{id} #{} points at event {g}, which is missing", k.value().1))
-            })?;
-            out.push(codec::decode_event(v.value())?);
-        }
-        Ok(out)
+        scan::timeline(&self.txn.open_table(tables::TIMELINE)?, &self.txn.open_table(tables::EVENTS)?, id)
     }
 
     fn timeline_entry(&self, id: IncidentId, seq: u32) -> Result<Option<u64>, StoreError> {
@@ -139,12 +116,7 @@ impl Reader for RedbReader {
 
     fn head(&self) -> Result<(Hash, u64), StoreError> {
         let m = self.txn.open_table(tables::META)?;
-        let head = match m.get(meta::HEAD)? {
-            None => [0; HASH_LEN],
-            Some(v) => v.value().try_into().map_err(|_| {
-                StoreError::Corrupt("the chain head in the meta table is malformed".to_owned())
-            })?,
-        };
+        let head = scan::head(m.get(meta::HEAD)?)?;
         let last = match m.get(meta::LAST_GLOBAL)? {
             None => 0,
             Some(v) => v

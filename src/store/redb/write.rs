@@ -5,9 +5,10 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use crate::domain::alert::AlertState;
 use crate::domain::{Event, Incident, IncidentId};
 use crate::store::boundary::Writer;
-use crate::store::codec::{self, HASH_LEN, Hash};
+use crate::store::codec::{self, Hash};
 use crate::store::error::StoreError;
 
+use super::scan;
 use super::tables::{self, meta};
 
 /// Tables of one write transaction, opened once (habit: iroh-docs `Tables`). The chain head
@@ -44,12 +45,7 @@ fn queue_key(inc: &Incident) -> (u8, i64, u64) {
 impl<'txn> RedbWriter<'txn> {
     pub(super) fn new(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         let meta_t = txn.open_table(tables::META)?;
-        let head = match meta_t.get(meta::HEAD)? {
-            None => [0; HASH_LEN],
-            Some(v) => v.value().try_into().map_err(|_| {
-                StoreError::Corrupt("the chain head in the meta table is malformed".to_owned())
-            })?,
-        };
+        let head = scan::head(meta_t.get(meta::HEAD)?)?;
         let last_global = u64_of(meta_t.get(meta::LAST_GLOBAL)?)?;
         let last_id = u64_of(meta_t.get(meta::LAST_ID)?)?;
         Ok(Self {
@@ -161,24 +157,10 @@ impl Writer for RedbWriter<'_> {
     }
 
     fn last_seq(&self, id: IncidentId) -> Result<u32, StoreError> {
-        Ok(self
-            .timeline
-            .range((id.0, 0)..=(id.0, u32::MAX))?
-            .next_back()
-            .transpose()?
-            .map_or(0, |(k, _)| k.value().1))
+        scan::last_seq(&self.timeline, id)
     }
 
     fn timeline(&self, id: IncidentId) -> Result<Vec<Event>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.timeline.range((id.0, 0)..=(id.0, u32::MAX))? {
-            let (k, g) = entry?;
-            let g = g.value();
-            let v = self.events.get(g)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("{id} #{} points at event {g}, which is missing", k.value().1))
-            })?;
-            out.push(codec::decode_event(v.value())?);
-        }
-        Ok(out)
+        scan::timeline(&self.timeline, &self.events, id)
     }
 }
