@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use common::{FakeClient, I, U, seed};
 use piket::client::Client;
-use piket::domain::{Command, IncidentId, Priority, Query, Role, Status};
+use piket::domain::{Command, IncidentId, Priority, Query, Role, RotaCommand, Status};
 use piket::tui::TuiSettings;
 use piket::tui::action::Action;
 use piket::tui::app::Msg;
@@ -724,7 +724,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     h.act(Action::NextField);
     h.type_text("swap with alice");
     let fx = h.app.update(Msg::Action(Action::Submit));
-    let add = Command::AddOverride {
+    let add = RotaCommand::AddOverride {
         schedule: "dba".into(),
         person: "carol".into(),
         covers: Some("alice".into()),
@@ -747,7 +747,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     h.act(Action::Submit);
     assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
     assert!(
-        matches!(c.rota_commands.lock().unwrap().last(), Some(Command::AddOverride { person, .. }) if person == "carol")
+        matches!(c.rota_commands.lock().unwrap().last(), Some(RotaCommand::AddOverride { person, .. }) if person == "carol")
     );
     let shown = &h.app.schedule.as_ref().unwrap().view().unwrap().overrides;
     assert_eq!(shown.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1, 2], "the view reloaded");
@@ -789,7 +789,7 @@ fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     h.act(Action::Submit);
     assert_eq!(
         c.rota_commands.lock().unwrap().last(),
-        Some(&Command::RemoveOverride { id: 1, reason: Some("bob is back".into()) })
+        Some(&RotaCommand::RemoveOverride { id: 1, reason: Some("bob is back".into()) })
     );
     assert!(h.draw().contains("none; a adds one"), "{}", h.draw());
 }

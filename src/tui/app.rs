@@ -24,8 +24,8 @@ use crate::domain::decide::{Context, decide};
 use crate::domain::policy::Deadline;
 use crate::domain::text::sanitize_line;
 use crate::domain::{
-    Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role, Sort,
-    Status,
+    Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Query, Refusal, Review, Role,
+    RotaCommand, Sort, Status,
 };
 use crate::engine::{EscalationView, RotaQuery, RotaView};
 
@@ -401,7 +401,7 @@ impl App {
     }
 
     fn ctx(&self) -> Context<'_> {
-        Context { actor: &self.actor, now: self.now, policy: &self.policy }
+        Context { actor: &self.actor, now: self.now, policy: &self.policy, paging: None }
     }
 
     /// The command an action would send for an incident, with harmless text for forms; used to
@@ -1014,7 +1014,7 @@ impl App {
     }
 
     /// The schedule and its window as typed into the override form, as a command.
-    fn override_command(&self, form: &Form) -> Result<Command, String> {
+    fn override_command(&self, form: &Form) -> Result<RotaCommand, String> {
         let tz = self.timezone;
         let start =
             super::when::parse_ahead(&form.value(3), tz, self.now).map_err(|e| format!("From: {e}"))?;
@@ -1023,7 +1023,7 @@ impl App {
             return Err("the override ends before it starts: give Until after From".to_owned());
         }
         let opt = |s: String| (!s.is_empty()).then_some(s);
-        Ok(Command::AddOverride {
+        Ok(RotaCommand::AddOverride {
             schedule: form.value(0),
             person: form.value(1),
             covers: opt(form.value(2)),
@@ -1044,7 +1044,7 @@ impl App {
                 return Vec::new();
             };
             let reason = form.value(0);
-            Command::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
+            RotaCommand::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
         } else {
             match self.override_command(&form) {
                 Ok(cmd) => cmd,

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use piket::client::{Change, Client, ClientError, Outcome, VerifyReport};
 use piket::domain::decide::Context;
 use piket::domain::{
-    Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, Severity, Source, Urgency,
-    decide,
+    Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, RotaCommand, Severity, Source,
+    Urgency, decide,
 };
 use piket::engine::{EscalationView, RotaQuery, RotaView};
 use tokio::sync::broadcast;
@@ -42,7 +42,7 @@ pub struct FakeClient {
     /// What `rota` answers (its `at` is replaced by the query's); `None`: no schedules.
     pub rota: Mutex<Option<RotaView>>,
     /// Every rota command received, in order.
-    pub rota_commands: Mutex<Vec<Command>>,
+    pub rota_commands: Mutex<Vec<RotaCommand>>,
     /// The OS users a `Command::Page` reaches (recorded as the page's `users`).
     pub page_users: Mutex<Vec<String>>,
     /// What `whoami` says about write access (`[server] read-only` on a real server).
@@ -91,7 +91,7 @@ impl FakeClient {
         let mut st = self.state.lock().unwrap();
         st.now += Duration::minutes(1);
         let now = st.now;
-        let ctx = Context { actor, now, policy: &self.policy };
+        let ctx = Context { actor, now, policy: &self.policy, paging: None };
         let current = cmd.incident().and_then(|id| st.incidents.get(&id)).cloned();
         if cmd.incident().is_some() && current.is_none() {
             return Err(ClientError::NotFound(cmd.incident().unwrap()));
@@ -273,7 +273,7 @@ impl Client for FakeClient {
         Ok(view)
     }
 
-    fn change_rota(&self, cmd: Command, _source: Source) -> Result<Vec<Event>, ClientError> {
+    fn change_rota(&self, cmd: RotaCommand, _source: Source) -> Result<Vec<Event>, ClientError> {
         use piket::domain::{EventKind, Override};
         let mut st = self.state.lock().unwrap();
         st.now += Duration::minutes(1);
@@ -284,7 +284,7 @@ impl Client for FakeClient {
             ClientError::Refused(piket::domain::Refusal { message: "no schedules".into(), next: vec![] })
         })?;
         let kind = match cmd {
-            Command::AddOverride { schedule, person, covers, start, end, reason } => {
+            RotaCommand::AddOverride { schedule, person, covers, start, end, reason } => {
                 if end <= start {
                     return Err(ClientError::Refused(piket::domain::Refusal {
                         message: "the override ends before it starts".into(),
@@ -296,11 +296,10 @@ impl Client for FakeClient {
                 view.overrides.push(o.clone());
                 EventKind::OverrideAdded(o)
             }
-            Command::RemoveOverride { id, reason } => {
+            RotaCommand::RemoveOverride { id, reason } => {
                 view.overrides.retain(|o| o.id != id);
                 EventKind::OverrideRemoved { id, reason }
             }
-            _ => unreachable!("not a rota command"),
         };
         st.global += 1;
         let ev = Event {
