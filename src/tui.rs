@@ -21,6 +21,7 @@ pub mod filter;
 pub mod form;
 pub mod headless;
 pub mod keymap;
+mod refusal;
 pub mod schedule;
 pub mod terminal;
 pub mod theme;

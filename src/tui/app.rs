@@ -226,7 +226,7 @@ pub struct App {
 
 fn err_text(e: &ClientError) -> String {
     match e {
-        ClientError::Refused(r) => r.message.clone(),
+        ClientError::Refused(r) => super::refusal::text(r),
         other => other.to_string(),
     }
 }
@@ -1102,7 +1102,7 @@ impl App {
             return Vec::new();
         };
         if let Err(r) = self.check(a, inc) {
-            let msg = format!("{} not possible: {}", a.name().replace('_', " "), r.message);
+            let msg = format!("{} not possible: {}", a.name().replace('_', " "), super::refusal::text(&r));
             self.say(Level::Error, msg);
             return Vec::new();
         }
@@ -1275,7 +1275,7 @@ impl App {
                     }
                 }
                 Err(r) => {
-                    form.error = Some(r.message);
+                    form.error = Some(super::refusal::text(&r));
                     self.form = Some(form);
                     return Vec::new();
                 }
