@@ -34,7 +34,7 @@ pub struct Escalations {
 pub const TIMER_ACTOR: &str = "piket";
 
 /// The overrides recorded on the rota timeline that have not been removed, oldest first.
-pub(super) fn active_overrides(r: &Reader) -> Result<Vec<Override>, EngineError> {
+pub(super) fn active_overrides(r: &dyn Reader) -> Result<Vec<Override>, EngineError> {
     let mut out: Vec<Override> = Vec::new();
     for ev in r.timeline(IncidentId::ROTA)? {
         match ev.kind {
@@ -228,7 +228,7 @@ impl Engine {
     /// its timeline has it, inside the write transaction) and the overrides in force.
     pub(super) fn paging_state(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         inc: &Incident,
     ) -> Result<(Progress, Vec<Override>), EngineError> {
         let progress =
@@ -294,7 +294,7 @@ impl Engine {
     /// (a flapping alert's re-fire pages nobody until it is stable).
     pub(super) fn maybe_start(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         inc: &Incident,
         now: DateTime<Utc>,
     ) -> Result<Option<(Outcome, u64)>, EngineError> {
