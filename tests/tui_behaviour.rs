@@ -28,10 +28,10 @@ fn seeded() -> Arc<FakeClient> {
 
 fn select(h: &mut Headless, id: u64) {
     h.act(Action::SelectFirst);
-    while h.app.selected != Some(IncidentId(id)) {
-        let before = h.app.sel_row;
+    while h.app.queue.selected != Some(IncidentId(id)) {
+        let before = h.app.queue.sel_row;
         h.act(Action::SelectNext);
-        assert_ne!(before, h.app.sel_row, "INC-{id} is not in the queue");
+        assert_ne!(before, h.app.queue.sel_row, "INC-{id} is not in the queue");
     }
 }
 
@@ -45,7 +45,7 @@ fn impact_and_urgency_keys_recompute_the_priority_at_once() {
     assert_eq!((inc.id, inc.priority), (IncidentId(4), Priority::P2), "the selection follows the incident");
     h.act(Action::UrgencyUp);
     assert_eq!(h.app.selected_incident().unwrap().priority, Priority::P1);
-    assert_eq!(h.app.sel_row, 1, "re-sorted: P1 INC-4 now sits right after the older P1");
+    assert_eq!(h.app.queue.sel_row, 1, "re-sorted: P1 INC-4 now sits right after the older P1");
     assert!(h.draw().contains("urgency medium -> high (priority P1)"));
     h.act(Action::SeverityUp);
     assert_eq!(c.incident(IncidentId(4)).unwrap().severity.number(), 2);
@@ -56,13 +56,13 @@ fn changes_from_others_keep_selection_and_scroll() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 3);
-    let row = h.app.sel_row;
+    let row = h.app.queue.sel_row;
     // Another responder registers a P1: it sorts above, the selected incident stays selected.
     c.register("Payments provider timeouts", I::High, U::High, 1, &["payments"]);
     c.run("ben", Command::Acknowledge { id: IncidentId(3) });
     h.send(Msg::Tick(c.now()));
-    assert_eq!(h.app.selected, Some(IncidentId(3)));
-    assert_eq!(h.app.sel_row, row + 1);
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
+    assert_eq!(h.app.queue.sel_row, row + 1);
     assert_eq!(h.app.selected_incident().unwrap().status, Status::Acknowledged);
     let screen = h.draw();
     assert!(screen.contains("Payments provider timeouts"), "{screen}");
@@ -77,11 +77,11 @@ fn a_resolved_incident_leaves_the_open_queue_and_the_next_row_is_selected() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
-    let row = h.app.sel_row;
+    let row = h.app.queue.sel_row;
     c.run("ben", Command::Resolve { id: IncidentId(2), summary: "failed over".into(), recovered_at: None });
     h.send(Msg::Tick(c.now()));
-    assert_eq!(h.app.sel_row, row);
-    assert_ne!(h.app.selected, Some(IncidentId(2)));
+    assert_eq!(h.app.queue.sel_row, row);
+    assert_ne!(h.app.queue.selected, Some(IncidentId(2)));
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn register_through_the_form_and_select_it() {
     h.act(Action::NextField);
     h.type_text("2"); // SEV2
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form);
+    assert!(h.app.form().is_none(), "{:?}", h.app.form());
     let inc = h.app.selected_incident().unwrap();
     assert_eq!(inc.title, "Card payments declined");
     assert_eq!(inc.priority, Priority::P1);
@@ -112,7 +112,7 @@ fn escape_cancels_a_form_with_nothing_written() {
     h.act(Action::Note);
     h.type_text("half a thought");
     h.act(Action::Cancel);
-    assert!(h.app.form.is_none());
+    assert!(h.app.form().is_none());
     assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before);
     assert!(h.draw().contains("nothing was written"));
 }
@@ -124,7 +124,7 @@ fn close_form_records_the_review_then_closes() {
     h.act(Action::ToggleClosed);
     select(&mut h, 5);
     h.act(Action::Close);
-    assert_eq!(h.app.form.as_ref().unwrap().missing, vec!["a root cause".to_owned()]);
+    assert_eq!(h.app.form().unwrap().missing, vec!["a root cause".to_owned()]);
     h.type_text("job ran out of memory");
     h.act(Action::NextField);
     h.type_text("alert fired at once");
@@ -133,7 +133,7 @@ fn close_form_records_the_review_then_closes() {
     h.act(Action::NextField);
     h.type_text("size the job for peak data");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
     let inc = c.incident(IncidentId(5)).unwrap();
     assert_eq!(inc.status, Status::Closed);
     assert_eq!(inc.review.unwrap().lessons, vec!["size the job for peak data".to_owned()]);
@@ -168,7 +168,7 @@ fn close_with_a_lesson(h: &mut Headless) {
     }
     h.type_text("size the job for peak data");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
 }
 
 #[test]
@@ -178,7 +178,7 @@ fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_f
     h.act(Action::ToggleClosed);
     select(&mut h, 5);
     h.act(Action::Close);
-    assert_eq!(h.app.form.as_ref().unwrap().fields[0].value, "job ran out of memory");
+    assert_eq!(h.app.form().unwrap().fields[0].value, "job ran out of memory");
     close_with_a_lesson(&mut h);
     let inc = c.incident(IncidentId(5)).unwrap();
     assert_eq!(inc.status, Status::Closed);
@@ -219,7 +219,7 @@ fn close_form_refuses_in_place_what_the_closing_rule_still_needs() {
     h.act(Action::NextField);
     h.type_text("fast rollback");
     h.act(Action::Submit);
-    let form = h.app.form.as_ref().expect("the form stays open");
+    let form = h.app.form().expect("the form stays open");
     assert!(form.error.as_deref().unwrap().contains("lesson"), "{:?}", form.error);
     assert!(c.incident(id).unwrap().root_cause.is_none(), "nothing half-done was written");
 }
@@ -258,20 +258,20 @@ fn filter_as_you_type_with_tokens() {
     let mut h = app(&c);
     h.act(Action::Filter);
     h.type_text("p:1");
-    assert_eq!(h.app.visible_len(), 1);
+    assert_eq!(h.app.queue.visible_len(), 1);
     h.act(Action::Cancel);
-    assert_eq!(h.app.visible_len(), 4);
+    assert_eq!(h.app.queue.visible_len(), 4);
     c.run("ana", Command::AssignRole { id: IncidentId(3), role: Role::Commander, person: None });
     h.act(Action::Filter);
     h.type_text("mine");
     h.act(Action::Submit);
-    assert_eq!(h.app.visible_len(), 1);
-    assert_eq!(h.app.selected, Some(IncidentId(3)));
+    assert_eq!(h.app.queue.visible_len(), 1);
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
     h.act(Action::Filter);
     h.act(Action::Cancel);
     h.act(Action::Filter);
     h.type_text("replication");
-    assert_eq!(h.app.selected, Some(IncidentId(2)));
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)));
 }
 
 #[test]
@@ -332,10 +332,10 @@ fn engine_down_shows_a_banner_and_recovers() {
     let mut h = app(&c);
     *c.down.lock().unwrap() = true;
     h.act(Action::ToggleClosed);
-    assert!(h.app.banner.is_some());
+    assert!(h.app.link.banner.is_some());
     *c.down.lock().unwrap() = false;
     h.act(Action::ToggleClosed);
-    assert!(h.app.banner.is_none());
+    assert!(h.app.link.banner.is_none());
 }
 
 #[test]
@@ -353,7 +353,7 @@ fn server_away_shows_a_banner_refuses_writes_and_reloads_when_back() {
     // Meanwhile someone else acknowledged INC-3; when the server is back the queue catches up.
     c.run("ben", Command::Acknowledge { id: IncidentId(3) });
     h.send(Msg::Connection(Connection::Connected));
-    assert!(h.app.banner.is_none());
+    assert!(h.app.link.banner.is_none());
     assert_eq!(h.app.incident(IncidentId(3)).unwrap().status, Status::Acknowledged);
     h.act(Action::Acknowledge);
     assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before + 1, "writes work again");
@@ -427,13 +427,13 @@ fn a_scrolled_timeline_stays_put_when_events_arrive() {
     select(&mut h, 2);
     h.act(Action::Open);
     h.act(Action::SelectFirst);
-    assert_eq!(h.app.timeline_top, Some(0));
+    assert_eq!(h.app.pane.timeline_top, Some(0));
     c.run("ben", Command::Note { id: IncidentId(2), text: "another one".into() });
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.app.selected_timeline().unwrap().events.len(), 47, "the new event arrived");
-    assert_eq!(h.app.timeline_top, Some(0), "and the view did not jump");
+    assert_eq!(h.app.pane.timeline_top, Some(0), "and the view did not jump");
     h.act(Action::SelectLast);
-    assert_eq!(h.app.timeline_top, None, "G follows the newest again");
+    assert_eq!(h.app.pane.timeline_top, None, "G follows the newest again");
 }
 
 #[test]
@@ -466,15 +466,15 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
 
     let fx = app.update(Msg::PageLoaded(Ok(all[..2].to_vec())));
     assert!(fx.contains(&Effect::LoadList { all: false }), "the rest is fetched next: {fx:?}");
-    assert!(app.loaded && !app.complete);
-    assert_eq!(app.visible_len(), 2);
+    assert!(app.queue.loaded && !app.queue.complete);
+    assert_eq!(app.queue.visible_len(), 2);
 
     assert!(app.update(Msg::ListLoaded(Ok(all.clone()))).is_empty());
-    assert!(app.complete);
-    assert_eq!(app.visible_len(), all.len());
+    assert!(app.queue.complete);
+    assert_eq!(app.queue.visible_len(), all.len());
     // A page that arrives late never shrinks a queue that is already whole.
     app.update(Msg::PageLoaded(Ok(all[..1].to_vec())));
-    assert_eq!(app.visible_len(), all.len());
+    assert_eq!(app.queue.visible_len(), all.len());
 }
 
 #[test]
@@ -531,7 +531,7 @@ fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
     let mut h = app(&c);
     select(&mut h, 1);
     let fx = h.app.update(Msg::Action(Action::SelectNext));
-    let next = h.app.selected.unwrap();
+    let next = h.app.queue.selected.unwrap();
     assert!(fx.contains(&Effect::LoadEscalation(next)), "{fx:?}");
     select(&mut h, 1);
     assert!(h.app.selected_escalation().unwrap().unwrap().policy.is_none());
@@ -554,12 +554,12 @@ fn the_page_key_opens_a_form_that_sends_command_page() {
     let mut h = app(&c);
     select(&mut h, 1);
     h.act(Action::Page);
-    let form = h.app.form.as_ref().expect("the page form is open");
+    let form = h.app.form().expect("the page form is open");
     assert!(form.fields[0].hint.contains("next = level 2 (bob)"), "{:?}", form.fields[0].hint);
     assert_eq!(form.fields[0].shown(), "next");
     // Submitting without a reason is refused in place; nothing is sent.
     assert!(h.app.update(Msg::Action(Action::Submit)).is_empty());
-    assert_eq!(h.app.form.as_ref().unwrap().focus, 1, "the reason is marked");
+    assert_eq!(h.app.form().unwrap().focus, 1, "the reason is marked");
     h.act(Action::PrevField);
     h.type_text("3"); // a digit picks that level
     h.act(Action::NextField);
@@ -576,7 +576,7 @@ fn the_page_key_opens_a_form_that_sends_command_page() {
     h.act(Action::NextField);
     h.type_text("need a DBA now");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
     let last = c.timeline(IncidentId(1)).unwrap().pop().unwrap();
     assert!(
         matches!(&last.kind, EventKind::LevelPaged(p) if p.level == 1 && p.reason == "by hand: need a DBA now")
@@ -590,7 +590,7 @@ fn the_page_key_says_why_not_without_a_policy_or_when_resolved() {
     let mut h = app(&c);
     select(&mut h, 2);
     h.act(Action::Page);
-    assert!(h.app.form.is_none());
+    assert!(h.app.form().is_none());
     assert!(h.draw().contains("page not possible: INC-2 has no escalation policy"), "{}", h.draw());
     assert!(!h.app.possible_actions().contains(&Action::Page));
     c.escalations.lock().unwrap().insert(IncidentId(5), common::escalation_fixture(IncidentId(5)));
@@ -642,12 +642,12 @@ fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
     c.run("ben", Command::Note { id: IncidentId(1), text: "looking".into() });
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 1, "a note is not a page");
-    assert_eq!(h.app.selected, Some(IncidentId(3)), "the page does not move the selection");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)), "the page does not move the selection");
     // `a` acknowledges the incident that paged, as the banner says; the banner goes.
     h.act(Action::Acknowledge);
     assert_eq!(c.incident(IncidentId(1)).unwrap().status, piket::domain::Status::Acknowledged);
-    assert!(h.app.paged.is_none());
-    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    assert!(h.app.paging.alert.is_none());
+    assert_eq!(h.app.queue.selected, Some(IncidentId(1)));
     assert!(!h.draw().contains("PAGED"));
 }
 
@@ -662,7 +662,7 @@ fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
     page(&c, 1, "for ben");
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 0, "ben's page is not ana's");
-    assert!(h.app.paged.is_none());
+    assert!(h.app.paging.alert.is_none());
     // A new page for ana rings once: the one before the start is history, not replayed.
     *c.page_users.lock().unwrap() = vec!["ana".into()];
     page(&c, 1, "for ana");
@@ -670,7 +670,7 @@ fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
     assert_eq!(h.bells, 1);
     // Esc dismisses the banner; the page stays on the record.
     h.act(Action::Back);
-    assert!(h.app.paged.is_none());
+    assert!(h.app.paging.alert.is_none());
     assert!(!h.draw().contains("PAGED"));
 }
 
@@ -688,16 +688,16 @@ fn the_schedule_view_has_its_own_keys_and_keeps_moving_and_closing() {
     let mut h = app(&c);
     assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::Acknowledge))));
     h.act(Action::Schedule);
-    assert!(h.app.schedule.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
+    assert!(h.app.rota.view.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
     assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::AddOverride))));
     assert!(matches!(translate(&h.app, &key('x')), Some(Msg::Action(Action::RemoveOverride))));
     assert!(matches!(translate(&h.app, &key('j')), Some(Msg::Action(Action::SelectNext))));
     assert!(matches!(translate(&h.app, &key('q')), Some(Msg::Action(Action::Quit))));
     assert!(translate(&h.app, &key('n')).is_none(), "incident keys do nothing here");
     h.act(Action::SelectNext);
-    assert_eq!(h.app.schedule.as_ref().unwrap().cursor, 1);
+    assert_eq!(h.app.rota.view.as_ref().unwrap().cursor, 1);
     h.act(Action::Back);
-    assert!(h.app.schedule.is_none());
+    assert!(h.app.rota.view.is_none());
     assert!(h.draw().contains("Queue"));
 }
 
@@ -711,7 +711,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     let mut h = app(&c); // Wednesday 25 November 2026, 09:16 UTC
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
-    assert_eq!(h.app.form.as_ref().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
+    assert_eq!(h.app.form().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
     h.act(Action::NextField);
     h.type_text("carol");
     h.act(Action::NextField);
@@ -745,11 +745,11 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     h.act(Action::NextField);
     h.type_text("+2h");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
     assert!(
         matches!(c.rota_commands.lock().unwrap().last(), Some(Command::AddOverride { person, .. }) if person == "carol")
     );
-    let shown = &h.app.schedule.as_ref().unwrap().view().unwrap().overrides;
+    let shown = &h.app.rota.view.as_ref().unwrap().view().unwrap().overrides;
     assert_eq!(shown.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1, 2], "the view reloaded");
     assert!(h.draw().contains("rota: override #2: carol on call in dba"), "{}", h.draw());
     h.act(Action::SelectLast);
@@ -773,18 +773,18 @@ fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     h.act(Action::NextField);
     h.type_text("8h");
     h.act(Action::Submit);
-    let form = h.app.form.as_ref().expect("the form stays open");
+    let form = h.app.form().expect("the form stays open");
     assert!(form.error.as_deref().unwrap().starts_with("From: 'someday' is not a time"), "{:?}", form.error);
     assert!(c.rota_commands.lock().unwrap().is_empty(), "nothing was sent");
     h.act(Action::Cancel);
 
     // x on a day says where the overrides are; on one, a form confirms with a reason.
     h.act(Action::RemoveOverride);
-    assert!(h.app.form.is_none());
+    assert!(h.app.form().is_none());
     assert!(h.draw().contains("move to an override in the list"), "{}", h.draw());
     h.act(Action::SelectLast);
     h.act(Action::RemoveOverride);
-    assert!(h.app.form.as_ref().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
+    assert!(h.app.form().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
     h.type_text("bob is back");
     h.act(Action::Submit);
     assert_eq!(
@@ -867,7 +867,7 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
     let before = events_recorded(&c);
     for &a in Action::ALL.iter().filter(|a| a.writes() && a.scope() == Scope::Normal) {
         h.act(a);
-        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        assert!(h.app.form().is_none(), "{a:?} opened a form");
         let screen = h.draw();
         let said = format!("{} would change the record", a.name().replace('_', " "));
         assert!(screen.contains(&said), "{a:?} should say why:\n{screen}");
@@ -878,7 +878,7 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
     h.act(Action::Schedule);
     for a in [Action::AddOverride, Action::RemoveOverride] {
         h.act(a);
-        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        assert!(h.app.form().is_none(), "{a:?} opened a form");
         assert!(h.draw().contains("would change the record"), "{}", h.draw());
     }
     assert!(c.rota_commands.lock().unwrap().is_empty());
@@ -898,7 +898,7 @@ fn a_user_who_may_write_is_offered_writes() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 1);
-    assert!(h.app.read_only.is_none());
+    assert!(h.app.link.read_only.is_none());
     assert!(h.app.possible_actions().iter().any(|a| a.writes()), "{:?}", h.app.possible_actions());
     assert!(!h.draw().contains("read-only"));
 }
