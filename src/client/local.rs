@@ -2,18 +2,23 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch};
 
 use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport, Whoami};
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Source};
 use crate::engine::{Engine, EngineError};
 
+/// Where a client takes "now" from for the commands it sends.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 pub struct LocalClient {
     engine: Arc<Engine>,
     actor: String,
     /// In process the engine is always there.
     connection: watch::Sender<Connection>,
+    /// The wall clock, or the one a test drives.
+    clock: Clock,
 }
 
 impl LocalClient {
@@ -26,7 +31,19 @@ impl LocalClient {
     /// A client acting as `actor`: for tests and the demo seeder only; front-ends use [`Self::new`].
     #[must_use]
     pub fn with_actor(engine: Arc<Engine>, actor: impl Into<String>) -> Self {
-        Self { engine, actor: actor.into(), connection: watch::Sender::new(Connection::Connected) }
+        Self::with_clock(engine, actor, Arc::new(Utc::now))
+    }
+
+    /// A client acting as `actor` whose commands happen at the time `clock` says: tests drive
+    /// time through it, so what the engine records (and the screen shows) is the same on
+    /// every run.
+    #[must_use]
+    pub fn with_clock(engine: Arc<Engine>, actor: impl Into<String>, clock: Clock) -> Self {
+        Self { engine, actor: actor.into(), connection: watch::Sender::new(Connection::Connected), clock }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     #[must_use]
@@ -63,7 +80,7 @@ impl Client for LocalClient {
     }
 
     fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
-        Ok(self.engine.escalation_view(id, Utc::now())?)
+        Ok(self.engine.escalation_view(id, self.now())?)
     }
 
     fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
@@ -71,11 +88,11 @@ impl Client for LocalClient {
     }
 
     fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
-        Ok(self.engine.change_rota(&self.actor, source, &cmd, Utc::now())?)
+        Ok(self.engine.change_rota(&self.actor, source, &cmd, self.now())?)
     }
 
     fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError> {
-        Ok(self.engine.execute(&self.actor, source, &cmd, Utc::now())?)
+        Ok(self.engine.execute(&self.actor, source, &cmd, self.now())?)
     }
 
     fn incident(&self, id: IncidentId) -> Result<Incident, ClientError> {
@@ -107,7 +124,7 @@ impl Client for LocalClient {
         window: crate::domain::alert::MaintenanceWindow,
         source: Source,
     ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
-        Ok(self.engine.set_maintenance(self.actor(), source, &window, chrono::Utc::now())?)
+        Ok(self.engine.set_maintenance(self.actor(), source, &window, self.now())?)
     }
 
     fn close_maintenance(
@@ -117,7 +134,7 @@ impl Client for LocalClient {
         reason: Option<String>,
         source: Source,
     ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
-        Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, chrono::Utc::now())?)
+        Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, self.now())?)
     }
 
     fn maintenance(&self) -> Result<super::MaintenanceList, ClientError> {
