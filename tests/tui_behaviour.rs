@@ -24,6 +24,32 @@ fn seeded() -> World {
     w
 }
 
+/// ana's terminal with the close form of INC-`id` open (resolved ones shown).
+fn close_form(c: &World, id: u64) -> Headless {
+    let mut h = app(c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, id);
+    h.act(Action::Close);
+    h
+}
+
+/// Run `keys` and check INC-`id`'s timeline did not grow: nothing was written.
+fn writes_nothing(c: &World, h: &mut Headless, id: u64, keys: impl FnOnce(&mut Headless)) {
+    let before = c.timeline(IncidentId(id)).len();
+    keys(h);
+    assert_eq!(c.timeline(IncidentId(id)).len(), before, "nothing was written");
+}
+
+/// Type one value per field of the open form, moving to the next field after each.
+fn fill(h: &mut Headless, values: &[&str]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            h.act(Action::NextField);
+        }
+        h.type_text(v);
+    }
+}
+
 fn select(h: &mut Headless, id: u64) {
     h.act(Action::SelectFirst);
     while h.app.queue.selected != Some(IncidentId(id)) {
@@ -106,30 +132,21 @@ fn register_through_the_form_and_select_it() {
 fn escape_cancels_a_form_with_nothing_written() {
     let c = seeded();
     let mut h = app(&c);
-    let before = c.timeline(IncidentId(1)).len();
-    h.act(Action::Note);
-    h.type_text("half a thought");
-    h.act(Action::Cancel);
+    writes_nothing(&c, &mut h, 1, |h| {
+        h.act(Action::Note);
+        h.type_text("half a thought");
+        h.act(Action::Cancel);
+    });
     assert!(h.app.form().is_none());
-    assert_eq!(c.timeline(IncidentId(1)).len(), before);
     assert!(h.draw().contains("nothing was written"));
 }
 
 #[test]
 fn close_form_records_the_review_then_closes() {
     let c = seeded();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 5);
     assert_eq!(h.app.form().unwrap().missing, vec!["a root cause".to_owned()]);
-    h.type_text("job ran out of memory");
-    h.act(Action::NextField);
-    h.type_text("alert fired at once");
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.type_text("size the job for peak data");
+    fill(&mut h, &["job ran out of memory", "alert fired at once", "", "", "size the job for peak data"]);
     h.act(Action::Submit);
     assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
     let inc = c.incident(IncidentId(5));
@@ -171,10 +188,7 @@ fn close_with_a_lesson(h: &mut Headless) {
 #[test]
 fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_factors() {
     let c = with_root_cause();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 5);
     assert_eq!(h.app.form().unwrap().fields[0].value, "job ran out of memory");
     close_with_a_lesson(&mut h);
     let inc = c.incident(IncidentId(5));
@@ -188,10 +202,7 @@ fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_f
 #[test]
 fn a_root_cause_edited_in_the_close_form_keeps_its_trigger_and_factors() {
     let c = with_root_cause();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 5);
     h.send(Msg::Edit(piket::tui::form::Edit::Clear));
     h.type_text("job ran out of memory on the new node type");
     close_with_a_lesson(&mut h);
@@ -208,10 +219,7 @@ fn close_form_refuses_in_place_what_the_closing_rule_still_needs() {
     let c = seeded();
     let id = IncidentId(1); // SEV1 P1: a review with a lesson is required
     c.run("ana", Command::Resolve { id, summary: "rolled back".into(), recovered_at: None });
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 1);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 1);
     h.type_text("bad release");
     h.act(Action::NextField);
     h.type_text("fast rollback");
@@ -243,9 +251,7 @@ fn refused_keys_say_why_and_send_nothing() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
-    let before = c.timeline(IncidentId(2)).len();
-    h.act(Action::Acknowledge);
-    assert_eq!(c.timeline(IncidentId(2)).len(), before);
+    writes_nothing(&c, &mut h, 2, |h| h.act(Action::Acknowledge));
     assert!(h.draw().contains("INC-2 is already acknowledged by ben"));
 }
 
@@ -496,9 +502,7 @@ fn a_rota_change_reloads_who_is_on_call_and_never_fetches_incident_0() {
 fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
     use chrono::TimeZone;
     use piket::tui::effect::Effect;
-    let c = World::with_config(common::ROTA);
-    c.seed();
-    c.carol_covers_bob();
+    let c = World::rota();
     let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
     assert!(h.draw().contains("on call: alice (dba), dave (web) · next bob Thu 09:00"), "{}", h.draw());
     let handoff = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
@@ -521,7 +525,7 @@ fn without_schedules_the_header_keeps_the_configured_names() {
 #[test]
 fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
     use piket::tui::effect::Effect;
-    let c = World::with_config(&format!("{}{}", common::ESCALATION, common::services(&[])));
+    let c = World::with_config(&[common::ESCALATION, &common::services(&[])]);
     c.seed();
     let mut h = app(&c);
     select(&mut h, 1);
@@ -544,7 +548,7 @@ fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
 fn the_page_key_opens_a_form_that_sends_command_page() {
     use piket::domain::EventKind;
     use piket::tui::effect::Effect;
-    let c = World::with_config(common::ESCALATION);
+    let c = World::with_config(&[common::ESCALATION]);
     c.paged_mid_way(); // level 1 paged
     let mut h = app(&c);
     select(&mut h, 1);
@@ -607,7 +611,7 @@ fn page(c: &World, id: u64, level: u32, reason: &str) {
 
 /// The seeded queue with INC-1 (checkout) and INC-3 (logging) paging ana, then ben.
 fn paging() -> World {
-    let c = World::with_config(&format!("{}{}", common::PAGING, common::services(&["checkout", "logging"])));
+    let c = World::with_config(&[common::PAGING, &common::services(&["checkout", "logging"])]);
     c.seed();
     c
 }
@@ -682,9 +686,7 @@ fn the_schedule_view_has_its_own_keys_and_keeps_moving_and_closing() {
     use piket::tui::event::translate;
     use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    let c = World::with_config(common::ROTA);
-    c.seed();
-    c.carol_covers_bob();
+    let c = World::rota();
     let mut h = app(&c);
     assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::Acknowledge))));
     h.act(Action::Schedule);
@@ -706,9 +708,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     use chrono::TimeZone;
     use piket::tui::effect::Effect;
     use piket::tui::form::Edit;
-    let c = World::with_config(common::ROTA);
-    c.seed();
-    c.carol_covers_bob();
+    let c = World::rota();
     let mut h = app(&c); // Wednesday 25 November 2026, 09:16 UTC
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
@@ -739,12 +739,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     let mut h = app(&c);
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
-    h.act(Action::NextField);
-    h.type_text("carol");
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.type_text("+2h");
+    fill(&mut h, &["", "carol", "", "", "+2h"]);
     h.act(Action::Submit);
     assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
     assert!(
@@ -762,9 +757,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
 #[test]
 fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     use piket::tui::form::Edit;
-    let c = World::with_config(common::ROTA);
-    c.seed();
-    c.carol_covers_bob();
+    let c = World::rota();
     let mut h = app(&c);
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
@@ -801,8 +794,7 @@ fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
 #[test]
 fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() {
     let nasty = "ev\u{1b}[2Jil\u{1b}]52;c;ZXZpbA==\u{7}";
-    let c =
-        World::with_config(&format!("{}{}{}", common::ROTA, common::PAGING, common::services(&["checkout"])));
+    let c = World::with_config(&[common::ROTA, common::PAGING, &common::services(&["checkout"])]);
     c.seed();
     c.carol_covers_bob(); // its reason carries an OSC title sequence
     c.run(

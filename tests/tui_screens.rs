@@ -273,7 +273,7 @@ fn engine_unavailable_banner() {
 
 #[test]
 fn escalation_mid_way_with_a_live_countdown() {
-    let c = World::with_config(common::ESCALATION);
+    let c = World::with_config(&[common::ESCALATION]);
     c.paged_mid_way();
     // Level 1 was paged at 09:01; level 2 is due at 09:16.
     let now = common::t0() + Duration::seconds(210);
@@ -292,7 +292,7 @@ fn escalation_mid_way_with_a_live_countdown() {
 
 #[test]
 fn header_names_who_is_on_call_from_the_rota() {
-    let c = World::with_config(common::ROTA);
+    let c = World::with_config(&[common::ROTA]);
     c.register("db primary down", I::High, U::High, 2, &["db"]);
     c.carol_covers_bob();
     let now = common::t0() + Duration::minutes(3);
@@ -306,7 +306,7 @@ fn header_names_who_is_on_call_from_the_rota() {
 
 #[test]
 fn form_page_names_whom_the_next_level_reaches() {
-    let c = World::with_config(common::ESCALATION);
+    let c = World::with_config(&[common::ESCALATION]);
     c.paged_mid_way();
     let mut h =
         Headless::new(c.ana.clone(), &settings(), common::t0() + Duration::minutes(4), 80, 24).unwrap();
@@ -319,7 +319,7 @@ fn form_page_names_whom_the_next_level_reaches() {
 #[test]
 fn paged_banner_until_acknowledged() {
     use piket::domain::IncidentId;
-    let c = World::with_config(&format!("{}{}", common::PAGING, common::services(&["logging"])));
+    let c = World::with_config(&[common::PAGING, &common::services(&["logging"])]);
     c.seed();
     for (w, hgt) in [(80u16, 24u16), (60, 16)] {
         let mut h =
@@ -337,9 +337,7 @@ fn paged_banner_until_acknowledged() {
 
 #[test]
 fn schedule_view_with_a_gap_an_overlap_and_an_override() {
-    let c = World::with_config(common::ROTA);
-    c.seed();
-    c.carol_covers_bob();
+    let c = World::rota();
     for (w, hgt) in [(80u16, 24u16), (60, 16)] {
         let mut h = app(&c, w, hgt);
         h.act(Action::Schedule);

@@ -50,10 +50,11 @@ impl World {
         Self::new(Policy::default())
     }
 
-    /// A record under the policy of a config file (people, schedules, escalation policies,
-    /// services).
-    pub fn with_config(toml: &str) -> Self {
-        let config = piket::config::Config::from_toml_str(toml, std::path::Path::new("test.toml")).unwrap();
+    /// A record under the policy of [`people`] and config parts (schedules, escalation
+    /// policies, services), read as one config file.
+    pub fn with_config(parts: &[&str]) -> Self {
+        let toml = people() + &parts.concat();
+        let config = piket::config::Config::from_toml_str(&toml, std::path::Path::new("test.toml")).unwrap();
         Self::new(config.policy)
     }
 
@@ -159,6 +160,14 @@ impl World {
     /// The rota's own timeline: overrides added and removed.
     pub fn rota_events(&self) -> Vec<piket::domain::EventKind> {
         self.engine.timeline(IncidentId::ROTA).unwrap().into_iter().map(|e| e.kind).collect()
+    }
+
+    /// The seeded queue under [`ROTA`], with carol's override.
+    pub fn rota() -> Self {
+        let w = Self::with_config(&[ROTA]);
+        w.seed();
+        w.carol_covers_bob();
+        w
     }
 
     /// Every event recorded on every incident.
@@ -290,18 +299,18 @@ impl Client for Served {
     }
 }
 
-/// People and two schedules over the 14 days from [`t0`] (Wed 25 Nov 2026 09:00 UTC): dba
+/// Everyone the configs below name, each their own OS user.
+pub fn people() -> String {
+    ["alice", "bob", "carol", "dave", "erin", "ana", "ben"]
+        .iter()
+        .map(|p| format!("[people.{p}]\nuser = \"{p}\"\n"))
+        .collect()
+}
+
+/// Two schedules over the 14 days from [`t0`] (Wed 25 Nov 2026 09:00 UTC): dba
 /// hands from alice to bob on Thursday 09:00, nobody holds it Sunday 00:00-09:00 (a gap),
 /// alice and bob overlap Monday 08:00-09:00, then bob; dave holds web throughout.
 pub const ROTA: &str = r#"
-[people.alice]
-user = "alice"
-[people.bob]
-user = "bob"
-[people.carol]
-user = "carol"
-[people.dave]
-user = "dave"
 
 [schedules.dba]
 rotations = [
@@ -318,12 +327,6 @@ rotations = [{ members = ["dave"], shift = "weekly", handoff = "09:00", start = 
 /// An escalation policy for service db: level 1 the dba schedule (alice now), level 2 bob,
 /// level 3 the mgmt schedule, which nobody holds yet.
 pub const ESCALATION: &str = r#"
-[people.alice]
-user = "alice"
-[people.bob]
-user = "bob"
-[people.erin]
-user = "erin"
 
 [schedules.dba]
 rotations = [{ members = ["alice"], shift = "weekly", handoff = "09:00", start = "2026-11-02" }]
@@ -343,10 +346,6 @@ escalation-policy = "dba"
 /// A policy that pages ana (level 1), then ben (level 2); [`services`] says which services
 /// follow it.
 pub const PAGING: &str = r#"
-[people.ana]
-user = "ana"
-[people.ben]
-user = "ben"
 
 [escalation-policies.ops]
 levels = [{ targets = ["person:ana"], timeout = "15m" }, { targets = ["person:ben"], timeout = "15m" }]
