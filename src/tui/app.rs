@@ -28,7 +28,7 @@ use self::schedule::Rota;
 use super::TuiSettings;
 use super::action::{Action, Scope};
 use super::effect::Effect;
-use super::form::{Edit, Form, FormKind};
+use super::form::{Edit, Form};
 use super::keymap::KeyMap;
 use super::layout::{self, Areas, Pane};
 use super::theme::Theme;
@@ -766,58 +766,27 @@ impl App {
             self.say(Level::Error, msg);
             return Vec::new();
         }
-        let id = inc.id;
-        let kind = match a {
-            Action::Export => return vec![Effect::Export(id, self.timezone)],
+        let form = match a {
+            Action::Export => return vec![Effect::Export(inc.id, self.timezone)],
             Action::Page => {
-                self.forms.open = Some(self.page_form(inc));
-                return Vec::new();
+                let known = self.selected_escalation().and_then(Result::ok).filter(|v| v.incident == inc.id);
+                forms::page_form(inc, known)
             }
-            Action::Contain => FormKind::Contain,
-            Action::Note => FormKind::Note,
-            Action::Finding => FormKind::Finding,
-            Action::RootCause => FormKind::RootCause,
-            Action::StatusUpdate => FormKind::StatusUpdate,
-            Action::Escalate => FormKind::Escalate,
-            Action::Roles => FormKind::Roles,
-            Action::Resolve => FormKind::Resolve,
-            Action::Reopen => FormKind::Reopen,
-            Action::Close => FormKind::Close,
-            Action::OverridePriority => FormKind::OverridePriority,
-            Action::Maintenance => FormKind::Maintenance,
-            _ => {
-                return match incident::probe(a, inc) {
-                    Some(cmd) => vec![Effect::Execute { cmds: vec![cmd], what: a.name().replace('_', " ") }],
-                    None => Vec::new(),
-                };
-            }
+            _ => match forms::kind_for(a) {
+                Some(kind) => Form::for_incident(kind, inc, &self.policy, &self.on_call),
+                // No form: the key is the command.
+                None => {
+                    return match incident::probe(a, inc) {
+                        Some(cmd) => {
+                            vec![Effect::Execute { cmds: vec![cmd], what: a.name().replace('_', " ") }]
+                        }
+                        None => Vec::new(),
+                    };
+                }
+            },
         };
-        self.forms.open = Some(Form::for_incident(kind, inc, &self.policy, &self.on_call));
+        self.forms.open = Some(form);
         Vec::new()
-    }
-
-    /// The page form, with the levels and whom "next" reaches when the escalation is known.
-    fn page_form(&self, inc: &Incident) -> Form {
-        let Some(Ok(view)) = self.selected_escalation().filter(|_| self.queue.selected == Some(inc.id))
-        else {
-            return Form::page(inc, 0, "next: the level after the last one paged");
-        };
-        let levels = u32::try_from(view.levels.len()).unwrap_or(u32::MAX);
-        let current = view.progress.as_ref().and_then(crate::domain::escalation::Progress::current);
-        let next = match current {
-            None => Some(1),
-            Some(c) if c.level < levels => Some(c.level + 1),
-            Some(_) => None,
-        };
-        let hint = match next.and_then(|n| view.levels.iter().find(|l| l.level == n)) {
-            Some(l) if l.reaches.is_empty() => format!("next = level {}, nobody on call there now", l.level),
-            Some(l) => {
-                let who: Vec<String> = l.reaches.iter().map(|p| sanitize_line(p).into_owned()).collect();
-                format!("next = level {} ({})", l.level, who.join(", "))
-            }
-            None => format!("level {levels} was the last; choose one to page again"),
-        };
-        Form::page(inc, levels, &hint)
     }
 
     /// Keys while a form or the filter line has the keyboard.

@@ -7,7 +7,10 @@ use chrono_tz::Tz;
 
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::decide::decide;
-use crate::domain::{Command, Event, Source};
+use crate::domain::text::sanitize_line;
+use crate::domain::{Command, Event, Incident, Source};
+use crate::engine::EscalationView;
+use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::form::{Edit, Form, FormKind};
 
@@ -103,6 +106,50 @@ impl Forms {
         self.open = Some(form);
         fx
     }
+}
+
+/// The form an incident action opens; `None`: the action is its command (no text to ask for).
+#[must_use]
+pub const fn kind_for(a: Action) -> Option<FormKind> {
+    Some(match a {
+        Action::Contain => FormKind::Contain,
+        Action::Note => FormKind::Note,
+        Action::Finding => FormKind::Finding,
+        Action::RootCause => FormKind::RootCause,
+        Action::StatusUpdate => FormKind::StatusUpdate,
+        Action::Escalate => FormKind::Escalate,
+        Action::Roles => FormKind::Roles,
+        Action::Resolve => FormKind::Resolve,
+        Action::Reopen => FormKind::Reopen,
+        Action::Close => FormKind::Close,
+        Action::OverridePriority => FormKind::OverridePriority,
+        Action::Maintenance => FormKind::Maintenance,
+        _ => return None,
+    })
+}
+
+/// The page form, with the levels and whom "next" reaches when the escalation is known.
+#[must_use]
+pub fn page_form(inc: &Incident, escalation: Option<&EscalationView>) -> Form {
+    let Some(view) = escalation else {
+        return Form::page(inc, 0, "next: the level after the last one paged");
+    };
+    let levels = u32::try_from(view.levels.len()).unwrap_or(u32::MAX);
+    let current = view.progress.as_ref().and_then(crate::domain::escalation::Progress::current);
+    let next = match current {
+        None => Some(1),
+        Some(c) if c.level < levels => Some(c.level + 1),
+        Some(_) => None,
+    };
+    let hint = match next.and_then(|n| view.levels.iter().find(|l| l.level == n)) {
+        Some(l) if l.reaches.is_empty() => format!("next = level {}, nobody on call there now", l.level),
+        Some(l) => {
+            let who: Vec<String> = l.reaches.iter().map(|p| sanitize_line(p).into_owned()).collect();
+            format!("next = level {} ({})", l.level, who.join(", "))
+        }
+        None => format!("level {levels} was the last; choose one to page again"),
+    };
+    Form::page(inc, levels, &hint)
 }
 
 fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
