@@ -33,7 +33,7 @@ pub struct World {
     pub engine: Arc<Engine>,
     now: Arc<Mutex<DateTime<Utc>>>,
     /// ana's client, the one the app under test uses.
-    pub ana: Arc<Served>,
+    pub ana: Arc<Gated>,
 }
 
 impl World {
@@ -41,7 +41,7 @@ impl World {
     pub fn new(policy: Policy) -> Self {
         let engine = Arc::new(Engine::in_memory(policy).unwrap());
         let now = Arc::new(Mutex::new(t0()));
-        let ana = Arc::new(Served::new(LocalClient::with_clock(Arc::clone(&engine), "ana", clock_of(&now))));
+        let ana = Arc::new(Gated::new(LocalClient::with_clock(Arc::clone(&engine), "ana", clock_of(&now))));
         Self { engine, now, ana }
     }
 
@@ -177,16 +177,16 @@ impl World {
     }
 }
 
-/// ana's client as a server serves it: the server can go away (`down`: every call fails as
+/// ana's client behind what a server adds: the server can go away (`down`: every call fails as
 /// the remote client's do), and may list ana as read-only (`whoami` says so, writes are
 /// refused). Everything else is the engine's, through `LocalClient`.
-pub struct Served {
+pub struct Gated {
     inner: LocalClient,
     pub down: AtomicBool,
     pub read_only: AtomicBool,
 }
 
-impl Served {
+impl Gated {
     fn new(inner: LocalClient) -> Self {
         Self { inner, down: AtomicBool::new(false), read_only: AtomicBool::new(false) }
     }
@@ -222,7 +222,7 @@ impl Served {
     }
 }
 
-impl Client for Served {
+impl Client for Gated {
     fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError> {
         self.write()?.execute(cmd, source)
     }
