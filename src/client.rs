@@ -222,7 +222,11 @@ pub trait Client: Send + Sync {
     ///
     /// # Errors
     /// Refused with the reason, or unavailable.
-    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+    fn change_rota(
+        &self,
+        cmd: crate::domain::RotaCommand,
+        source: Source,
+    ) -> Result<Vec<Event>, ClientError> {
         let _ = (cmd, source);
         Err(ClientError::Unavailable("this client cannot change the rota".to_owned()))
     }

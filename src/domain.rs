@@ -6,6 +6,7 @@
 //! front-end renders [`Incident`] and [`Event`].
 
 pub mod alert;
+pub mod alert_summary;
 pub mod command;
 pub mod decide;
 pub mod escalation;
@@ -18,14 +19,16 @@ pub mod maintenance;
 pub mod policy;
 pub mod priority;
 pub mod query;
+pub mod record;
+pub mod refusal;
 pub mod rota;
 pub mod schedule;
 pub mod text;
 pub mod time;
 
 pub use alert::{AlertAction, AlertMapping, AlertOutcome, AlertRecord, AlertSignal, ResolvePolicy};
-pub use command::{Command, FieldChanges, NewIncident};
-pub use decide::{Refusal, Step, decide, missing_for_close};
+pub use command::{Command, FieldChanges, NewIncident, RotaCommand};
+pub use decide::{decide, decide_rota, missing_for_close};
 pub use event::{Event, EventKind, Flag, LevelPage, Milestone, Registration, Review, Role, Source};
 pub use ids::{IdError, IncidentId};
 pub use incident::{ActionItem, Escalation, Incident, RootCause};
@@ -33,5 +36,7 @@ pub use lifecycle::Status;
 pub use policy::{ClosingRules, Policy, Target};
 pub use priority::{Impact, Priority, PriorityMatrix, Severity, Urgency};
 pub use query::{Query, Sort};
+pub use record::{Recorded, Stamp, record};
+pub use refusal::{Refusal, Step};
 pub use rota::{EscalationPolicy, Level, PageTarget, Person, Rota};
 pub use schedule::{Override, Schedule};

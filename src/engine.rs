@@ -18,10 +18,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
 use crate::client::{Change, Outcome, VerifyReport};
-use crate::domain::decide::Context;
+use crate::domain::decide::{Context, Paging};
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
-use crate::domain::{Command, Event, Incident, IncidentId, Policy, Query, Refusal, Sort, Source, decide};
+use crate::domain::{
+    Command, Event, Incident, IncidentId, Policy, Query, Recorded, Refusal, Sort, Source, Stamp, decide,
+    record,
+};
 use crate::store::{Store, StoreError, StoreOptions, Writer};
 pub use escalation::{EscalationView, Escalations, LevelView, NextStep, TIMER_ACTOR};
 pub use ingest::IngestItem;
@@ -35,7 +38,8 @@ const CHANGE_BUFFER: usize = 4096;
 pub enum EngineError {
     #[error("{0}")]
     Refused(Refusal),
-    #[error("{0} does not exist: `piket list --all` shows the incidents")]
+    /// Front-ends word what to do about it (the CLI names `piket list --all`).
+    #[error("{0} does not exist")]
     NotFound(IncidentId),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -177,15 +181,18 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(Outcome, u64), EngineError> {
         let now = to_micros(now);
-        if matches!(cmd, Command::Page { .. } | Command::AddOverride { .. } | Command::RemoveOverride { .. })
-        {
-            return self.decide_with_rota(w, actor, source, cmd, now);
-        }
-        let ctx = Context { actor, now, policy: &self.policy };
         let current = match cmd.incident() {
             Some(id) => Some(w.incident(id)?.ok_or(EngineError::NotFound(id))?),
             None => None,
         };
+        // Paging by hand is decided on the incident's escalation so far and the overrides in
+        // force, which only the engine holds: gathered here, decided by the rules.
+        let gathered = match (cmd, &current) {
+            (Command::Page { .. }, Some(inc)) => Some(self.paging_state(w, inc)?),
+            _ => None,
+        };
+        let paging = gathered.as_ref().map(|(progress, overrides)| Paging { progress, overrides });
+        let ctx = Context { actor, now, policy: &self.policy, paging };
         let kinds = decide(current.as_ref(), cmd, ctx, source.as_str()).map_err(EngineError::Refused)?;
         let done = Self::append_kinds(w, current.as_ref(), kinds, actor, source, now)?;
         let may_start = match cmd {
@@ -201,7 +208,8 @@ impl Engine {
     }
 
     /// Append events the engine (not a person's command) decided on to an incident, or start
-    /// one with a registration; fold them and keep the queue index in step.
+    /// one with a registration; fold them ([`crate::domain::record`]) and keep the queue index
+    /// in step.
     fn append_kinds(
         w: &mut Writer<'_>,
         current: Option<&Incident>,
@@ -210,38 +218,20 @@ impl Engine {
         source: Source,
         now: DateTime<Utc>,
     ) -> Result<(Outcome, u64), EngineError> {
-        let current = current.cloned();
-        let id = current.as_ref().map_or_else(|| w.allocate_id(), |c| c.id);
-        let first_seq = current.as_ref().map_or(1, |c| c.last_seq + 1);
-        let events: Vec<Event> = kinds
-            .into_iter()
-            .zip(first_seq..)
-            .map(|(kind, seq)| Event {
-                incident: id,
-                seq,
-                occurred_at: now,
-                recorded_at: now,
-                actor: actor.to_owned(),
-                source,
-                kind,
-            })
-            .collect();
-        let mut summary = match (&current, events.first()) {
-            (Some(c), _) => c.clone(),
-            (None, Some(first)) => Incident::from_first(first)?,
-            (None, None) => {
+        let stamp = Stamp { actor, source, now };
+        let Recorded { events, summary } = match record(current, kinds, &stamp, || w.allocate_id()) {
+            Ok(r) => r,
+            Err(ApplyError::Empty) => {
                 return Err(EngineError::Refused(Refusal {
                     message: "nothing to record".into(),
                     next: vec![],
                 }));
             }
+            Err(e) => return Err(e.into()),
         };
-        for ev in events.iter().skip(usize::from(current.is_none())) {
-            summary.apply(ev)?;
-        }
         let global_seq = w.append(&events)?;
-        w.put_incident(current.as_ref(), &summary)?;
-        Ok((Outcome { incident: id, events, summary }, global_seq))
+        w.put_incident(current, &summary)?;
+        Ok((Outcome { incident: summary.id, events, summary }, global_seq))
     }
 
     /// # Errors

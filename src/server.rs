@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod listen;
 pub mod notify;
 pub mod owner;
+pub mod payload;
 mod peer;
 pub mod scheduler;
 mod senders;

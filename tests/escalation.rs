@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use piket::config::Config;
 use piket::domain::{
-    Command, Event, EventKind, Impact, IncidentId, NewIncident, Severity, Source, Status, Urgency,
+    Command, Event, EventKind, Impact, IncidentId, NewIncident, RotaCommand, Severity, Source, Status,
+    Urgency,
 };
 use piket::engine::{Engine, EngineError};
 use piket::server::scheduler::Scheduler;
@@ -269,7 +270,7 @@ fn responders_page_the_next_or_a_chosen_level_by_hand() {
 #[test]
 fn an_override_decides_who_a_schedule_pages_and_is_audited() {
     let e = engine(0, "");
-    let add = Command::AddOverride {
+    let add = RotaCommand::AddOverride {
         schedule: "dba".to_owned(),
         person: "bob".to_owned(),
         covers: Some("alice".to_owned()),
@@ -284,7 +285,7 @@ fn an_override_decides_who_a_schedule_pages_and_is_audited() {
     Scheduler::load(Arc::clone(&e)).unwrap().pass(t0()).unwrap();
     assert_eq!(pages(&e, id)[0].2, names(&["bob"]));
 
-    let bad = Command::AddOverride {
+    let bad = RotaCommand::AddOverride {
         schedule: "dbx".to_owned(),
         person: "bob".to_owned(),
         covers: None,
@@ -296,9 +297,9 @@ fn an_override_decides_who_a_schedule_pages_and_is_audited() {
         Err(EngineError::Refused(r)) => assert!(r.message.contains("no schedule 'dbx'"), "{}", r.message),
         other => panic!("{other:?}"),
     }
-    e.change_rota("carol", Source::Cli, &Command::RemoveOverride { id: 1, reason: None }, t0()).unwrap();
+    e.change_rota("carol", Source::Cli, &RotaCommand::RemoveOverride { id: 1, reason: None }, t0()).unwrap();
     assert!(e.overrides().is_empty());
-    match e.change_rota("carol", Source::Cli, &Command::RemoveOverride { id: 1, reason: None }, t0()) {
+    match e.change_rota("carol", Source::Cli, &RotaCommand::RemoveOverride { id: 1, reason: None }, t0()) {
         Err(EngineError::Refused(r)) => assert!(r.message.contains("no override #1"), "{}", r.message),
         other => panic!("{other:?}"),
     }

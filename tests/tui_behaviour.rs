@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use piket::domain::{Command, EventKind, IncidentId, Priority, Query, Role, Status};
+use piket::domain::{Command, EventKind, IncidentId, Priority, Query, Role, RotaCommand, Status};
 use piket::tui::TuiSettings;
 use piket::tui::action::Action;
 use piket::tui::app::Msg;
@@ -725,7 +725,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     h.act(Action::NextField);
     h.type_text("swap with alice");
     let fx = h.app.update(Msg::Action(Action::Submit));
-    let add = Command::AddOverride {
+    let add = RotaCommand::AddOverride {
         schedule: "dba".into(),
         person: "carol".into(),
         covers: Some("alice".into()),

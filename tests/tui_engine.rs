@@ -89,7 +89,7 @@ fn alert_born_incidents_show_source_alert_count_and_labels_sanitised() {
              "endsAt": "2026-11-20T08:05:00Z", "labels": {"alertname": "DiskFull", "instance": "db-2"}}
         ]
     });
-    let signals = piket::server::ingest::parse_alertmanager(body.to_string().as_bytes(), &mapping).unwrap();
+    let signals = piket::server::payload::parse_alertmanager(body.to_string().as_bytes(), &mapping).unwrap();
     engine.ingest(&[IngestItem { signals, now: Utc::now(), actor: None }], FlapRule::default()).unwrap();
     let ana: Arc<dyn Client> = Arc::new(LocalClient::with_actor(Arc::clone(&engine), "ana"));
     let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();

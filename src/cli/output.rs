@@ -299,7 +299,7 @@ pub fn timeline(events: &[Event], tz: Tz) -> String {
     s
 }
 
-pub use crate::domain::alert::{AlertSummary, summaries as alert_summaries};
+pub use crate::domain::alert_summary::{AlertSummary, summaries as alert_summaries};
 
 /// `piket alerts INC-n` as text; alert text is sanitised here, for the terminal.
 #[must_use]

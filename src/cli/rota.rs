@@ -17,7 +17,7 @@ use super::run::{Ctx, Fail, outcome_json, print_json, text};
 use super::when::{parse_span, parse_time_ahead};
 use crate::config::Config;
 use crate::domain::schedule::Coverage;
-use crate::domain::{Command, IncidentId, Source};
+use crate::domain::{Command, IncidentId, RotaCommand, Source};
 use crate::engine::RotaQuery;
 
 impl Ctx {
@@ -128,7 +128,7 @@ pub fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCo
 
 /// `piket override add|list|remove`.
 pub(super) fn override_cmd(ctx: &Ctx, cmd: OverrideCmd) -> Result<ExitCode, Fail> {
-    let change = |cmd: Command| -> Result<ExitCode, Fail> {
+    let change = |cmd: RotaCommand| -> Result<ExitCode, Fail> {
         let events =
             ctx.client.change_rota(cmd, Source::Cli).map_err(|e| Fail::Client(Some(IncidentId::ROTA), e))?;
         if ctx.json {
@@ -147,11 +147,11 @@ pub(super) fn override_cmd(ctx: &Ctx, cmd: OverrideCmd) -> Result<ExitCode, Fail
                 (None, None) => return Err(Fail::Input("give --until or --for".to_owned())),
             };
             let reason = reason.map(|r| text(&r)).transpose()?;
-            change(Command::AddOverride { schedule, person, covers, start, end, reason })
+            change(RotaCommand::AddOverride { schedule, person, covers, start, end, reason })
         }
         OverrideCmd::Remove { id, reason } => {
             let reason = reason.map(|r| text(&r)).transpose()?;
-            change(Command::RemoveOverride { id, reason })
+            change(RotaCommand::RemoveOverride { id, reason })
         }
         OverrideCmd::List => {
             let list = ctx.rota(ctx.now, 0)?.overrides;

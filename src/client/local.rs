@@ -87,7 +87,11 @@ impl Client for LocalClient {
         Ok(self.engine.rota_view(query))
     }
 
-    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+    fn change_rota(
+        &self,
+        cmd: crate::domain::RotaCommand,
+        source: Source,
+    ) -> Result<Vec<Event>, ClientError> {
         Ok(self.engine.change_rota(&self.actor, source, &cmd, self.now())?)
     }
 

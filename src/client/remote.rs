@@ -411,7 +411,11 @@ impl Client for RemoteClient {
         self.call(Method::GET, format!("/v1/rota?at={at}&days={}", query.days), None, None)
     }
 
-    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+    fn change_rota(
+        &self,
+        cmd: crate::domain::RotaCommand,
+        source: Source,
+    ) -> Result<Vec<Event>, ClientError> {
         let body = json(&cmd)?;
         self.call(Method::POST, format!("/v1/rota?source={}", source.as_str()), Some(body), None)
     }

@@ -248,79 +248,6 @@ impl MaintenanceWindow {
     }
 }
 
-/// One alert of an incident, folded from its `AlertReceived` events (for `piket alerts` and
-/// the TUI's detail pane).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AlertSummary {
-    pub source: String,
-    pub identity: String,
-    /// The latest status recorded.
-    pub status: String,
-    /// How many times it was recorded (re-sends of a known state are not recorded).
-    pub received: u32,
-    #[serde(with = "super::time::ts")]
-    pub first_seen: DateTime<Utc>,
-    #[serde(with = "super::time::ts")]
-    pub last_seen: DateTime<Utc>,
-    pub summary: String,
-    pub labels: Vec<(String, String)>,
-    pub annotations: Vec<(String, String)>,
-    /// Alerts left out of the latest truncated Alertmanager notification that carried this
-    /// one (see [`TRUNCATED_ADVICE`]); `None`: none was truncated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub truncated_alerts: Option<u64>,
-}
-
-impl AlertSummary {
-    /// Firing by its latest state (`firing`, `trigger`, `acknowledge`, a silent heartbeat).
-    #[must_use]
-    pub fn is_firing(&self) -> bool {
-        !matches!(self.status.as_str(), "resolved" | "resolve" | "beat")
-    }
-}
-
-/// The alerts on a timeline, one per (source, identity), in order of first appearance.
-#[must_use]
-pub fn summaries(events: &[super::event::Event]) -> Vec<AlertSummary> {
-    let mut out: Vec<AlertSummary> = Vec::new();
-    for ev in events {
-        let super::event::EventKind::AlertReceived(a) = &ev.kind else { continue };
-        if let Some(s) = out.iter_mut().find(|s| s.identity == a.identity && s.source == a.source) {
-            s.status.clone_from(&a.status);
-            s.received += 1;
-            s.last_seen = ev.recorded_at;
-            // A PagerDuty acknowledge or resolve comes without a payload: the last known
-            // summary, labels and annotations stay.
-            if !a.summary.is_empty() {
-                s.summary.clone_from(&a.summary);
-            }
-            if !a.labels.is_empty() {
-                s.labels.clone_from(&a.labels);
-            }
-            if !a.annotations.is_empty() {
-                s.annotations.clone_from(&a.annotations);
-            }
-            if let Some(n) = a.truncated_alerts() {
-                s.truncated_alerts = Some(n);
-            }
-        } else {
-            out.push(AlertSummary {
-                source: a.source.clone(),
-                identity: a.identity.clone(),
-                status: a.status.clone(),
-                received: 1,
-                first_seen: ev.recorded_at,
-                last_seen: ev.recorded_at,
-                summary: a.summary.clone(),
-                labels: a.labels.clone(),
-                annotations: a.annotations.clone(),
-                truncated_alerts: a.truncated_alerts(),
-            });
-        }
-    }
-    out
-}
-
 /// Impact, urgency and severity for one sender severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeverityMapping {
@@ -420,7 +347,7 @@ impl AlertMapping {
         let t = t.trim();
         let t = if t.is_empty() { fallback } else { t };
         // A title is a queue line: cut at the domain's limit instead of refusing the alert.
-        t.chars().take(super::decide::MAX_TITLE_CHARS).collect()
+        t.chars().take(super::text::MAX_TITLE_CHARS).collect()
     }
 
     /// Whether incidents of `service` resolve when all their alerts have.

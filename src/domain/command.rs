@@ -77,8 +77,8 @@ impl FieldChanges {
     }
 }
 
-/// A request body of the API (`/v1/commands`, `/v1/rota`): an unknown field is refused, so a
-/// misspelt one cannot be silently ignored.
+/// What is recorded on an incident's timeline: the body of `POST /v1/commands`. An unknown
+/// field is refused, so a misspelt one cannot be silently ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "command", deny_unknown_fields)]
 pub enum Command {
@@ -185,7 +185,15 @@ pub enum Command {
         level: Option<u32>,
         reason: String,
     },
-    /// Put someone on call in a schedule for a while (recorded on the rota's timeline).
+}
+
+/// A change to the rota's own timeline ([`IncidentId::ROTA`]), not to an incident: what
+/// `POST /v1/rota` takes, decided by [`super::decide::decide_rota`]. Same body rules as
+/// [`Command`] (tagged by `command`, unknown fields refused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "command", deny_unknown_fields)]
+pub enum RotaCommand {
+    /// Put someone on call in a schedule for a while.
     AddOverride {
         schedule: String,
         person: String,
@@ -208,7 +216,6 @@ impl Command {
     pub const fn incident(&self) -> Option<IncidentId> {
         match self {
             Self::Register(_) => None,
-            Self::AddOverride { .. } | Self::RemoveOverride { .. } => Some(IncidentId::ROTA),
             Self::Update { id, .. }
             | Self::OverridePriority { id, .. }
             | Self::ClearPriorityOverride { id }
@@ -232,5 +239,25 @@ impl Command {
             | Self::Correct { id, .. }
             | Self::Page { id, .. } => Some(*id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The split kept the API's bodies: a rota change is still `{"command": "add_override", ...}`,
+    /// and an incident command body is not a rota change (nor the other way round).
+    #[test]
+    fn rota_commands_keep_their_json_and_stay_apart_from_incident_commands() {
+        let body = r#"{"command": "remove_override", "id": 3, "reason": "back early"}"#;
+        let cmd: RotaCommand = serde_json::from_str(body).unwrap();
+        assert_eq!(cmd, RotaCommand::RemoveOverride { id: 3, reason: Some("back early".into()) });
+        assert_eq!(
+            serde_json::to_value(&cmd).unwrap(),
+            serde_json::json!({"command": "remove_override", "id": 3, "reason": "back early"})
+        );
+        assert!(serde_json::from_str::<Command>(body).is_err());
+        assert!(serde_json::from_str::<RotaCommand>(r#"{"command": "acknowledge", "id": 1}"#).is_err());
     }
 }

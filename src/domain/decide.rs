@@ -3,20 +3,19 @@
 //! Pure: the engine passes the actor, the time and the policy in. Every refusal names what is
 //! wrong and, where the lifecycle is the reason, the steps that are possible instead.
 
-use std::fmt;
-
 use chrono::{DateTime, Duration, Utc};
 
-use super::command::{Command, FieldChanges, NewIncident};
+use super::command::{Command, FieldChanges, NewIncident, RotaCommand};
+use super::escalation::{self, At, Progress};
 use super::event::{EventKind, Registration};
 use super::incident::Incident;
 use super::lifecycle::Status;
 use super::policy::{ClosingRules, Policy};
+use super::refusal::{Refusal, Step};
+use super::rota::Rota;
+use super::schedule::Override;
 
-/// Longest title accepted; a title is a line in a queue, not a report.
-pub const MAX_TITLE_CHARS: usize = 500;
-/// Longest free text (note, summary, update) accepted: 64 KiB.
-pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+use super::text::{MAX_TEXT_BYTES, MAX_TITLE_CHARS};
 /// Clock skew tolerated for times given by people or peers.
 const FUTURE_SLACK_MINUTES: i64 = 5;
 
@@ -26,72 +25,27 @@ pub struct Context<'a> {
     pub actor: &'a str,
     pub now: DateTime<Utc>,
     pub policy: &'a Policy,
+    /// What paging by hand is decided on besides the rota (`policy.rota`); only the engine
+    /// holds it, so `None` everywhere else refuses [`Command::Page`].
+    pub paging: Option<Paging<'a>>,
 }
 
-/// A next step a responder can take; front-ends render it as a command line or a key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    Acknowledge,
-    Contain,
-    Resolve,
-    Reopen,
-    Review,
-    RootCause,
-    Close,
-    Note,
+/// The incident's escalation so far and the overrides in force, for [`Command::Page`].
+#[derive(Debug, Clone, Copy)]
+pub struct Paging<'a> {
+    pub progress: &'a Progress,
+    pub overrides: &'a [Override],
 }
 
-impl Step {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Acknowledge => "acknowledge",
-            Self::Contain => "contain",
-            Self::Resolve => "resolve",
-            Self::Reopen => "reopen",
-            Self::Review => "review",
-            Self::RootCause => "root-cause",
-            Self::Close => "close",
-            Self::Note => "note",
-        }
-    }
-
-    /// The lifecycle steps possible from a status.
-    #[must_use]
-    pub fn from_status(status: Status) -> Vec<Self> {
-        match status {
-            Status::Triggered => vec![Self::Acknowledge, Self::Contain, Self::Resolve],
-            Status::Acknowledged => vec![Self::Contain, Self::Resolve],
-            Status::Contained => vec![Self::Resolve],
-            Status::Resolved => vec![Self::Close, Self::Reopen],
-            Status::Closed => vec![Self::Note],
-        }
-    }
-}
-
-/// Why a command was not carried out. Nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub struct Refusal {
-    pub message: String,
-    /// Steps that are possible instead (empty when the problem is the input, not the state).
-    pub next: Vec<Step>,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl Refusal {
-    fn input(message: impl Into<String>) -> Self {
-        Self { message: message.into(), next: Vec::new() }
-    }
-
-    fn state(message: impl Into<String>, next: Vec<Step>) -> Self {
-        Self { message: message.into(), next }
-    }
+/// What a rota change is decided on besides the command.
+#[derive(Debug, Clone, Copy)]
+pub struct RotaContext<'a> {
+    pub rota: &'a Rota,
+    /// The overrides not removed.
+    pub active: &'a [Override],
+    /// The id a new override gets.
+    pub next_id: u32,
+    pub now: DateTime<Utc>,
 }
 
 type Decision = Result<Vec<EventKind>, Refusal>;
@@ -315,9 +269,7 @@ pub fn decide(
         (_, Some(inc)) => inc,
         (_, None) => {
             let id = cmd.incident().map_or_else(String::new, |i| i.to_string());
-            return Err(Refusal::input(format!(
-                "{id} does not exist: `piket list --all` shows the incidents"
-            )));
+            return Err(Refusal::input(format!("{id} does not exist")));
         }
     };
     let open = inc.status.is_open();
@@ -546,28 +498,31 @@ pub fn decide(
             }
             Ok(vec![EventKind::Correction { corrects: *seq, text: required("the correction", text)? }])
         }
-        // These need the incident's escalation progress and the rota's overrides, which only
-        // the engine holds: it decides them with `escalation::by_hand` and `rota_change`.
-        Command::Page { .. } | Command::AddOverride { .. } | Command::RemoveOverride { .. } => {
-            Err(Refusal::input("paging and overrides are decided with the rota, not here"))
+        Command::Page { level, reason, .. } => {
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(Refusal::input("say why you page: --reason \"...\""));
+            }
+            let Some(paging) = ctx.paging else {
+                return Err(Refusal::input(
+                    "paging is decided with the incident's escalation, which only the engine holds",
+                ));
+            };
+            let at = At { rota: &ctx.policy.rota, overrides: paging.overrides, now: ctx.now };
+            escalation::by_hand(inc, paging.progress, *level, reason, at)
         }
     }
 }
 
-/// Check a rota change against the rota and the overrides in force; returns the event.
+/// Decide a rota change against the rota and the overrides in force; returns the event.
 ///
 /// # Errors
 /// Unknown schedule or person, an empty or inverted window, a window already over, an
 /// override that does not exist or was removed.
-pub fn rota_change(
-    cmd: &Command,
-    rota: &super::rota::Rota,
-    active: &[super::schedule::Override],
-    next_id: u32,
-    now: DateTime<Utc>,
-) -> Decision {
+pub fn decide_rota(cmd: &RotaCommand, ctx: RotaContext<'_>) -> Decision {
+    let RotaContext { rota, active, next_id, now } = ctx;
     match cmd {
-        Command::AddOverride { schedule, person, covers, start, end, reason } => {
+        RotaCommand::AddOverride { schedule, person, covers, start, end, reason } => {
             let sched = rota.schedules.get(schedule).ok_or_else(|| {
                 Refusal::input(format!(
                     "there is no schedule '{schedule}': {} (see `piket schedule show`)",
@@ -614,7 +569,7 @@ pub fn rota_change(
                 reason,
             })])
         }
-        Command::RemoveOverride { id, reason } => {
+        RotaCommand::RemoveOverride { id, reason } => {
             if !active.iter().any(|o| o.id == *id) {
                 return Err(Refusal::input(format!(
                     "there is no override #{id} in force: `piket override list` shows them"
@@ -623,7 +578,6 @@ pub fn rota_change(
             let reason = reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
             Ok(vec![EventKind::OverrideRemoved { id: *id, reason }])
         }
-        _ => Err(Refusal::input("not a rota change")),
     }
 }
 
@@ -642,36 +596,23 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::domain::event::{Event, Review, Source};
+    use crate::domain::event::{Review, Source};
     use crate::domain::ids::IncidentId;
     use crate::domain::priority::{Impact, Priority, Severity, Urgency};
+    use crate::domain::record::{Stamp, record};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
     }
 
-    /// Run commands through `decide` and `apply`, as the engine does, without a store.
+    /// Run commands through `decide` and `record`, as the engine does, without a store.
     fn run(policy: &Policy, cmds: &[Command]) -> Result<Incident, Refusal> {
         let mut inc: Option<Incident> = None;
+        let stamp = Stamp { actor: "alice", source: Source::Cli, now: now() };
         for cmd in cmds {
-            let ctx = Context { actor: "alice", now: now(), policy };
+            let ctx = Context { actor: "alice", now: now(), policy, paging: None };
             let kinds = decide(inc.as_ref(), cmd, ctx, "cli")?;
-            for kind in kinds {
-                let seq = inc.as_ref().map_or(1, |i| i.last_seq + 1);
-                let ev = Event {
-                    incident: IncidentId(1),
-                    seq,
-                    occurred_at: now(),
-                    recorded_at: now(),
-                    actor: "alice".into(),
-                    source: Source::Cli,
-                    kind,
-                };
-                match inc.as_mut() {
-                    Some(i) => i.apply(&ev).unwrap(),
-                    None => inc = Some(Incident::from_first(&ev).unwrap()),
-                }
-            }
+            inc = Some(record(inc.as_ref(), kinds, &stamp, || IncidentId(1)).unwrap().summary);
         }
         Ok(inc.unwrap())
     }
@@ -682,35 +623,28 @@ mod tests {
 
     const ID: IncidentId = IncidentId(1);
 
+    fn resolve() -> Command {
+        Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None }
+    }
+
+    fn root_cause(text: &str) -> Command {
+        Command::SetRootCause { id: ID, root_cause: text.into(), trigger: None, contributing_factors: vec![] }
+    }
+
     #[test]
     fn a_manual_priority_survives_impact_changes_until_cleared() {
         let p = Policy::default();
-        let inc = run(
-            &p,
-            &[
-                reg(Impact::Low, Urgency::Low, Severity::SEV4),
-                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
-                Command::Update {
-                    id: ID,
-                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
-                },
-            ],
-        )
-        .unwrap();
-        assert_eq!(inc.priority, Priority::P2);
-        let inc = run(
-            &p,
-            &[
-                reg(Impact::Low, Urgency::Low, Severity::SEV4),
-                Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
-                Command::Update {
-                    id: ID,
-                    changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
-                },
-                Command::ClearPriorityOverride { id: ID },
-            ],
-        )
-        .unwrap();
+        let mut cmds = vec![
+            reg(Impact::Low, Urgency::Low, Severity::SEV4),
+            Command::OverridePriority { id: ID, priority: Priority::P2, reason: "CEO demo at 3".into() },
+            Command::Update {
+                id: ID,
+                changes: FieldChanges { impact: Some(Impact::Medium), ..FieldChanges::default() },
+            },
+        ];
+        assert_eq!(run(&p, &cmds).unwrap().priority, Priority::P2);
+        cmds.push(Command::ClearPriorityOverride { id: ID });
+        let inc = run(&p, &cmds).unwrap();
         assert_eq!(inc.priority, Priority::P4, "medium impact x low urgency");
         assert_eq!(inc.priority_override, None);
     }
@@ -720,11 +654,7 @@ mod tests {
         let p = Policy::default();
         let err = run(
             &p,
-            &[
-                reg(Impact::High, Urgency::High, Severity::SEV1),
-                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
-                Command::Close { id: ID },
-            ],
+            &[reg(Impact::High, Urgency::High, Severity::SEV1), resolve(), Command::Close { id: ID }],
         )
         .unwrap_err();
         assert_eq!(
@@ -736,13 +666,8 @@ mod tests {
             &p,
             &[
                 reg(Impact::Low, Urgency::Low, Severity::SEV4),
-                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
-                Command::SetRootCause {
-                    id: ID,
-                    root_cause: "typo".into(),
-                    trigger: None,
-                    contributing_factors: vec![],
-                },
+                resolve(),
+                root_cause("typo"),
                 Command::Close { id: ID },
             ],
         )
@@ -757,13 +682,8 @@ mod tests {
             &p,
             &[
                 reg(Impact::High, Urgency::High, Severity::SEV2),
-                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
-                Command::SetRootCause {
-                    id: ID,
-                    root_cause: "x".into(),
-                    trigger: None,
-                    contributing_factors: vec![],
-                },
+                resolve(),
+                root_cause("x"),
                 Command::RecordReview {
                     id: ID,
                     review: Review { went_well: vec!["fast".into()], ..Review::default() },
@@ -797,7 +717,7 @@ mod tests {
             &[
                 reg(Impact::High, Urgency::High, Severity::SEV1),
                 Command::Acknowledge { id: ID },
-                Command::Resolve { id: ID, summary: "fixed".into(), recovered_at: None },
+                resolve(),
                 Command::Reopen { id: ID, reason: "back".into() },
             ],
         )
@@ -833,5 +753,21 @@ mod tests {
         }
         let err = run(&Policy::default(), &[cmd]).unwrap_err();
         assert!(err.message.contains("the limit is 500"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_page_needs_a_reason_and_the_escalation_only_the_engine_gathers() {
+        let p = Policy::default();
+        let inc = run(&p, &[reg(Impact::High, Urgency::High, Severity::SEV1)]).unwrap();
+        let ctx = Context { actor: "alice", now: now(), policy: &p, paging: None };
+        let page = |reason: &str| Command::Page { id: ID, level: None, reason: reason.into() };
+        let err = decide(Some(&inc), &page("  "), ctx, "cli").unwrap_err();
+        assert_eq!(err.message, "say why you page: --reason \"...\"");
+        let err = decide(Some(&inc), &page("db down"), ctx, "cli").unwrap_err();
+        assert!(err.message.contains("only the engine holds"), "{}", err.message);
+        let progress = crate::domain::escalation::Progress::new(now());
+        let ctx = Context { paging: Some(Paging { progress: &progress, overrides: &[] }), ..ctx };
+        let err = decide(Some(&inc), &page("db down"), ctx, "cli").unwrap_err();
+        assert!(err.message.contains("has no escalation policy"), "{}", err.message);
     }
 }

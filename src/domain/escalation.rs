@@ -8,10 +8,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::decide::{Refusal, Step as NextStep};
 use super::event::{Event, EventKind, LevelPage, Source};
 use super::incident::Incident;
 use super::lifecycle::Status;
+use super::refusal::{Refusal, Step as NextStep};
 use super::rota::{EscalationPolicy, Rota};
 use super::schedule::Override;
 use super::time::{ts, ts_opt};
@@ -42,6 +42,30 @@ pub struct Delivery {
     pub attempts: u32,
     /// `None`: delivered.
     pub error: Option<String>,
+}
+
+impl Delivery {
+    /// A notifier's answer as recorded (`PageDelivered` / `PageFailed`); `None` for any other
+    /// event.
+    fn of(kind: &EventKind, at: DateTime<Utc>) -> Option<Self> {
+        let (level, person, notifier, attempts, error) = match kind {
+            EventKind::PageDelivered { level, person, notifier, attempts } => {
+                (level, person, notifier, attempts, None)
+            }
+            EventKind::PageFailed { level, person, notifier, attempts, error } => {
+                (level, person, notifier, attempts, Some(error.clone()))
+            }
+            _ => return None,
+        };
+        Some(Self {
+            at,
+            level: *level,
+            person: person.clone(),
+            notifier: notifier.clone(),
+            attempts: *attempts,
+            error,
+        })
+    }
 }
 
 /// An incident's escalation as its timeline tells it.
@@ -139,25 +163,8 @@ impl Progress {
                 reason: "nobody on call".to_owned(),
                 by: actor.to_owned(),
             }),
-            EventKind::PageDelivered { level, person, notifier, attempts } => {
-                self.deliveries.push(Delivery {
-                    at,
-                    level: *level,
-                    person: person.clone(),
-                    notifier: notifier.clone(),
-                    attempts: *attempts,
-                    error: None,
-                })
-            }
-            EventKind::PageFailed { level, person, notifier, attempts, error } => {
-                self.deliveries.push(Delivery {
-                    at,
-                    level: *level,
-                    person: person.clone(),
-                    notifier: notifier.clone(),
-                    attempts: *attempts,
-                    error: Some(error.clone()),
-                });
+            EventKind::PageDelivered { .. } | EventKind::PageFailed { .. } => {
+                self.deliveries.extend(Delivery::of(kind, at));
             }
             EventKind::EscalationExhausted { .. } => self.exhausted = true,
             EventKind::Acknowledged if self.acknowledged_at.is_none() => {

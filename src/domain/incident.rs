@@ -106,6 +106,9 @@ pub enum ApplyError {
     OutOfOrder { id: IncidentId, last: u32, got: u32 },
     #[error("{id}: event #{seq} belongs to {other}")]
     WrongIncident { id: IncidentId, seq: u32, other: IncidentId },
+    /// A new incident with no events: there is no registration to start it from.
+    #[error("nothing to record")]
+    Empty,
 }
 
 impl Incident {

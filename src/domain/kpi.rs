@@ -462,7 +462,7 @@ pub fn report(
 }
 
 /// A tiny in-memory stand-in for the engine, for tests: runs commands through the real
-/// [`super::decide`] and folds the events with [`Incident::apply`], so test incidents are built
+/// [`super::decide`] and records the events with [`super::record`], so test incidents are built
 /// the way real ones are and cannot hold states the rules never produce.
 #[cfg(test)]
 pub(crate) mod sim {
@@ -471,6 +471,7 @@ pub(crate) mod sim {
     use chrono::{DateTime, Utc};
 
     use crate::domain::decide::{Context, decide};
+    use crate::domain::record::{Stamp, record};
     use crate::domain::{Command, Event, Incident, IncidentId, NewIncident, Policy, Source};
     use crate::domain::{Impact, Severity, Urgency};
 
@@ -489,32 +490,14 @@ pub(crate) mod sim {
         /// Run a command as `actor` at `now`; panics on a refusal, since a test that builds an
         /// impossible timeline is itself wrong.
         pub(crate) fn run(&mut self, actor: &str, now: DateTime<Utc>, cmd: &Command) -> IncidentId {
-            let ctx = Context { actor, now, policy: &self.policy };
+            let ctx = Context { actor, now, policy: &self.policy, paging: None };
             let id = cmd.incident().unwrap_or_else(|| IncidentId(self.incidents.len() as u64 + 1));
             let current = self.incidents.get(&id).map(|(i, _)| i);
             let kinds = decide(current, cmd, ctx, "cli").unwrap_or_else(|r| panic!("refused: {r}"));
-            for kind in kinds {
-                let seq = self.incidents.get(&id).map_or(1, |(i, _)| i.last_seq + 1);
-                let ev = Event {
-                    incident: id,
-                    seq,
-                    occurred_at: now,
-                    recorded_at: now,
-                    actor: actor.to_owned(),
-                    source: Source::Cli,
-                    kind,
-                };
-                match self.incidents.get_mut(&id) {
-                    Some((inc, evs)) => {
-                        inc.apply(&ev).expect("apply");
-                        evs.push(ev);
-                    }
-                    None => {
-                        let inc = Incident::from_first(&ev).expect("first");
-                        self.incidents.insert(id, (inc, vec![ev]));
-                    }
-                }
-            }
+            let stamp = Stamp { actor, source: Source::Cli, now };
+            let done = record(current, kinds, &stamp, || id).expect("record");
+            let evs = self.incidents.remove(&id).map(|(_, evs)| evs).unwrap_or_default();
+            self.incidents.insert(id, (done.summary, [evs, done.events].concat()));
             id
         }
 

@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alert::MaintenanceWindow;
-use super::decide::Refusal;
 use super::event::EventKind;
 use super::ids::IncidentId;
+use super::refusal::Refusal;
 use super::time::ts;
 
 /// How a window stopped before its end.

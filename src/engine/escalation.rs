@@ -10,11 +10,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Outcome;
+use crate::domain::decide::RotaContext;
 use crate::domain::escalation::{self, At, Progress};
 use crate::domain::rota::Rota;
 use crate::domain::schedule::Override;
 use crate::domain::time::to_micros;
-use crate::domain::{Command, Event, EventKind, Incident, IncidentId, Refusal, Source, decide};
+use crate::domain::{Event, EventKind, Incident, IncidentId, RotaCommand, Source, Stamp, decide_rota};
 use crate::store::{Reader, Writer};
 
 use super::{Engine, EngineError};
@@ -257,35 +258,16 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// A command that needs the rota: paging by hand, adding or removing an override.
-    pub(super) fn decide_with_rota(
+    /// What paging `inc` by hand is decided on besides the rota: its escalation so far (as
+    /// its timeline has it, inside the write transaction) and the overrides in force.
+    pub(super) fn paging_state(
         &self,
         w: &mut Writer<'_>,
-        actor: &str,
-        source: Source,
-        cmd: &Command,
-        now: DateTime<Utc>,
-    ) -> Result<(Outcome, u64), EngineError> {
-        let overrides = self.overrides();
-        if let Command::Page { id, level, reason } = cmd {
-            let inc = w.incident(*id)?.ok_or(EngineError::NotFound(*id))?;
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(EngineError::Refused(Refusal {
-                    message: "say why you page: --reason \"...\"".to_owned(),
-                    next: vec![],
-                }));
-            }
-            let p =
-                Progress::from_timeline(&w.timeline(*id)?).unwrap_or_else(|| Progress::new(inc.opened_at));
-            let at = At { rota: self.rota(), overrides: &overrides, now };
-            let kinds = escalation::by_hand(&inc, &p, *level, reason, at).map_err(EngineError::Refused)?;
-            return Self::append_kinds(w, Some(&inc), kinds, actor, source, now);
-        }
-        Err(EngineError::Refused(Refusal {
-            message: "a rota change is not an incident command: use `piket override`".to_owned(),
-            next: vec![],
-        }))
+        inc: &Incident,
+    ) -> Result<(Progress, Vec<Override>), EngineError> {
+        let progress =
+            Progress::from_timeline(&w.timeline(inc.id)?).unwrap_or_else(|| Progress::new(inc.opened_at));
+        Ok((progress, self.overrides()))
     }
 
     /// Add or remove an override: decided against the rota and recorded on the rota's own
@@ -297,7 +279,7 @@ impl Engine {
         &self,
         actor: &str,
         source: Source,
-        cmd: &Command,
+        cmd: &RotaCommand,
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>, EngineError> {
         let now = to_micros(now);
@@ -314,22 +296,10 @@ impl Engine {
                 .max()
                 .unwrap_or(0)
                 + 1;
-            let kinds = decide::rota_change(cmd, self.rota(), &overrides, next_id, now)
-                .map_err(EngineError::Refused)?;
+            let ctx = RotaContext { rota: self.rota(), active: &overrides, next_id, now };
+            let kinds = decide_rota(cmd, ctx).map_err(EngineError::Refused)?;
             let first_seq = u32::try_from(rota_log.len()).unwrap_or(u32::MAX) + 1;
-            let events: Vec<Event> = kinds
-                .into_iter()
-                .zip(first_seq..)
-                .map(|(kind, seq)| Event {
-                    incident: IncidentId::ROTA,
-                    seq,
-                    occurred_at: now,
-                    recorded_at: now,
-                    actor: actor.to_owned(),
-                    source,
-                    kind,
-                })
-                .collect();
+            let events = Stamp { actor, source, now }.events(IncidentId::ROTA, first_seq, kinds);
             let global = w.append(&events)?;
             Ok((events, global))
         })?;

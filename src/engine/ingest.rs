@@ -198,7 +198,7 @@ impl Engine {
         now: DateTime<Utc>,
         appended: &mut Appended,
     ) -> Result<(), EngineError> {
-        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy };
+        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy, paging: None };
         let Ok(kinds) = crate::domain::decide(Some(current), cmd, ctx, Source::Alert.as_str()) else {
             return Ok(());
         };
@@ -235,7 +235,7 @@ impl Engine {
         reg.services = sig.service.iter().filter(|s| known(s)).cloned().collect();
         reg.detected_at = Some(now);
         reg.impact_started_at = sig.record.starts_at.filter(|t| *t <= now).map(to_micros);
-        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy };
+        let ctx = crate::domain::decide::Context { actor, now, policy: &self.policy, paging: None };
         let mut kinds =
             match crate::domain::decide(None, &Command::Register(reg), ctx, Source::Alert.as_str()) {
                 Ok(k) => k,

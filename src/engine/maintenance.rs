@@ -10,7 +10,7 @@ use crate::client::{Change, CloseWindow, MaintenanceList};
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::maintenance::{Book, MaintenanceStatus};
 use crate::domain::time::to_micros;
-use crate::domain::{Event, EventKind, IncidentId, Source};
+use crate::domain::{Event, EventKind, IncidentId, Source, Stamp};
 use crate::store::{Reader, StoreError, Writer};
 
 use super::{Engine, EngineError};
@@ -37,19 +37,7 @@ pub(super) fn append_record(
     now: DateTime<Utc>,
 ) -> Result<(Vec<Event>, u64), EngineError> {
     let first = w.last_seq(id)? + 1;
-    let events: Vec<Event> = kinds
-        .into_iter()
-        .zip(first..)
-        .map(|(kind, seq)| Event {
-            incident: id,
-            seq,
-            occurred_at: now,
-            recorded_at: now,
-            actor: actor.to_owned(),
-            source,
-            kind,
-        })
-        .collect();
+    let events = Stamp { actor, source, now }.events(id, first, kinds);
     let global = w.append(&events)?;
     Ok((events, global))
 }

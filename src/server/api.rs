@@ -23,7 +23,7 @@ use serde_json::json;
 
 use super::Shared;
 use super::gate::Caller;
-use crate::domain::{Command, IncidentId, Query, Source, Step};
+use crate::domain::{Command, IncidentId, Query, RotaCommand, Source, Step};
 use crate::engine::{Engine, EngineError};
 
 /// Largest request body accepted (a long note pasted from a log fits; a mistake does not).
@@ -300,18 +300,39 @@ fn writer_source(params: &ExecParams) -> Result<Source, ApiError> {
     }
 }
 
+/// A change a caller asks for: the strict body, the source they may claim, the caller (from
+/// the kernel) as actor, and the engine's answer once it is durable. `/v1/commands` and
+/// `/v1/rota` differ only in the body and the engine call.
+async fn change<C, T>(
+    s: &Arc<Shared>,
+    caller: Caller,
+    params: Result<QueryParams<ExecParams>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+    run: impl FnOnce(&Engine, &str, Source, &C) -> Result<T, EngineError> + Send + 'static,
+) -> Result<Response, ApiError>
+where
+    C: serde::de::DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
+    let cmd: C = json_body(body)?;
+    let source = writer_source(&params)?;
+    let actor = caller.user;
+    let done = blocking(s, move |e| run(e, &actor, source, &cmd)).await?;
+    Ok((StatusCode::OK, Json(done)).into_response())
+}
+
+/// `POST /v1/commands`: one [`Command`] on an incident.
 async fn execute(
     State(s): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
-    let cmd: Command = json_body(body)?;
-    let source = writer_source(&params)?;
-    let actor = caller.user;
-    let outcome = blocking(&s, move |e| e.execute(&actor, source, &cmd, chrono::Utc::now())).await?;
-    Ok((StatusCode::OK, Json(outcome)).into_response())
+    change(&s, caller, params, body, |e, actor, source, cmd: &Command| {
+        e.execute(actor, source, cmd, chrono::Utc::now())
+    })
+    .await
 }
 
 async fn chain_head(
@@ -366,12 +387,10 @@ async fn maintenance_set(
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
-    let window: crate::domain::alert::MaintenanceWindow = json_body(body)?;
-    let source = writer_source(&params)?;
-    let actor = caller.user;
-    let w = blocking(&s, move |e| e.set_maintenance(&actor, source, &window, chrono::Utc::now())).await?;
-    Ok((StatusCode::OK, Json(w)).into_response())
+    change(&s, caller, params, body, |e, actor, source, window: &crate::domain::alert::MaintenanceWindow| {
+        e.set_maintenance(actor, source, window, chrono::Utc::now())
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -455,17 +474,15 @@ async fn rota_get(
     Ok(Json(blocking(&s, move |e| Ok(e.rota_view(q))).await?).into_response())
 }
 
-/// Add or remove an override; the caller (from the kernel) is the actor.
+/// `POST /v1/rota`: add or remove an override (a [`RotaCommand`], on the rota's timeline).
 async fn rota_change(
     State(s): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
     params: Result<QueryParams<ExecParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let QueryParams(params) = params.map_err(|e| query_error(&e))?;
-    let cmd: Command = json_body(body)?;
-    let source = writer_source(&params)?;
-    let actor = caller.user;
-    let events = blocking(&s, move |e| e.change_rota(&actor, source, &cmd, chrono::Utc::now())).await?;
-    Ok((StatusCode::OK, Json(events)).into_response())
+    change(&s, caller, params, body, |e, actor, source, cmd: &RotaCommand| {
+        e.change_rota(actor, source, cmd, chrono::Utc::now())
+    })
+    .await
 }

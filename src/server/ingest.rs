@@ -1,4 +1,5 @@
-//! Alert receivers: Alertmanager's webhook (v4), PagerDuty Events v2, and plain JSON.
+//! Alert receivers: Alertmanager's webhook (v4), PagerDuty Events v2, plain JSON and
+//! heartbeats, as HTTP routes. The payloads themselves are read by [`super::payload`].
 //!
 //! A request is parsed whole before anything is written: one bad alert is a 400 with the
 //! reason and nothing is stored. Parsed requests go to one batcher task that hands every
@@ -20,14 +21,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{DateTime, Datelike, Utc};
-use serde::Deserialize;
+use chrono::Utc;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::domain::alert::{AlertMapping, AlertRecord, AlertSignal, ResolvePolicy};
+use super::payload::{
+    heartbeat_signal, is_resolved_notification, parse_alertmanager, parse_pagerduty, parse_plain,
+};
+use crate::domain::AlertOutcome;
+use crate::domain::alert::{AlertMapping, AlertSignal};
 use crate::domain::text::sanitize_line;
-use crate::domain::{AlertAction, AlertOutcome};
 use crate::engine::{Engine, IngestItem};
 use crate::server::gate::Caller;
 
@@ -184,139 +187,6 @@ fn store_failed(e: &str) -> Response {
 
 // ---------------------------------------------------------------- Alertmanager
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AmMessage {
-    version: String,
-    #[serde(default)]
-    group_key: String,
-    #[serde(default)]
-    truncated_alerts: u64,
-    #[serde(default)]
-    receiver: String,
-    #[serde(default, rename = "externalURL")]
-    external_url: String,
-    #[serde(default, rename = "notification_reason")]
-    notification_reason: Option<String>,
-    alerts: Vec<AmAlert>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AmAlert {
-    status: String,
-    #[serde(default)]
-    labels: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    annotations: std::collections::BTreeMap<String, String>,
-    starts_at: Option<String>,
-    ends_at: Option<String>,
-    #[serde(default, rename = "generatorURL")]
-    generator_url: String,
-    #[serde(default)]
-    fingerprint: String,
-}
-
-/// RFC 3339; Alertmanager's zero time (`0001-01-01T00:00:00Z`) is no time.
-fn am_time(field: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
-    let Some(s) = v.filter(|s| !s.is_empty()) else { return Ok(None) };
-    let t = DateTime::parse_from_rfc3339(s)
-        .map_err(|e| format!("{field} '{s}' is not an RFC 3339 time: {e}"))?
-        .with_timezone(&Utc);
-    Ok((t.year() > 1).then_some(t))
-}
-
-/// Parse an Alertmanager notification into signals, or the first reason it is refused.
-///
-/// # Errors
-/// Not JSON, not version 4, a missing or malformed field.
-pub fn parse_alertmanager(body: &[u8], mapping: &AlertMapping) -> Result<Vec<AlertSignal>, String> {
-    let msg: AmMessage =
-        serde_json::from_slice(body).map_err(|e| format!("not an Alertmanager webhook body: {e}"))?;
-    if msg.version != "4" {
-        return Err(format!("webhook version '{}' is not supported: piket speaks version 4", msg.version));
-    }
-    let group = mapping.group_receivers.contains(&msg.receiver);
-    if group && msg.group_key.is_empty() {
-        return Err(format!("receiver '{}' rolls up by groupKey, but groupKey is empty", msg.receiver));
-    }
-    let mut out = Vec::with_capacity(msg.alerts.len());
-    for (i, a) in msg.alerts.into_iter().enumerate() {
-        let action = match a.status.as_str() {
-            "firing" => AlertAction::Trigger,
-            "resolved" => AlertAction::Resolve,
-            other => return Err(format!("alerts[{i}].status '{other}' is neither firing nor resolved")),
-        };
-        let starts_at = am_time(&format!("alerts[{i}].startsAt"), a.starts_at.as_deref())?;
-        let ends_at = am_time(&format!("alerts[{i}].endsAt"), a.ends_at.as_deref())?;
-        let labels: Vec<(String, String)> = a.labels.into_iter().collect();
-        let annotations: Vec<(String, String)> = a.annotations.into_iter().collect();
-        // The fingerprint is the alert's identity; without one, a hash of the sorted labels
-        // (never the summary: GoAlert #4461).
-        let fingerprint = if a.fingerprint.is_empty() {
-            if labels.is_empty() {
-                return Err(format!("alerts[{i}] has neither a fingerprint nor labels"));
-            }
-            let joined: Vec<String> = labels.iter().map(|(k, v)| format!("{k}\u{0}{v}")).collect();
-            blake3::hash(joined.join("\u{1}").as_bytes()).to_hex()[..16].to_owned()
-        } else {
-            a.fingerprint
-        };
-        let find = |name: &str| labels.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let service = find(&mapping.service_label);
-        let sev = mapping.severity(find(&mapping.severity_label).as_deref());
-        let title = mapping.title(&labels, &annotations, &format!("alert {fingerprint}"));
-        let mut details = vec![("receiver".to_owned(), msg.receiver.clone())];
-        if !msg.group_key.is_empty() {
-            details.push(("groupKey".to_owned(), msg.group_key.clone()));
-        }
-        if !msg.external_url.is_empty() {
-            details.push(("externalURL".to_owned(), msg.external_url.clone()));
-        }
-        if !a.generator_url.is_empty() {
-            details.push(("generatorURL".to_owned(), a.generator_url));
-        }
-        if let Some(r) = &msg.notification_reason {
-            details.push(("notification_reason".to_owned(), r.clone()));
-        }
-        if msg.truncated_alerts > 0 {
-            details.push(("truncatedAlerts".to_owned(), msg.truncated_alerts.to_string()));
-        }
-        let summary = title.clone();
-        let state = format!("{} {}", a.status, starts_at.map(|t| t.to_rfc3339()).unwrap_or_default());
-        out.push(AlertSignal {
-            source: "alertmanager".to_owned(),
-            key: if group { format!("group:{}", msg.group_key) } else { fingerprint.clone() },
-            identity: fingerprint.clone(),
-            action,
-            state: Some(state),
-            resolves_incident: if mapping.auto_resolves(service.as_deref()) {
-                ResolvePolicy::WhenAllResolved
-            } else {
-                ResolvePolicy::Never
-            },
-            title,
-            service,
-            impact: sev.impact,
-            urgency: sev.urgency,
-            severity: sev.severity,
-            record: AlertRecord {
-                source: "alertmanager".to_owned(),
-                key: fingerprint.clone(),
-                identity: fingerprint,
-                status: a.status,
-                summary,
-                labels,
-                annotations,
-                starts_at,
-                ends_at,
-                details,
-            },
-        });
-    }
-    Ok(out)
-}
-
 async fn alertmanager(
     State(ingest): State<Arc<Ingest>>,
     caller: Option<Extension<Caller>>,
@@ -357,174 +227,6 @@ fn pd_response(status: StatusCode, state: &str, message: &str, errors: &[String]
 
 fn pd_invalid(errors: &[String]) -> Response {
     pd_response(StatusCode::BAD_REQUEST, "invalid event", "Event object is invalid", errors)
-}
-
-/// A PagerDuty Events v2 event, validated: its signal and dedup key, or the list of errors.
-///
-/// # Errors
-/// Every rule the event breaks, one sentence each.
-pub fn parse_pagerduty(
-    body: &[u8],
-    mapping: &AlertMapping,
-    new_key: impl FnOnce() -> String,
-) -> Result<(AlertSignal, String), Vec<String>> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| vec![format!("the body is not JSON: {e}")])?;
-    let Some(obj) = v.as_object() else { return Err(vec!["the body is not a JSON object".to_owned()]) };
-    let mut errors = Vec::new();
-    let text =
-        |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
-    let routing_key = text(obj, "routing_key");
-    match &routing_key {
-        None => errors.push("'routing_key' is missing or not a string".to_owned()),
-        Some(k) if k.chars().count() != 32 => {
-            errors.push(format!("'routing_key' must be 32 characters, it is {}", k.chars().count()));
-        }
-        Some(k) if !mapping.routing_keys.is_empty() && !mapping.routing_keys.contains_key(k) => {
-            errors.push("'routing_key' is not a routing key of this piket (alerts.routing-keys)".to_owned());
-        }
-        Some(_) => {}
-    }
-    let action = match text(obj, "event_action").as_deref() {
-        Some("trigger") => Some(AlertAction::Trigger),
-        Some("acknowledge") => Some(AlertAction::Acknowledge),
-        Some("resolve") => Some(AlertAction::Resolve),
-        Some(other) => {
-            errors.push(format!("'event_action' '{other}' is not trigger, acknowledge or resolve"));
-            None
-        }
-        None => {
-            errors.push("'event_action' is missing or not a string".to_owned());
-            None
-        }
-    };
-    let dedup = match obj.get("dedup_key") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.chars().count() > 255 => {
-            errors.push(format!("'dedup_key' is {} characters; the limit is 255", s.chars().count()));
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.push("'dedup_key' is not a string".to_owned());
-            None
-        }
-    };
-    if matches!(action, Some(AlertAction::Acknowledge | AlertAction::Resolve)) && dedup.is_none() {
-        errors.push("'dedup_key' is required to acknowledge or resolve".to_owned());
-    }
-    let payload = obj.get("payload").and_then(Value::as_object);
-    let mut summary = String::new();
-    let mut severity_word = None;
-    let mut annotations = Vec::new();
-    let mut starts_at = None;
-    if action == Some(AlertAction::Trigger) {
-        if let Some(p) = payload {
-            match text(p, "summary") {
-                None => errors.push("'payload.summary' is missing or not a string".to_owned()),
-                Some(s) if s.chars().count() > 1024 => {
-                    errors.push(format!(
-                        "'payload.summary' is {} characters; the limit is 1024",
-                        s.chars().count()
-                    ));
-                }
-                Some(s) if s.trim().is_empty() => errors.push("'payload.summary' is empty".to_owned()),
-                Some(s) => summary = s,
-            }
-            match text(p, "source") {
-                Some(s) if !s.trim().is_empty() => annotations.push(("source".to_owned(), s)),
-                _ => errors.push("'payload.source' is missing or empty".to_owned()),
-            }
-            match text(p, "severity").as_deref() {
-                Some(s @ ("critical" | "error" | "warning" | "info")) => severity_word = Some(s.to_owned()),
-                Some(other) => errors
-                    .push(format!("'payload.severity' '{other}' is not critical, error, warning or info")),
-                None => errors.push("'payload.severity' is missing or not a string".to_owned()),
-            }
-            if let Some(t) = p.get("timestamp") {
-                match t.as_str().map(DateTime::parse_from_rfc3339) {
-                    Some(Ok(t)) => starts_at = Some(t.with_timezone(&Utc)),
-                    _ => errors.push("'payload.timestamp' is not an ISO 8601 time".to_owned()),
-                }
-            }
-            for k in ["component", "group", "class"] {
-                if let Some(s) = text(p, k) {
-                    annotations.push((k.to_owned(), s));
-                }
-            }
-            if let Some(d) = p.get("custom_details") {
-                annotations.push(("custom_details".to_owned(), d.to_string()));
-            }
-        } else {
-            errors.push("'payload' is required for a trigger".to_owned());
-        }
-    }
-    for k in ["images", "links"] {
-        if obj.get(k).is_some_and(|l| !l.is_array()) {
-            errors.push(format!("'{k}' is not an array"));
-        }
-    }
-    if let Some(images) = obj.get("images").and_then(Value::as_array) {
-        for (i, img) in images.iter().enumerate() {
-            if img.get("src").and_then(Value::as_str).is_none_or(|s| !s.starts_with("https://")) {
-                errors.push(format!("'images[{i}].src' must be an HTTPS URL"));
-            }
-        }
-    }
-    if let Some(links) = obj.get("links").and_then(Value::as_array) {
-        for (i, l) in links.iter().enumerate() {
-            if l.get("href").and_then(Value::as_str).is_none() {
-                errors.push(format!("'links[{i}].href' is required"));
-            }
-        }
-    }
-    let (Some(routing_key), Some(action)) = (routing_key, action) else { return Err(errors) };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let dedup = dedup.unwrap_or_else(new_key);
-    let mut details = Vec::new();
-    for k in ["client", "client_url"] {
-        if let Some(s) = text(obj, k) {
-            details.push((k.to_owned(), s));
-        }
-    }
-    for k in ["images", "links"] {
-        if let Some(v) = obj.get(k) {
-            details.push((k.to_owned(), v.to_string()));
-        }
-    }
-    let service = mapping.routing_keys.get(&routing_key).cloned();
-    let sev = mapping.severity(severity_word.as_deref());
-    let title = if summary.is_empty() { format!("PagerDuty event {dedup}") } else { summary.clone() };
-    if let Some(w) = &severity_word {
-        annotations.push(("severity".to_owned(), w.clone()));
-    }
-    let signal = AlertSignal {
-        source: "pagerduty".to_owned(),
-        key: format!("{routing_key}/{dedup}"),
-        identity: dedup.clone(),
-        action,
-        state: None,
-        resolves_incident: ResolvePolicy::Always,
-        title: mapping.title(&[], &[("summary".to_owned(), title.clone())], &title),
-        service,
-        impact: sev.impact,
-        urgency: sev.urgency,
-        severity: sev.severity,
-        record: AlertRecord {
-            source: "pagerduty".to_owned(),
-            key: dedup.clone(),
-            identity: dedup.clone(),
-            status: action.as_str().to_owned(),
-            summary,
-            labels: Vec::new(),
-            annotations,
-            starts_at,
-            ends_at: None,
-            details,
-        },
-    };
-    Ok((signal, dedup))
 }
 
 async fn enqueue(
@@ -576,92 +278,6 @@ async fn enqueue(
 
 // ---------------------------------------------------------------- plain JSON
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlainAlert {
-    title: String,
-    #[serde(default)]
-    service: Option<String>,
-    #[serde(default)]
-    severity: Option<String>,
-    #[serde(default)]
-    dedup_key: Option<String>,
-    /// `firing` (default) or `resolved`.
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    details: Option<serde_json::Map<String, Value>>,
-}
-
-/// A plain JSON alert.
-///
-/// # Errors
-/// Not the documented shape, an empty title, a bad status.
-pub fn parse_plain(
-    body: &[u8],
-    mapping: &AlertMapping,
-    new_key: impl FnOnce() -> String,
-) -> Result<(AlertSignal, String), String> {
-    let a: PlainAlert = serde_json::from_slice(body).map_err(|e| format!("not a plain alert: {e}"))?;
-    if a.title.trim().is_empty() {
-        return Err("'title' is empty".to_owned());
-    }
-    if a.dedup_key.as_ref().is_some_and(|k| k.is_empty() || k.chars().count() > 255) {
-        return Err("'dedup_key' must be 1 to 255 characters".to_owned());
-    }
-    let action = match a.status.as_deref() {
-        None | Some("firing") => AlertAction::Trigger,
-        Some("resolved") => AlertAction::Resolve,
-        Some(other) => return Err(format!("'status' '{other}' is neither firing nor resolved")),
-    };
-    let key = a.dedup_key.unwrap_or_else(new_key);
-    let sev = mapping.severity(a.severity.as_deref());
-    let details: Vec<(String, String)> = a
-        .details
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-        .collect();
-    let mut labels = Vec::new();
-    if let Some(s) = &a.service {
-        labels.push(("service".to_owned(), s.clone()));
-    }
-    if let Some(s) = &a.severity {
-        labels.push(("severity".to_owned(), s.clone()));
-    }
-    let title: String = a.title.trim().chars().take(crate::domain::decide::MAX_TITLE_CHARS).collect();
-    let signal = AlertSignal {
-        source: "api".to_owned(),
-        key: key.clone(),
-        identity: key.clone(),
-        action,
-        state: Some(action.as_str().to_owned()),
-        resolves_incident: if mapping.auto_resolves(a.service.as_deref()) {
-            ResolvePolicy::WhenAllResolved
-        } else {
-            ResolvePolicy::Never
-        },
-        title: title.clone(),
-        service: a.service,
-        impact: sev.impact,
-        urgency: sev.urgency,
-        severity: sev.severity,
-        record: AlertRecord {
-            source: "api".to_owned(),
-            key: key.clone(),
-            identity: key.clone(),
-            status: if action == AlertAction::Trigger { "firing" } else { "resolved" }.to_owned(),
-            summary: title,
-            labels,
-            annotations: Vec::new(),
-            starts_at: None,
-            ends_at: None,
-            details,
-        },
-    };
-    Ok((signal, key))
-}
-
 async fn plain(
     State(ingest): State<Arc<Ingest>>,
     caller: Option<Extension<Caller>>,
@@ -686,45 +302,6 @@ async fn plain(
 }
 
 // ---------------------------------------------------------------- heartbeats
-
-/// A heartbeat's signal: `silent` opens (or finds) the incident, otherwise the beat that
-/// ended a silence is recorded on it.
-fn heartbeat_signal(
-    mapping: &AlertMapping,
-    name: &str,
-    every: chrono::Duration,
-    silent: bool,
-) -> AlertSignal {
-    let sev = mapping.severity(Some("critical"));
-    let secs = every.num_seconds();
-    let title = format!("alerting pipeline silent: no heartbeat '{name}' for {secs} s");
-    let status = if silent { "silent" } else { "beat" };
-    AlertSignal {
-        source: "heartbeat".to_owned(),
-        key: name.to_owned(),
-        identity: name.to_owned(),
-        action: if silent { AlertAction::Trigger } else { AlertAction::Resolve },
-        state: Some(status.to_owned()),
-        resolves_incident: ResolvePolicy::Never,
-        title: title.clone(),
-        service: None,
-        impact: sev.impact,
-        urgency: sev.urgency,
-        severity: sev.severity,
-        record: AlertRecord {
-            source: "heartbeat".to_owned(),
-            key: name.to_owned(),
-            identity: name.to_owned(),
-            status: status.to_owned(),
-            summary: if silent { title } else { format!("heartbeat '{name}' is beating again") },
-            labels: vec![("heartbeat".to_owned(), name.to_owned())],
-            annotations: Vec::new(),
-            starts_at: None,
-            ends_at: None,
-            details: vec![("interval_seconds".to_owned(), secs.to_string())],
-        },
-    }
-}
 
 /// Opens an incident for every heartbeat silent longer than its time. Ends with the server.
 async fn watch_heartbeats(ingest: std::sync::Weak<Ingest>) {
@@ -764,19 +341,6 @@ async fn watch_heartbeats(ingest: std::sync::Weak<Ingest>) {
             }
         }
     }
-}
-
-/// Whether a heartbeat request says the heartbeat alert ended: an Alertmanager notification
-/// whose status is `resolved` (its Watchdog stopped firing: the pipeline behind it is what
-/// broke), or a PagerDuty `resolve`. Any other body, or none, is a beat.
-fn is_resolved_notification(body: &[u8]) -> bool {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else { return false };
-    let alerts_resolved = v.get("alerts").and_then(Value::as_array).is_some_and(|a| {
-        !a.is_empty() && a.iter().all(|x| x.get("status").and_then(Value::as_str) == Some("resolved"))
-    });
-    v.get("status").and_then(Value::as_str) == Some("resolved")
-        || alerts_resolved
-        || v.get("event_action").and_then(Value::as_str) == Some("resolve")
 }
 
 /// `POST /v1/heartbeats/{name}`: any body (Alertmanager's Watchdog notification) is a beat,

@@ -33,7 +33,7 @@ pub enum Effect {
     CheckPages(IncidentId),
     /// Add or remove an override (not an incident command: it goes on the rota's timeline).
     ChangeRota {
-        cmd: Command,
+        cmd: crate::domain::RotaCommand,
         what: String,
     },
     /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.

@@ -12,7 +12,8 @@ use piket::client::{
     Change, Client, ClientError, Connection, MaintenanceList, Outcome, VerifyReport, Whoami,
 };
 use piket::domain::{
-    Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, Role, Severity, Source, Urgency,
+    Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, Role, RotaCommand, Severity,
+    Source, Urgency,
 };
 use piket::engine::{Engine, EscalationView, RotaQuery, RotaView};
 use tokio::sync::{broadcast, watch};
@@ -290,7 +291,7 @@ impl Client for Gated {
         self.up()?.rota(query)
     }
 
-    fn change_rota(&self, cmd: Command, source: Source) -> Result<Vec<Event>, ClientError> {
+    fn change_rota(&self, cmd: RotaCommand, source: Source) -> Result<Vec<Event>, ClientError> {
         self.write()?.change_rota(cmd, source)
     }
 
@@ -370,7 +371,7 @@ impl World {
         let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
         self.client("ben")
             .change_rota(
-                Command::AddOverride {
+                RotaCommand::AddOverride {
                     schedule: "dba".into(),
                     person: "carol".into(),
                     covers: Some("bob".into()),

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::decide::decide;
 use crate::domain::text::sanitize_line;
-use crate::domain::{Command, Event, Incident, Source};
+use crate::domain::{Incident, RotaCommand, Source, Stamp, record};
 use crate::engine::EscalationView;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
@@ -159,22 +159,14 @@ fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
         // shows on the form and nothing half-done is written. (Whom a page reaches is the
         // rota's business: the engine decides, and a refusal comes back onto the form.)
         let mut sim = form.incident.and_then(|id| cx.queue.incident(id).cloned());
+        let stamp = Stamp { actor: cx.rules.actor, source: Source::Tui, now: cx.rules.now };
         for cmd in &cmds {
             match decide(sim.as_ref(), cmd, cx.rules.ctx(), "tui") {
                 Ok(kinds) => {
-                    if let Some(inc) = sim.as_mut() {
-                        for kind in kinds {
-                            let ev = Event {
-                                incident: inc.id,
-                                seq: inc.last_seq + 1,
-                                occurred_at: cx.rules.now,
-                                recorded_at: cx.rules.now,
-                                actor: cx.rules.actor.to_owned(),
-                                source: Source::Tui,
-                                kind,
-                            };
-                            let _ = inc.apply(&ev);
-                        }
+                    if let Some(inc) = sim.as_ref()
+                        && let Ok(r) = record(Some(inc), kinds, &stamp, || inc.id)
+                    {
+                        sim = Some(r.summary);
                     }
                 }
                 Err(r) => {
@@ -218,7 +210,7 @@ fn submit_rota(form: &mut Form, cx: Ctx<'_>) -> Option<Vec<Effect>> {
     let cmd = if form.kind == FormKind::RemoveOverride {
         let id = form.override_id?;
         let reason = form.value(0);
-        Command::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
+        RotaCommand::RemoveOverride { id, reason: (!reason.is_empty()).then_some(reason) }
     } else {
         match override_command(form, cx.timezone, cx.rules.now) {
             Ok(cmd) => cmd,
@@ -232,14 +224,14 @@ fn submit_rota(form: &mut Form, cx: Ctx<'_>) -> Option<Vec<Effect>> {
 }
 
 /// The schedule and its window as typed into the override form, as a command.
-fn override_command(form: &Form, tz: Tz, now: DateTime<Utc>) -> Result<Command, String> {
+fn override_command(form: &Form, tz: Tz, now: DateTime<Utc>) -> Result<RotaCommand, String> {
     let start = crate::tui::when::parse_ahead(&form.value(3), tz, now).map_err(|e| format!("From: {e}"))?;
     let end = crate::tui::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
     if end <= start {
         return Err("the override ends before it starts: give Until after From".to_owned());
     }
     let opt = |s: String| (!s.is_empty()).then_some(s);
-    Ok(Command::AddOverride {
+    Ok(RotaCommand::AddOverride {
         schedule: form.value(0),
         person: form.value(1),
         covers: opt(form.value(2)),

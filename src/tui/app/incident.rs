@@ -198,7 +198,7 @@ pub struct Rules<'a> {
 impl Rules<'_> {
     #[must_use]
     pub const fn ctx(&self) -> Context<'_> {
-        Context { actor: self.actor, now: self.now, policy: self.policy }
+        Context { actor: self.actor, now: self.now, policy: self.policy, paging: None }
     }
 
     /// Whether an incident action is possible now; `Err` says why not, in words. `escalation`:

@@ -35,8 +35,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Alert-born incidents get one more line: source, alert count, the latest alert's labels.
-    let alerts =
-        app.selected_timeline().map(|t| crate::domain::alert::summaries(&t.events)).unwrap_or_default();
+    let alerts = app
+        .selected_timeline()
+        .map(|t| crate::domain::alert_summary::summaries(&t.events))
+        .unwrap_or_default();
     let extra = u16::from(!alerts.is_empty());
     let [fields, tl] =
         inner.layout(&Layout::vertical([Constraint::Length(FIELD_LINES + extra), Constraint::Fill(1)]));
