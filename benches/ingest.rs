@@ -8,18 +8,18 @@
 //! `PIKET_INGEST_SECONDS` changes the measured time (default 10).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::in_process::{InProcess, free_port, open_engine, socket_options, token_file};
 use piket::domain::Policy;
-use piket::engine::Engine;
+use piket::server::AlertServerOptions;
 use piket::server::ingest::AlertOptions;
 use piket::server::tcp::TcpOptions;
-use piket::server::{AlertServerOptions, ServerOptions};
-use piket::store::StoreOptions;
 
 const SENDERS: usize = 64;
 const TOKEN: &str = "bench-token-0123456789abcdef";
@@ -64,29 +64,15 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     let seconds: u64 = std::env::var("PIKET_INGEST_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
-    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let engine = Arc::new(
-        Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap(),
-    );
-    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let opts = ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
+    let token_file = token_file(dir.path(), TOKEN);
+    let engine = open_engine(dir.path(), Policy::default());
+    let addr: SocketAddr = free_port();
     let alerts = AlertServerOptions {
         alerts: AlertOptions::default(),
         tcp: Some(TcpOptions { listen: addr, token_file }),
         ..AlertServerOptions::default()
     };
-    let (stop, _) = tokio::sync::watch::channel(false);
-    let tx = stop.clone();
-    let e = Arc::clone(&engine);
-    let server = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(piket::server::serve_with(e, opts, alerts, tx)).unwrap();
-    });
-    while TcpStream::connect(addr).is_err() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let server = InProcess::start(Arc::clone(&engine), socket_options(dir.path()), alerts);
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
@@ -127,6 +113,5 @@ fn main() {
         pct(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().unwrap().as_secs_f64() * 1e3,
     );
-    let _ = stop.send(true);
-    server.join().unwrap();
+    drop(server);
 }

@@ -18,7 +18,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -27,109 +26,40 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::in_process::{InProcess, free_port, open_engine, socket_options, token_file};
+use common::{Stats, stats};
 use piket::client::Client;
 use piket::client::remote::RemoteClient;
-use piket::domain::{Command as Cmd, Impact, IncidentId, NewIncident, Policy, Severity, Source, Urgency};
-use piket::engine::Engine;
+use piket::domain::{Command as Cmd, IncidentId, Policy, Source};
 use piket::server::listen::Limits;
 use piket::server::tcp::TcpOptions;
 use piket::server::{AlertServerOptions, ServerOptions};
-use piket::store::StoreOptions;
 
 const NOBODY: u32 = 65534;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Server {
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    socket: PathBuf,
-    tcp: SocketAddr,
-}
-
-impl Server {
-    fn start(dir: &Path, limits: Limits) -> Self {
-        let engine = Arc::new(
-            Engine::open(&dir.join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap(),
-        );
-        let socket = dir.join("piket.sock");
-        let token_file = dir.join("token");
-        std::fs::write(&token_file, "bench-token-0123456789").unwrap();
-        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let options =
-            ServerOptions { socket: socket.clone(), socket_group: Some("nogroup".into()), read_only: vec![] };
-        let alerts = AlertServerOptions {
-            tcp: Some(TcpOptions { listen: tcp, token_file }),
-            limits,
-            ..AlertServerOptions::default()
-        };
-        let (stop, _) = tokio::sync::watch::channel(false);
-        let tx = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(piket::server::serve_with(engine, options, alerts, tx)).unwrap();
-        });
-        while RemoteClient::connect(&socket).is_err() {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Self { stop, thread: Some(thread), socket, tcp }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        let _ = std::fs::remove_file(&self.socket);
-    }
+/// The server in this process: the socket open to group `nogroup`, the TCP listener with a
+/// token, `limits` as given.
+fn serve(dir: &Path, limits: Limits) -> InProcess {
+    let engine = open_engine(dir, Policy::default());
+    let token_file = token_file(dir, "bench-token-0123456789");
+    let options = ServerOptions { socket_group: Some("nogroup".into()), ..socket_options(dir) };
+    let alerts = AlertServerOptions {
+        tcp: Some(TcpOptions { listen: free_port(), token_file }),
+        limits,
+        ..AlertServerOptions::default()
+    };
+    InProcess::start(engine, options, alerts)
 }
 
 fn register(title: &str) -> Cmd {
-    Cmd::Register(NewIncident {
-        title: title.into(),
-        description: None,
-        reported_by: None,
-        channel: None,
-        services: vec!["api".into()],
-        impact: Impact::Medium,
-        urgency: Urgency::Medium,
-        severity: Severity::SEV3,
-        category: None,
-        detected_at: None,
-        impact_started_at: None,
-        reported_at: None,
-        drill: false,
-    })
-}
-
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    n: usize,
-}
-
-fn stats(mut v: Vec<Duration>) -> Stats {
-    v.sort();
-    let at = |q: f64| {
-        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-        let i = ((v.len() as f64 - 1.0) * q).round() as usize;
-        v[i]
-    };
-    Stats { p50: at(0.50), p99: at(0.99), max: v[v.len() - 1], n: v.len() }
+    common::register(title)
 }
 
 fn print(name: &str, s: &Stats) {
-    println!(
-        "{name:<58} n={:<5} p50 {:>9.3} ms  p99 {:>9.3} ms  max {:>9.3} ms",
-        s.n,
-        s.p50.as_secs_f64() * 1e3,
-        s.p99.as_secs_f64() * 1e3,
-        s.max.as_secs_f64() * 1e3
-    );
+    common::print(name, s, 58, 9);
 }
 
 /// A directory `nobody` can pass through (0711) holding an empty config it can read.
@@ -175,7 +105,7 @@ fn idle_flood(per_peer: usize) {
     let dir = shared_dir();
     let limits =
         Limits { header_timeout: HEADER_TIMEOUT, connections_per_peer: per_peer, ..Limits::default() };
-    let server = Server::start(dir.path(), limits);
+    let server = serve(dir.path(), limits);
     let seed = RemoteClient::connect(&server.socket).unwrap();
     for i in 0..200 {
         seed.execute(register(&format!("seeded {i}")), Source::Cli).unwrap();
@@ -185,36 +115,18 @@ fn idle_flood(per_peer: usize) {
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Duration>();
-    let (socket, tcp) = (server.socket.clone(), server.tcp);
+    let (socket, tcp) = (server.socket.clone(), server.tcp.unwrap());
     rt.block_on(async {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         for i in 0..2000 {
             let tx = tx.clone();
             let socket = socket.clone();
             // Opened one by one so every connection is in place before the timing starts.
             let opened = Instant::now();
             let half = i % 2 == 1;
-            let head: &[u8] = b"GET /v1/incidents HTTP/1.1\r\nhost: piket\r\n";
             if i < 1000 {
-                let mut s = tokio::net::UnixStream::connect(&socket).await.unwrap();
-                if half {
-                    let _ = s.write_all(head).await;
-                }
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 512];
-                    while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
-                    let _ = tx.send(opened.elapsed());
-                });
+                hold(tokio::net::UnixStream::connect(&socket).await.unwrap(), half, opened, tx).await;
             } else {
-                let mut s = tokio::net::TcpStream::connect(tcp).await.unwrap();
-                if half {
-                    let _ = s.write_all(head).await;
-                }
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 512];
-                    while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
-                    let _ = tx.send(opened.elapsed());
-                });
+                hold(tokio::net::TcpStream::connect(tcp).await.unwrap(), half, opened, tx).await;
             }
         }
     });
@@ -227,6 +139,23 @@ fn idle_flood(per_peer: usize) {
     print("`piket list` as nobody, 2,000 flood connections open", &stats(during));
     print(&format!("flood connection open -> closed ({held} held to the timeout)"), &stats(closes));
     drop(rt);
+}
+
+/// One flood connection: idle, or half a request head when `half`; a task sends how long it
+/// was open once the server closes it.
+async fn hold<S>(mut s: S, half: bool, opened: Instant, tx: std::sync::mpsc::Sender<Duration>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if half {
+        let _ = s.write_all(b"GET /v1/incidents HTTP/1.1\r\nhost: piket\r\n").await;
+    }
+    tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+        let _ = tx.send(opened.elapsed());
+    });
 }
 
 /// The other user's side of (b): reads incident numbers on stdin, acknowledges each, says
@@ -250,7 +179,7 @@ fn acker() {
 fn flood_fairness(turns: usize, n: usize) {
     let dir = shared_dir();
     let limits = Limits { turns_per_user: turns, ..Limits::default() };
-    let server = Server::start(dir.path(), limits);
+    let server = serve(dir.path(), limits);
     let admin = RemoteClient::connect(&server.socket).unwrap();
     let targets: Vec<IncidentId> = (0..n)
         .map(|i| admin.execute(register(&format!("ack me {i}")), Source::Cli).unwrap().incident)

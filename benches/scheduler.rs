@@ -9,59 +9,26 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
+use common::{ROTA, seed_open, t0};
 use criterion::{Criterion, criterion_group, criterion_main};
 use piket::config::Config;
-use piket::domain::{Command, Impact, NewIncident, Severity, Source, Urgency};
-use piket::engine::{BatchItem, Engine};
+use piket::engine::Engine;
 use piket::server::scheduler::Scheduler;
 
 const OPEN: i64 = 10_000;
 
-const ROTA: &str = r#"
-timezone = "UTC"
-[people.alice]
-[people.bob]
-[people.carol]
-[schedules.primary]
-rotations = [{ members = ["alice", "bob"], shift = "daily", handoff = "09:00", start = "2026-01-01" }]
-[escalation-policies.standard]
-repeat = 2
-levels = [
-  { targets = ["schedule:primary"], timeout = "15m" },
-  { targets = ["person:carol"], timeout = "30m" },
-]
-[services.db]
-escalation-policy = "standard"
-"#;
-
 fn setup() -> (Arc<Engine>, Scheduler, chrono::DateTime<Utc>) {
     let config = Config::from_toml_str(ROTA, std::path::Path::new("bench.toml")).unwrap();
     let engine = Arc::new(Engine::in_memory(config.policy).unwrap());
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
-    let mut batch = Vec::with_capacity(1000);
-    for n in 0..OPEN {
-        let mut reg =
-            NewIncident::new(format!("replica {n} lagging"), Impact::Medium, Urgency::High, Severity::SEV3);
-        reg.services = vec!["db".to_owned()];
-        let now = t0 + Duration::seconds(n * 6);
-        batch.push(BatchItem {
-            actor: "bench".into(),
-            source: Source::Cli,
-            command: Command::Register(reg),
-            now,
-        });
-        if batch.len() == 1000 {
-            engine.execute_batch(&batch).unwrap();
-            batch.clear();
-        }
-    }
-    engine.execute_batch(&batch).unwrap();
+    seed_open(&engine, OPEN);
     let scheduler = Scheduler::load(Arc::clone(&engine)).unwrap();
     // Page level 1 of every incident, each at its own opening time.
-    let end = t0 + Duration::seconds(OPEN * 6);
+    let end = t0() + Duration::seconds(OPEN * 6);
     scheduler.pass(end).unwrap();
     assert_eq!(scheduler.tracked(), usize::try_from(OPEN).unwrap());
     (engine, scheduler, end)

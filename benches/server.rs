@@ -12,92 +12,33 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::in_process::InProcess;
+use common::{Stats, stats};
 use piket::client::Client;
 use piket::client::remote::RemoteClient;
-use piket::domain::{Command, Impact, IncidentId, NewIncident, Policy, Severity, Source, Urgency};
+use piket::domain::{Command, IncidentId, Policy, Source};
 use piket::engine::Engine;
 use piket::server::ServerOptions;
 use piket::store::StoreOptions;
 
-struct Server {
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(engine: Engine, socket: &Path) -> Self {
-        let engine = Arc::new(engine);
-        let options = ServerOptions { socket: socket.to_owned(), socket_group: None, read_only: vec![] };
-        let (stop, _) = tokio::sync::watch::channel(false);
-        let tx = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(piket::server::serve(engine, options, tx)).unwrap();
-        });
-        while RemoteClient::connect(socket).is_err() {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Self { stop, thread: Some(thread) }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// The server on `socket`, in this process, until dropped.
+fn serve(engine: Engine, socket: &Path) -> InProcess {
+    let options = ServerOptions { socket: socket.to_owned(), socket_group: None, read_only: vec![] };
+    InProcess::on_socket(Arc::new(engine), options)
 }
 
 fn register() -> Command {
-    Command::Register(NewIncident {
-        title: "bench".into(),
-        description: None,
-        reported_by: None,
-        channel: None,
-        services: vec!["api".into()],
-        impact: Impact::Medium,
-        urgency: Urgency::Medium,
-        severity: Severity::SEV3,
-        category: None,
-        detected_at: None,
-        impact_started_at: None,
-        reported_at: None,
-        drill: false,
-    })
+    common::register("bench")
 }
 
 fn note(id: IncidentId, n: usize) -> Command {
     Command::Note { id, text: format!("bench note {n}") }
 }
 
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    n: usize,
-}
-
-fn stats(mut v: Vec<Duration>) -> Stats {
-    v.sort();
-    let at = |q: f64| {
-        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-        let i = ((v.len() as f64 - 1.0) * q).round() as usize;
-        v[i]
-    };
-    Stats { p50: at(0.50), p99: at(0.99), max: v[v.len() - 1], n: v.len() }
-}
-
 fn print(name: &str, s: &Stats) {
-    println!(
-        "{name:<46} n={:<5} p50 {:>8.3} ms  p99 {:>8.3} ms  max {:>8.3} ms",
-        s.n,
-        s.p50.as_secs_f64() * 1e3,
-        s.p99.as_secs_f64() * 1e3,
-        s.max.as_secs_f64() * 1e3
-    );
+    common::print(name, s, 46, 8);
 }
 
 fn round_trips(client: &RemoteClient, n: usize) -> (Stats, Stats) {
@@ -210,7 +151,7 @@ fn big_list(dir: &Path, n: u64) {
     );
     let json = serde_json::to_vec(&list).unwrap().len();
     let socket = dir.join("big.sock");
-    let server = Server::start(engine, &socket);
+    let server = serve(engine, &socket);
     let client = RemoteClient::connect(&socket).unwrap();
     let remote = median(
         (0..5)
@@ -241,7 +182,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
 
     let socket = dir.path().join("mem.sock");
-    let server = Server::start(Engine::in_memory(Policy::default()).unwrap(), &socket);
+    let server = serve(Engine::in_memory(Policy::default()).unwrap(), &socket);
     let client = RemoteClient::connect(&socket).unwrap();
     let (w, r) = round_trips(&client, n);
     print("command round trip, in-memory store", &w);
@@ -254,7 +195,7 @@ fn main() {
     let socket = dir.path().join("file.sock");
     let engine =
         Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap();
-    let server = Server::start(engine, &socket);
+    let server = serve(engine, &socket);
     let client = RemoteClient::connect(&socket).unwrap();
     let (w, _) = round_trips(&client, if quick { 20 } else { 500 });
     print("command round trip, durable file (fsync)", &w);

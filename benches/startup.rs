@@ -15,61 +15,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
+use common::{ROTA, seed_open, t0};
 use piket::client::Client;
 use piket::client::remote::RemoteClient;
 use piket::config::Config;
-use piket::domain::{Command, Impact, NewIncident, Query, Severity, Source, Urgency};
+use piket::domain::{Command, Query, Source};
 use piket::engine::{BatchItem, Engine};
 use piket::server::scheduler::Scheduler;
 use piket::store::StoreOptions;
-
-const ROTA: &str = r#"
-timezone = "UTC"
-[people.alice]
-[people.bob]
-[people.carol]
-[schedules.primary]
-rotations = [{ members = ["alice", "bob"], shift = "daily", handoff = "09:00", start = "2026-01-01" }]
-[escalation-policies.standard]
-repeat = 2
-levels = [
-  { targets = ["schedule:primary"], timeout = "15m" },
-  { targets = ["person:carol"], timeout = "30m" },
-]
-[services.db]
-escalation-policy = "standard"
-"#;
 
 /// `n` open incidents on the `db` service (policy `standard`), each with a note: three
 /// events per timeline (registered, escalation started, note), written 1000 per commit.
 fn seed(dir: &Path, config: &Config, n: i64) {
     let engine =
         Engine::open(&dir.join("piket.redb"), &StoreOptions::default(), config.policy.clone()).unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
-    let mut batch = Vec::with_capacity(1000);
-    for i in 0..n {
-        let mut reg =
-            NewIncident::new(format!("replica {i} lagging"), Impact::Medium, Urgency::High, Severity::SEV3);
-        reg.services = vec!["db".to_owned()];
-        let now = t0 + Duration::seconds(i * 6);
-        batch.push(BatchItem {
-            actor: "bench".into(),
-            source: Source::Cli,
-            command: Command::Register(reg),
-            now,
-        });
-        if batch.len() == 1000 {
-            engine.execute_batch(&batch).unwrap();
-            batch.clear();
-        }
-    }
-    engine.execute_batch(&batch).unwrap();
+    seed_open(&engine, n);
     let mut notes = Vec::with_capacity(1000);
     for i in 1..=n {
         notes.push(BatchItem {
@@ -79,7 +47,7 @@ fn seed(dir: &Path, config: &Config, n: i64) {
                 id: piket::domain::IncidentId(u64::try_from(i).unwrap()),
                 text: "replication lag 40 s and growing".into(),
             },
-            now: t0 + Duration::seconds(i * 6 + 1),
+            now: t0() + Duration::seconds(i * 6 + 1),
         });
         if notes.len() == 1000 {
             engine.execute_batch(&notes).unwrap();

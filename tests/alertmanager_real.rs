@@ -7,20 +7,20 @@
 //! and says how to install it, unless `PIKET_SKIP_ALERTMANAGER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
+use crate::common::in_process::{InProcess, free_port, open_engine, socket_options, token_file};
+use crate::common::{http, record, wait_until};
+
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use piket::domain::{EventKind, Incident, Policy, Query};
+use piket::domain::{EventKind, Incident, Policy};
 use piket::engine::Engine;
+use piket::server::AlertServerOptions;
 use piket::server::ingest::AlertOptions;
 use piket::server::tcp::TcpOptions;
-use piket::server::{AlertServerOptions, ServerOptions};
-use piket::store::StoreOptions;
 use serde_json::json;
 
 const BIN: &str = "/usr/bin/prometheus-alertmanager";
@@ -36,61 +36,13 @@ impl Drop for Alertmanager {
     }
 }
 
-struct Piket {
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Piket {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn free_port() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
-
+/// One request to Alertmanager's API; (status, body).
 fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    http::request(TcpStream::connect(addr).unwrap(), method, path, "", body.as_bytes())
 }
 
 fn alerts_of(engine: &Engine, inc: &Incident) -> Vec<piket::domain::AlertRecord> {
-    engine
-        .timeline(inc.id)
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::AlertReceived(a) => Some(a),
-            _ => None,
-        })
-        .collect()
-}
-
-fn incidents(engine: &Engine) -> Vec<Incident> {
-    engine.list(&Query { all: true, ..Query::default() }).unwrap()
+    record::alerts_of(engine, inc.id)
 }
 
 fn label<'a>(a: &'a piket::domain::AlertRecord, name: &str) -> Option<&'a str> {
@@ -107,30 +59,17 @@ fn real_alertmanager_delivers_dedups_and_resolves_through_the_webhook() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
-    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let token_file = token_file(dir.path(), TOKEN);
 
     // piket, with its receivers on TCP.
-    let engine = Arc::new(
-        Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default()).unwrap(),
-    );
+    let engine = open_engine(dir.path(), Policy::default());
     let piket_addr = free_port();
-    let opts = ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
     let alerts = AlertServerOptions {
         alerts: AlertOptions::default(),
         tcp: Some(TcpOptions { listen: piket_addr, token_file: token_file.clone() }),
         ..AlertServerOptions::default()
     };
-    let (stop, _) = tokio::sync::watch::channel(false);
-    let tx = stop.clone();
-    let e = Arc::clone(&engine);
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(piket::server::serve_with(e, opts, alerts, tx)).unwrap();
-    });
-    let _piket = Piket { stop, thread: Some(thread) };
-    wait_for("piket to listen", Duration::from_secs(120), || TcpStream::connect(piket_addr).is_ok());
+    let _piket = InProcess::start(Arc::clone(&engine), socket_options(dir.path()), alerts);
 
     // Alertmanager, with its own config, storage and ports, no gossip.
     let am_addr = free_port();
@@ -169,7 +108,7 @@ receivers:
         .spawn()
         .unwrap();
     let _am = Alertmanager(child);
-    wait_for("alertmanager to be ready", Duration::from_secs(120), || {
+    wait_until("alertmanager to be ready", || {
         TcpStream::connect(am_addr).is_ok() && request(am_addr, "GET", "/-/ready", "").0 == 200
     });
 
@@ -194,14 +133,14 @@ receivers:
 
     // Two alerts, one group: two incidents (one per fingerprint).
     push(json!([alert("db-1", None), alert("db-2", None)]));
-    wait_for("two incidents", Duration::from_secs(120), || incidents(&engine).len() == 2);
+    wait_until("two incidents", || record::incidents(&engine).len() == 2);
 
     // A third alert joins the group: Alertmanager re-sends the whole group, and the two known
     // alerts add nothing.
     push(json!([alert("db-3", None)]));
-    wait_for("three incidents", Duration::from_secs(120), || incidents(&engine).len() == 3);
+    wait_until("three incidents", || record::incidents(&engine).len() == 3);
     std::thread::sleep(Duration::from_secs(2));
-    for inc in incidents(&engine) {
+    for inc in record::incidents(&engine) {
         let recs = alerts_of(&engine, &inc);
         assert_eq!(recs.len(), 1, "{}: a re-sent alert was recorded twice: {recs:?}", inc.id);
         assert_eq!(recs[0].status, "firing");
@@ -215,14 +154,12 @@ receivers:
     let ends = now + chrono::Duration::seconds(2);
     push(json!([alert("db-1", Some(ends))]));
     let db1 = || {
-        incidents(&engine)
+        record::incidents(&engine)
             .into_iter()
             .find(|i| alerts_of(&engine, i).iter().any(|a| label(a, "instance") == Some("db-1")))
             .unwrap()
     };
-    wait_for("the resolve of db-1", Duration::from_secs(120), || {
-        alerts_of(&engine, &db1()).iter().any(|a| a.status == "resolved")
-    });
+    wait_until("the resolve of db-1", || alerts_of(&engine, &db1()).iter().any(|a| a.status == "resolved"));
     let recs = alerts_of(&engine, &db1());
     let resolved = recs.iter().find(|a| a.status == "resolved").unwrap();
     assert_eq!(resolved.ends_at.map(|t| t.timestamp()), Some(ends.timestamp()));
@@ -234,6 +171,6 @@ receivers:
         .unwrap();
     assert!(received.recorded_at >= ends, "the resolve arrived after the end time");
     assert!(db1().status.is_open(), "default policy: the resolve is recorded, a human resolves");
-    assert_eq!(incidents(&engine).len(), 3);
+    assert_eq!(record::incidents(&engine).len(), 3);
     assert_eq!(engine.verify().unwrap().problem, None);
 }

@@ -3,7 +3,10 @@
 //! (4xx with a reason and nothing stored).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::cli::command;
 use crate::common::http;
+use crate::common::in_process::{InProcess, free_port, open_engine, socket_options, token_file};
+use crate::common::record;
 
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
@@ -11,12 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use piket::domain::alert::AlertMapping;
-use piket::domain::{EventKind, Impact, Incident, Policy, Query, Severity, Status, Urgency};
+use piket::domain::{EventKind, Impact, Incident, Policy, Severity, Status, Urgency};
 use piket::engine::Engine;
 use piket::server::ingest::AlertOptions;
 use piket::server::tcp::TcpOptions;
 use piket::server::{AlertServerOptions, ServerOptions};
-use piket::store::StoreOptions;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "s3cret-token-for-tests-0123456789";
@@ -24,16 +26,11 @@ const RK: &str = "0123456789abcdef0123456789abcdef";
 
 /// A server in this process with the TCP listener, stopped on drop.
 struct Server {
-    _dir: tempfile::TempDir,
+    /// Stopped before the directory under it goes.
+    _server: InProcess,
+    dir: tempfile::TempDir,
     addr: SocketAddr,
     engine: Arc<Engine>,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
 }
 
 impl Server {
@@ -43,34 +40,16 @@ impl Server {
 
     fn start_with(options: AlertOptions, policy: Policy) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let token_file = dir.path().join("token");
-        std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
-        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let engine =
-            Arc::new(Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), policy).unwrap());
+        let token_file = token_file(dir.path(), &format!("{TOKEN}\n"));
+        let engine = open_engine(dir.path(), policy);
         let addr = free_port();
-        let opts =
-            ServerOptions { socket: dir.path().join("piket.sock"), socket_group: None, read_only: vec![] };
         let alerts = AlertServerOptions {
             alerts: options,
             tcp: Some(TcpOptions { listen: addr, token_file }),
             ..AlertServerOptions::default()
         };
-        let (stop, _) = tokio::sync::watch::channel(false);
-        let tx = stop.clone();
-        let e = Arc::clone(&engine);
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(piket::server::serve_with(e, opts, alerts, tx)).unwrap();
-        });
-        // Until it listens (a safety net for a server that never does).
-        let began = std::time::Instant::now();
-        while TcpStream::connect(addr).is_err() {
-            assert!(began.elapsed() < Duration::from_secs(120), "the server never listened");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Self { _dir: dir, addr, engine, stop, thread: Some(thread) }
+        let server = InProcess::start(Arc::clone(&engine), socket_options(dir.path()), alerts);
+        Self { _server: server, dir, addr, engine }
     }
 
     fn post(&self, path: &str, body: &[u8]) -> (u16, Value) {
@@ -81,35 +60,28 @@ impl Server {
         self.post(path, body.to_string().as_bytes())
     }
 
+    /// An Alertmanager notification of receiver `piket` with these alerts.
+    fn alertmanager(&self, status: &str, alerts: Vec<Value>) -> (u16, Value) {
+        self.post_json("/v1/alerts/alertmanager", &am("piket", status, alerts))
+    }
+
     fn incidents(&self) -> Vec<Incident> {
-        let mut v = self.engine.list(&Query { all: true, ..Query::default() }).unwrap();
-        v.sort_by_key(|i| i.id);
-        v
+        record::incidents(&self.engine)
     }
 
     fn alerts_of(&self, inc: &Incident) -> Vec<piket::domain::AlertRecord> {
-        self.engine
-            .timeline(inc.id)
-            .unwrap()
-            .into_iter()
-            .filter_map(|e| match e.kind {
-                EventKind::AlertReceived(a) => Some(a),
-                _ => None,
-            })
-            .collect()
+        record::alerts_of(&self.engine, inc.id)
     }
 
     fn events(&self) -> u64 {
         self.engine.last_global_seq().unwrap()
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// `piket` on this server's data dir, with an empty config.
+    fn piket(&self, args: &[&str]) -> std::process::Output {
+        let dir = self.dir.path();
+        std::fs::write(dir.join("config.toml"), "").unwrap();
+        command(dir, &dir.join("config.toml"), &dir.join("home")).args(args).output().unwrap()
     }
 }
 
@@ -155,10 +127,8 @@ fn am(receiver: &str, status: &str, alerts: Vec<Value>) -> Value {
 #[test]
 fn alertmanager_fields_map_to_an_incident_and_the_alert_is_stored_as_sent() {
     let s = Server::start(AlertOptions::default());
-    let (code, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert("3f2a9c0d11e4b7a8", "firing", "DiskFull", T0, ZERO)]),
-    );
+    let (code, body) =
+        s.alertmanager("firing", vec![am_alert("3f2a9c0d11e4b7a8", "firing", "DiskFull", T0, ZERO)]);
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["alerts"][0]["result"], "opened");
     let incs = s.incidents();
@@ -192,15 +162,15 @@ fn alertmanager_resends_add_nothing_and_distinct_fingerprints_stay_distinct() {
     let a = am_alert("aaaa000000000001", "firing", "DiskFull", T0, ZERO);
     // Same summary, different fingerprint: a different alert (never dedup on summary).
     let b = am_alert("aaaa000000000002", "firing", "DiskFull", T0, ZERO);
-    s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![a.clone()]));
+    s.alertmanager("firing", vec![a.clone()]);
     let before = s.events();
-    let (code, body) = s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![a.clone(), b]));
+    let (code, body) = s.alertmanager("firing", vec![a.clone(), b]);
     assert_eq!(code, 200);
     assert_eq!(body["alerts"][0]["result"], "duplicate");
     assert_eq!(body["alerts"][1]["result"], "opened");
     assert_eq!(s.incidents().len(), 2);
     let after = s.events();
-    let (_, body) = s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![a]));
+    let (_, body) = s.alertmanager("firing", vec![a]);
     assert_eq!(body["alerts"][0]["result"], "duplicate");
     assert_eq!(s.events(), after, "a re-sent group writes nothing");
     assert!(after > before);
@@ -210,14 +180,9 @@ fn alertmanager_resends_add_nothing_and_distinct_fingerprints_stay_distinct() {
 fn alertmanager_resolved_is_recorded_and_resolves_only_by_service_policy() {
     let s = Server::start(AlertOptions::default());
     let fp = "bbbb000000000001";
-    s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert(fp, "firing", "DiskFull", T0, ZERO)]),
-    );
-    let (code, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "resolved", vec![am_alert(fp, "resolved", "DiskFull", T0, "2026-11-20T08:30:00Z")]),
-    );
+    s.alertmanager("firing", vec![am_alert(fp, "firing", "DiskFull", T0, ZERO)]);
+    let (code, body) =
+        s.alertmanager("resolved", vec![am_alert(fp, "resolved", "DiskFull", T0, "2026-11-20T08:30:00Z")]);
     assert_eq!(code, 200);
     assert_eq!(body["alerts"][0]["result"], "attached");
     let inc = &s.incidents()[0];
@@ -229,10 +194,7 @@ fn alertmanager_resolved_is_recorded_and_resolves_only_by_service_policy() {
 
     // A human resolved first; the alert's resolve arrives later and is still recorded.
     let fp2 = "bbbb000000000002";
-    s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert(fp2, "firing", "Other", T0, ZERO)]),
-    );
+    s.alertmanager("firing", vec![am_alert(fp2, "firing", "Other", T0, ZERO)]);
     let id = s.incidents()[1].id;
     s.engine
         .execute(
@@ -242,10 +204,8 @@ fn alertmanager_resolved_is_recorded_and_resolves_only_by_service_policy() {
             chrono::Utc::now(),
         )
         .unwrap();
-    let (_, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "resolved", vec![am_alert(fp2, "resolved", "Other", T0, "2026-11-20T08:40:00Z")]),
-    );
+    let (_, body) =
+        s.alertmanager("resolved", vec![am_alert(fp2, "resolved", "Other", T0, "2026-11-20T08:40:00Z")]);
     assert_eq!(body["alerts"][0]["result"], "attached");
     let inc2 = &s.incidents()[1];
     assert_eq!(inc2.status, Status::Resolved);
@@ -254,23 +214,15 @@ fn alertmanager_resolved_is_recorded_and_resolves_only_by_service_policy() {
     let mapping = AlertMapping { auto_resolve_services: vec!["db".into()], ..AlertMapping::default() };
     let s = Server::start(AlertOptions { mapping, ..AlertOptions::default() });
     let x = "cccc000000000001";
-    s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert(x, "firing", "A", T0, ZERO)]),
-    );
-    let (_, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "resolved", vec![am_alert(x, "resolved", "A", T0, "2026-11-20T08:30:00Z")]),
-    );
+    s.alertmanager("firing", vec![am_alert(x, "firing", "A", T0, ZERO)]);
+    let (_, body) =
+        s.alertmanager("resolved", vec![am_alert(x, "resolved", "A", T0, "2026-11-20T08:30:00Z")]);
     assert_eq!(body["alerts"][0]["result"], "resolved");
     let inc = &s.incidents()[0];
     assert_eq!(inc.status, Status::Resolved);
     assert_eq!(inc.recovered_at.unwrap().to_rfc3339(), "2026-11-20T08:30:00+00:00");
     // After the resolve, the same alert firing again opens a new incident.
-    let (_, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert(x, "firing", "A", "2026-11-20T09:00:00Z", ZERO)]),
-    );
+    let (_, body) = s.alertmanager("firing", vec![am_alert(x, "firing", "A", "2026-11-20T09:00:00Z", ZERO)]);
     assert_eq!(body["alerts"][0]["result"], "opened");
     assert_eq!(s.incidents().len(), 2);
 }
@@ -709,22 +661,12 @@ fn piket_alerts_lists_the_alerts_of_an_incident_sanitised() {
     let s = Server::start(AlertOptions::default());
     let mut a = am_alert("abab000000000001", "firing", "DiskFull", T0, ZERO);
     a["annotations"]["summary"] = json!("Disk \u{1b}[2Jfull");
-    s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![a.clone()]));
+    s.alertmanager("firing", vec![a.clone()]);
     a["status"] = json!("resolved");
     a["endsAt"] = json!("2026-11-20T08:30:00Z");
-    s.post_json("/v1/alerts/alertmanager", &am("piket", "resolved", vec![a]));
-    let dir = s._dir.path();
-    std::fs::write(dir.join("config.toml"), "").unwrap();
+    s.alertmanager("resolved", vec![a]);
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
-            .arg("--data-dir")
-            .arg(dir)
-            .args(args)
-            .env("PIKET_CONFIG", dir.join("config.toml"))
-            .env_remove("PIKET_DATA_DIR")
-            .env_remove("PIKET_SOCKET")
-            .output()
-            .unwrap();
+        let out = s.piket(args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
@@ -783,19 +725,7 @@ fn a_silent_heartbeat_opens_an_incident_and_the_next_beat_is_recorded_on_it() {
 #[test]
 fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     let s = Server::start(AlertOptions::default());
-    let dir = s._dir.path().to_owned();
-    std::fs::write(dir.join("config.toml"), "").unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(args)
-            .env("PIKET_CONFIG", dir.join("config.toml"))
-            .env_remove("PIKET_DATA_DIR")
-            .env_remove("PIKET_SOCKET")
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| s.piket(args);
     let out = run(&["maintenance", "set", "db", "--for", "2h", "--reason", "disk swap"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(&["maintenance", "set", "db", "--for", "2h", "--reason", " "]);
@@ -805,10 +735,8 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     assert!(list.starts_with("#1  db  in force") && list.contains(": disk swap"), "{list}");
 
     // db is in maintenance: recorded, no incident. web is not.
-    let (code, body) = s.post_json(
-        "/v1/alerts/alertmanager",
-        &am("piket", "firing", vec![am_alert("9999000000000001", "firing", "DiskFull", T0, ZERO)]),
-    );
+    let (code, body) =
+        s.alertmanager("firing", vec![am_alert("9999000000000001", "firing", "DiskFull", T0, ZERO)]);
     assert_eq!(code, 200);
     assert_eq!(body["alerts"][0]["result"], "suppressed");
     assert!(
@@ -823,7 +751,7 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     assert_eq!(kept[0].actor, "alertmanager");
     let mut web = am_alert("9999000000000002", "firing", "DiskFull", T0, ZERO);
     web["labels"]["service"] = json!("web");
-    let (_, body) = s.post_json("/v1/alerts/alertmanager", &am("piket", "firing", vec![web]));
+    let (_, body) = s.alertmanager("firing", vec![web]);
     assert_eq!(body["alerts"][0]["result"], "opened");
     let (_, body) = s.post_json("/v1/alerts", &json!({"title": "backup late", "service": "db"}));
     assert_eq!(body["alerts"][0]["result"], "suppressed");

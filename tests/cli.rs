@@ -1,78 +1,14 @@
 //! The real binary, as a responder or a script uses it: every step, every refusal, exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::cli::Piket;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use redb::ReadableTable;
 use serde_json::Value;
-
-/// One data dir, and so one server (its socket lives in the data dir), started by the first
-/// command and stopped when the test ends, pass or fail.
-struct Piket {
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Piket {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["server", "stop"]).output();
-    }
-}
-
-impl Piket {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "").unwrap();
-        Self { dir }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.dir.path()).args(args);
-        // A config file the user may have must not change what the tests see.
-        c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
-        c.env("TZ", "Europe/Amsterdam");
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    /// Run, expect success, return stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "piket {args:?} failed ({:?}):\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Run, expect exit code `code`, return stderr.
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "piket {args:?}: stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-}
 
 fn the_os_user() -> String {
     let out = Command::new("id").arg("-un").output().unwrap();
@@ -81,7 +17,7 @@ fn the_os_user() -> String {
 
 #[test]
 fn all_eight_steps_from_the_command_line() {
-    let p = Piket::new();
+    let p = Piket::new("");
     // 1. register
     let id = p.ok(&[
         "new",
@@ -205,7 +141,7 @@ fn all_eight_steps_from_the_command_line() {
     assert!(md.contains("alert on pool saturation"));
     let head = p.json(&["verify"])["head"].as_str().unwrap().to_owned();
     assert!(md.contains(&head), "the report carries the chain head");
-    let file = p.dir.path().join("inc-1.json");
+    let file = p.dir().join("inc-1.json");
     p.ok(&["export", "INC-1", "--format", "json", "--output", file.to_str().unwrap()]);
     let exported: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(exported["chain_head"], head.as_str());
@@ -220,7 +156,7 @@ fn all_eight_steps_from_the_command_line() {
 
 #[test]
 fn illegal_steps_are_refused_with_the_reason_and_the_way_forward() {
-    let p = Piket::new();
+    let p = Piket::new("");
     p.ok(&["new", "Search is slow", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["resolve", "INC-1", "--summary", "cache warmed"]);
 
@@ -262,7 +198,7 @@ fn illegal_steps_are_refused_with_the_reason_and_the_way_forward() {
 
 #[test]
 fn the_actor_is_the_os_user_whatever_the_environment_says() {
-    let p = Piket::new();
+    let p = Piket::new("");
     let out = p
         .cmd(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"])
         .env("USER", "mallory")
@@ -277,11 +213,11 @@ fn the_actor_is_the_os_user_whatever_the_environment_says() {
 
 #[test]
 fn a_held_database_is_one_clear_line() {
-    let p = Piket::new();
+    let p = Piket::new("");
     p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["server", "stop"]);
     let held = piket::engine::Engine::open(
-        &p.dir.path().join("piket.redb"),
+        &p.dir().join("piket.redb"),
         &piket::store::StoreOptions::default(),
         piket::domain::Policy::default(),
     )
@@ -295,13 +231,13 @@ fn a_held_database_is_one_clear_line() {
 
 #[test]
 fn verify_fails_with_exit_1_on_a_tampered_file() {
-    let p = Piket::new();
+    let p = Piket::new("");
     p.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["note", "1", "the original words"]);
     p.ok(&["server", "stop"]);
     {
         let events: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("events-1");
-        let db = redb::Database::open(p.dir.path().join("piket.redb")).unwrap();
+        let db = redb::Database::open(p.dir().join("piket.redb")).unwrap();
         let txn = db.begin_write().unwrap();
         {
             let mut t = txn.open_table(events).unwrap();
@@ -319,7 +255,7 @@ fn verify_fails_with_exit_1_on_a_tampered_file() {
 
 #[test]
 fn untrusted_text_never_puts_escape_sequences_on_the_terminal() {
-    let p = Piket::new();
+    let p = Piket::new("");
     p.ok(&[
         "new",
         "disk \u{1b}]52;c;ZXZpbA==\u{7}full \u{1b}[2J",
@@ -360,7 +296,7 @@ const INVISIBLE: &str = "\u{2028}\u{2029}\u{061C}\u{200E}\u{200F}\u{202A}\u{202B
 /// `yes | head -1` does, for every kind of command: no panic, no backtrace, nothing on stderr.
 #[test]
 fn output_into_a_closed_pipe_ends_quietly() {
-    let p = Piket::new();
+    let p = Piket::new("");
     p.ok(&["new", "Checkout 502", "-i", "high", "-u", "high", "--severity", "2"]);
     p.ok(&["note", "1", "rolled back"]);
     let commands: [&[&str]; 12] = [
@@ -403,7 +339,7 @@ fn expectation(fixture: &Path) -> (String, Vec<String>) {
 
 #[test]
 fn bad_config_files_are_refused_by_the_binary_with_file_line_and_column() {
-    let p = Piket::new();
+    let p = Piket::new("");
     let mut checked = 0;
     for entry in std::fs::read_dir("tests/config_fixtures/invalid").unwrap() {
         let path = entry.unwrap().path();
@@ -431,7 +367,7 @@ fn bad_config_files_are_refused_by_the_binary_with_file_line_and_column() {
 /// anything is opened or started.
 #[test]
 fn bad_keys_and_theme_are_refused_by_every_command_at_their_place() {
-    let p = Piket::new();
+    let p = Piket::new("");
     let mut checked = 0;
     for entry in std::fs::read_dir("tests/config_fixtures/invalid").unwrap() {
         let path = entry.unwrap().path();
@@ -458,7 +394,7 @@ fn bad_keys_and_theme_are_refused_by_every_command_at_their_place() {
         checked += 1;
     }
     assert!(checked >= 6, "{checked} keys/theme fixtures");
-    assert!(!p.dir.path().join("piket.sock").exists(), "a bad config started a server");
+    assert!(!p.dir().join("piket.sock").exists(), "a bad config started a server");
 }
 
 /// Run to the end, or fail after a minute (a `serve` that accepted a bad config would run on).
@@ -477,9 +413,9 @@ fn bounded(mut cmd: Command) -> Output {
 
 #[test]
 fn demo_seeds_an_empty_data_dir_once() {
-    let p = Piket::new();
+    let p = Piket::new("");
     let out = p.ok(&["demo", "--no-tui"]);
-    assert_eq!(out.trim(), p.dir.path().display().to_string());
+    assert_eq!(out.trim(), p.dir().display().to_string());
     let all = p.json(&["list", "--all"]);
     let n = all.as_array().unwrap().len();
     assert!(n >= 15, "about 20 incidents, got {n}");
@@ -500,7 +436,7 @@ fn demo_seeds_an_empty_data_dir_once() {
 
 #[test]
 fn the_queue_needs_a_terminal_and_says_so() {
-    let p = Piket::new();
+    let p = Piket::new("");
     let err = p.fails(&[], 1);
     assert!(err.contains("the queue needs a terminal"), "{err}");
 }

@@ -3,8 +3,9 @@
 //! one with a daily gap (active hours), one where two rotations overlap, a policy and a service.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::common::cli::Piket;
+
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -61,73 +62,6 @@ timezone = "Europe/Amsterdam"
 rotations = [{ members = ["alice", "bob"], shift = "daily", handoff = "02:30", start = "2027-01-04", zone = "Europe/Amsterdam" }]
 "#;
 
-/// A temp dir with a config in it; the data dir is `data/` inside, made only by a command
-/// that needs it. Stops the server it may have started when dropped.
-struct Piket {
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Piket {
-    fn drop(&mut self) {
-        if self.data().exists() {
-            let _ = self.cmd(&["server", "stop"]).output();
-        }
-    }
-}
-
-impl Piket {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("config.toml")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.data()).arg("--config").arg(self.config()).args(args);
-        c.env("TZ", "Europe/Amsterdam");
-        c.env_remove("PIKET_CONFIG");
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    /// Run, expect exit code `code`, return (stdout, stderr).
-    fn code(&self, args: &[&str], code: i32) -> (String, String) {
-        let out = self.run(args);
-        let (stdout, stderr) =
-            (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
-        assert_eq!(out.status.code(), Some(code), "piket {args:?}:\nstdout {stdout}\nstderr {stderr}");
-        (stdout, stderr)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.code(args, 0).0
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        self.code(args, 1).1
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.push("--json");
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-}
-
 /// The engine in this process: no server, so no scheduler pages anything behind a test's back.
 fn e<'a>(args: &[&'a str]) -> Vec<&'a str> {
     [&["--embedded"], args].concat()
@@ -139,7 +73,7 @@ fn assert_absent(p: &Path) {
 
 #[test]
 fn schedule_check_names_the_daily_gap_and_the_overlap_from_the_config_alone() {
-    let p = Piket::new(ROTA);
+    let p = Piket::with_data_inside(ROTA);
     let from = ["schedule", "check", "--from", "2026-12-01 00:00", "--days", "3"];
     let (out, _) = p.code(&from, 1);
     assert!(out.contains("primary: covered"), "{out}");
@@ -151,12 +85,12 @@ fn schedule_check_names_the_daily_gap_and_the_overlap_from_the_config_alone() {
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["gaps"], 4);
     assert_eq!(v["coverage"].as_array().unwrap().len(), 3);
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
 fn schedule_check_passes_a_covering_config_without_a_server_or_database() {
-    let p = Piket::new(COVERED);
+    let p = Piket::with_data_inside(COVERED);
     // No --embedded, no server: were it to start one, the data dir would appear.
     let out = p.ok(&["schedule", "check"]);
     assert!(out.contains("primary: covered"), "{out}");
@@ -164,36 +98,36 @@ fn schedule_check_passes_a_covering_config_without_a_server_or_database() {
     let v = p.json(&["schedule", "check", "--days", "7"]);
     assert_eq!(v["gaps"], 0);
     assert_eq!(v["coverage"][0]["schedule"], "primary");
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
 fn schedule_check_reports_a_hand_off_that_daylight_saving_moves() {
-    let p = Piket::new(DST);
+    let p = Piket::with_data_inside(DST);
     let out = p.ok(&["schedule", "check", "--from", "2027-03-20 00:00"]);
     let dst = out.lines().find(|l| l.trim_start().starts_with("DST")).unwrap_or_else(|| panic!("{out}"));
     assert!(dst.contains("02:30") && dst.contains("2027-03-28"), "{dst}");
     assert!(dst.contains("clocks go forward"), "{dst}");
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }
 
 #[test]
 fn schedule_check_refuses_a_bad_config_with_exit_2_and_the_position() {
-    let p = Piket::new(
+    let p = Piket::with_data_inside(
         "[people.alice]\n[schedules.primary]\nrotations = [{ members = [\"alize\"], shift = \"daily\", start = \"2026-01-05\" }]\n",
     );
     let (_, err) = p.code(&["schedule", "check"], 2);
     assert!(err.contains("config.toml:3:"), "file and line: {err}");
     assert!(err.contains("alize") && err.contains("known: alice"), "{err}");
-    assert_absent(&p.data());
-    let p = Piket::new(COVERED);
+    assert_absent(p.data());
+    let p = Piket::with_data_inside(COVERED);
     let (_, err) = p.code(&["schedule", "check", "--from", "soonish"], 2);
     assert!(err.contains("not a time"), "{err}");
 }
 
 #[test]
 fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
-    let p = Piket::new(ROTA);
+    let p = Piket::with_data_inside(ROTA);
     let out = p.ok(&[
         "override",
         "add",
@@ -216,38 +150,30 @@ fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
     assert_eq!(list[0]["person"], "carol");
 
     // Refusals name what is possible.
-    let err = p.fails(&["override", "add", "--schedule", "primary", "--person", "dave", "--for", "1h"]);
+    let err = p.fails(&["override", "add", "--schedule", "primary", "--person", "dave", "--for", "1h"], 1);
     assert!(err.contains("'dave' is not in [people]: known: alice, bob, carol"), "{err}");
     // A name that would write the terminal's clipboard is quoted without its escape sequence.
     let evil = "ev\u{1b}]52;c;aGk=\u{7}il";
-    let err = p.fails(&["override", "add", "--schedule", "primary", "--person", evil, "--for", "1h"]);
+    let err = p.fails(&["override", "add", "--schedule", "primary", "--person", evil, "--for", "1h"], 1);
     assert!(err.contains("'evil' is not in [people]") && !err.contains('\u{1b}'), "{err:?}");
-    let err = p.fails(&["override", "add", "--schedule", "nope", "--person", "bob", "--for", "1h"]);
+    let err = p.fails(&["override", "add", "--schedule", "nope", "--person", "bob", "--for", "1h"], 1);
     assert!(err.contains("known: day, pair, primary"), "{err}");
-    let err = p.fails(&[
-        "override",
-        "add",
-        "--schedule",
-        "primary",
-        "--person",
-        "bob",
-        "--from",
-        "3h ago",
-        "--for",
-        "1h",
-    ]);
+    let err = p.fails(
+        &["override", "add", "--schedule", "primary", "--person", "bob", "--from", "3h ago", "--for", "1h"],
+        1,
+    );
     assert!(err.contains("over already"), "{err}");
 
     let out = p.ok(&["override", "remove", "1", "--reason", "back early"]);
     assert!(out.contains("override #1 removed: back early"), "{out}");
     assert!(p.ok(&["override", "list"]).contains("no overrides"));
-    let err = p.fails(&["override", "remove", "1"]);
+    let err = p.fails(&["override", "remove", "1"], 1);
     assert!(err.contains("no override #1"), "{err}");
 }
 
 #[test]
 fn oncall_and_schedule_show_follow_overrides_gaps_and_overlaps() {
-    let p = Piket::new(ROTA);
+    let p = Piket::with_data_inside(ROTA);
     // A night in the gap of `day`: said plainly, with when it ends.
     let out = p.ok(&["oncall", "--at", "2026-12-01 23:00"]);
     assert!(out.contains("day      nobody: a gap until Wed 02 Dec 08:00, then carol"), "{out}");
@@ -276,8 +202,8 @@ fn oncall_and_schedule_show_follow_overrides_gaps_and_overlaps() {
 
 #[test]
 fn schedule_show_names_the_known_schedules_for_an_unknown_one() {
-    let p = Piket::new(ROTA);
-    let err = p.fails(&["schedule", "show", "nope"]);
+    let p = Piket::with_data_inside(ROTA);
+    let err = p.fails(&["schedule", "show", "nope"], 1);
     assert!(err.contains("there is no schedule 'nope': known: day, pair, primary"), "{err}");
     let v = p.json(&["schedule", "show", "primary", "--days", "2"]);
     assert_eq!(v["coverage"].as_array().unwrap().len(), 1);
@@ -286,7 +212,7 @@ fn schedule_show_names_the_known_schedules_for_an_unknown_one() {
 
 #[test]
 fn no_schedules_is_said_with_how_to_add_one() {
-    let p = Piket::new("");
+    let p = Piket::with_data_inside("");
     let out = p.ok(&["--embedded", "oncall"]);
     assert!(out.contains("no schedules are configured") && out.contains("[schedules.primary]"), "{out}");
     let out = p.ok(&["schedule", "check"]);
@@ -295,7 +221,7 @@ fn no_schedules_is_said_with_how_to_add_one() {
 
 #[test]
 fn paging_by_hand_goes_level_by_level_and_the_chain_shows_it() {
-    let p = Piket::new(ROTA);
+    let p = Piket::with_data_inside(ROTA);
     p.ok(&e(&["new", "web is down", "--service", "web", "-i", "high", "-u", "high", "--severity", "2"]));
     let out = p.ok(&e(&["page", "INC-1", "--reason", "alice is not answering the phone"]));
     assert!(out.contains("INC-1 paged level 1 of web: "), "{out}");
@@ -303,11 +229,11 @@ fn paging_by_hand_goes_level_by_level_and_the_chain_shows_it() {
     let out = p.ok(&e(&["page", "INC-1", "--reason", "still nothing"]));
     assert!(out.contains("INC-1 paged level 2 of web: carol"), "{out}");
 
-    let err = p.fails(&e(&["page", "INC-1", "--level", "3", "--reason", "x"]));
+    let err = p.fails(&e(&["page", "INC-1", "--level", "3", "--reason", "x"]), 1);
     assert!(err.contains("policy web has levels 1 to 2, not 3"), "{err}");
-    let err = p.fails(&e(&["page", "INC-1", "--reason", "x"]));
+    let err = p.fails(&e(&["page", "INC-1", "--reason", "x"]), 1);
     assert!(err.contains("already at the last level"), "{err}");
-    let err = p.fails(&e(&["page", "INC-9", "--reason", "x"]));
+    let err = p.fails(&e(&["page", "INC-9", "--reason", "x"]), 1);
     assert!(err.contains("INC-9 does not exist"), "{err}");
 
     let out = p.ok(&e(&["escalation", "INC-1"]));
@@ -328,13 +254,13 @@ fn paging_by_hand_goes_level_by_level_and_the_chain_shows_it() {
     // No service, no default policy: said so, and paging is refused.
     p.ok(&e(&["new", "a hunch", "-i", "low", "-u", "low", "--severity", "4"]));
     assert!(p.ok(&e(&["escalation", "INC-2"])).contains("follows no escalation policy"));
-    let err = p.fails(&e(&["page", "INC-2", "--reason", "x"]));
+    let err = p.fails(&e(&["page", "INC-2", "--reason", "x"]), 1);
     assert!(err.contains("no escalation policy"), "{err}");
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let p = Piket::new(ROTA);
+    let p = Piket::with_data_inside(ROTA);
     for args in [
         &["page", "INC-1"][..],
         &["page", "INC-1", "--level", "two", "--reason", "x"],
@@ -349,5 +275,5 @@ fn usage_errors_exit_2() {
     ] {
         p.code(args, 2);
     }
-    assert_absent(&p.data());
+    assert_absent(p.data());
 }

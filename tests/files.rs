@@ -3,82 +3,10 @@
 //! file at the socket path, a token file others can read. Through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::cli::Piket;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-struct Piket {
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Piket {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["server", "stop"]).output();
-    }
-}
-
-impl Piket {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.dir.path()).args(args);
-        c.env("PIKET_CONFIG", self.path("config.toml"));
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c.current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Expect exit 1; stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    /// `piket serve` in the foreground, answering; killed when the guard drops.
-    fn serve(&self) -> Served {
-        let mut child = self.cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::os::unix::net::UnixStream::connect(self.path("piket.sock")).is_err() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("piket serve exited with {status} before answering");
-            }
-            assert!(Instant::now() < deadline, "piket serve never answered");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Served(child)
-    }
-}
-
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::path::Path;
 
 fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
@@ -90,7 +18,7 @@ fn is_link(p: &Path) -> bool {
 
 #[test]
 fn an_export_never_writes_through_a_link_a_neighbour_planted() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["new", "Disk full on db-1", "-i", "low", "-u", "low", "--severity", "4"]);
     p.ok(&["root-cause", "1", "pool size halved", "--factor", "ssh-ed25519 AAAAC3Nza attacker@evil"]);
     let victim = p.path("authorized_keys");
@@ -98,7 +26,7 @@ fn an_export_never_writes_through_a_link_a_neighbour_planted() {
     let planted = p.path("INC-1.md");
     std::os::unix::fs::symlink(&victim, &planted).unwrap();
 
-    let err = p.fails(&["export", "1", "-o", "INC-1.md"]);
+    let err = p.fails(&["export", "1", "-o", "INC-1.md"], 1);
     assert!(err.contains("INC-1.md is a symbolic link") && err.contains("never writes through"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "ssh-ed25519 AAAAC3Nza victim@laptop\n");
     assert!(is_link(&planted), "the refused export left the name as it was");
@@ -114,14 +42,14 @@ fn an_export_never_writes_through_a_link_a_neighbour_planted() {
 
 #[test]
 fn an_export_never_overwrites_without_force() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["new", "Checkout 502", "-i", "low", "-u", "low", "--severity", "4"]);
     let out = p.path("report.json");
     p.ok(&["export", "1", "--format", "json", "-o", "report.json"]);
     assert_eq!(mode(&out), 0o600, "a report holds what the incident holds: private");
     std::fs::write(&out, "my notes").unwrap();
 
-    let err = p.fails(&["export", "1", "--format", "json", "-o", "report.json"]);
+    let err = p.fails(&["export", "1", "--format", "json", "-o", "report.json"], 1);
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "my notes", "nothing lost");
 
@@ -132,7 +60,7 @@ fn an_export_never_overwrites_without_force() {
 
 #[test]
 fn every_file_the_server_creates_is_private() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["list"]); // starts a server, which creates the database, the owner file and the log
     for name in ["piket.redb", "piket.redb.owner", "serve.log", "piket.sock"] {
         assert_eq!(mode(&p.path(name)), 0o600, "{name}");
@@ -143,7 +71,7 @@ fn every_file_the_server_creates_is_private() {
 
 #[test]
 fn a_database_an_older_piket_left_readable_is_made_private() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     p.ok(&["--embedded", "new", "Old record", "-i", "low", "-u", "low", "--severity", "4"]);
     std::fs::set_permissions(p.path("piket.redb"), std::fs::Permissions::from_mode(0o644)).unwrap();
     assert!(p.ok(&["--embedded", "list"]).contains("Old record"));
@@ -152,11 +80,11 @@ fn a_database_an_older_piket_left_readable_is_made_private() {
 
 #[test]
 fn a_database_name_that_is_a_link_is_refused_and_its_target_untouched() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     let target = p.path("elsewhere");
     std::fs::write(&target, "someone's file").unwrap();
     std::os::unix::fs::symlink(&target, p.path("piket.redb")).unwrap();
-    let err = p.fails(&["--embedded", "list"]);
+    let err = p.fails(&["--embedded", "list"], 1);
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "someone's file");
 }
@@ -170,7 +98,7 @@ fn team_mode_files_are_readable_by_the_socket_group_only() {
         eprintln!("skipped: no well-known group on this machine");
         return;
     };
-    let p = Piket::new(&format!("[server]\nsocket-group = \"{}\"\n", group.name));
+    let p = Piket::new(&format!("[server]\nsocket-group = \"{}\"\n", group.name)).inside();
     let served = p.serve();
     for name in ["piket.redb", "piket.redb.owner"] {
         let meta = std::fs::metadata(p.path(name)).unwrap();
@@ -182,7 +110,7 @@ fn team_mode_files_are_readable_by_the_socket_group_only() {
 
 #[test]
 fn only_a_socket_is_ever_removed_from_the_socket_path() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     std::fs::write(p.path("piket.sock"), "a file that is not a socket").unwrap();
     let out = p.cmd(&["serve"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -202,7 +130,7 @@ fn only_a_socket_is_ever_removed_from_the_socket_path() {
 
 #[test]
 fn a_notifier_token_file_others_can_read_stops_the_server_with_the_fix() {
-    let p = Piket::new("");
+    let p = Piket::new("").inside();
     let token = p.path("webhook-token");
     std::fs::write(&token, "0123456789abcdef0123\n").unwrap();
     std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();

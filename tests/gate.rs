@@ -5,58 +5,41 @@
 //! refused requests in the log, PagerDuty summaries kept).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::cli::{Piket, Served};
+use crate::common::{http, wait_for};
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use piket::server::gate::{Access, ROUTES};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "gate-test-token-0123456789abcdef";
 const RK: &str = "0123456789abcdef0123456789abcdef";
-/// Only a safety net: every wait below ends on the event it waits for.
-const PATIENCE: Duration = Duration::from_secs(90);
 
 fn os_user() -> String {
     piket::client::local::os_user()
 }
 
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < PATIENCE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// A data dir with a private token file, and the `piket` binary pointed at it.
+fn piket() -> Piket {
+    let p = Piket::new("");
+    let token = p.path("token");
+    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
 }
 
-/// A data dir with a config, and the `piket` binary pointed at both.
-struct Piket {
-    dir: tempfile::TempDir,
-}
-
-impl Piket {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let token = dir.path().join("token");
-        std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-        Self { dir }
-    }
-
-    /// `[server]` gets `server_extra` lines; the rest is a rota (for overrides) and a heartbeat.
-    fn config(&self, server_extra: &str, heartbeat: &str) {
-        let token = self.dir.path().join("token");
-        let text = format!(
-            r#"
+/// `[server]` gets `server_extra` lines; the rest is a rota (for overrides) and a heartbeat.
+fn config(p: &Piket, server_extra: &str, heartbeat: &str) {
+    let token = p.path("token");
+    p.write_config(&format!(
+        r#"
 [server]
 listen = "127.0.0.1:0"
 token-file = "{}"
@@ -71,75 +54,31 @@ watchdog = "{heartbeat}"
 [schedules.primary]
 rotations = [{{ members = ["alice", "bob"], shift = "daily", handoff = "09:00", start = "2026-01-05" }}]
 "#,
-            token.display()
-        );
-        std::fs::write(self.dir.path().join("config.toml"), text).unwrap();
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("piket.sock")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.dir.path()).args(args);
-        c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// `piket serve` in the foreground; its log lines are collected as they come.
-    fn serve(&self) -> Served {
-        let mut child = self.cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { return };
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let mut served =
-            Served { child: Some(child), log, socket: self.socket(), tcp: "0.0.0.0:0".parse().unwrap() };
-        let tcp = served.wait_line("the TCP listener", |l| l.contains("alert receivers on http://"));
-        served.tcp = tcp.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
-        wait_for("the socket to answer", || UnixStream::connect(self.socket()).ok());
-        served
-    }
+        token.display()
+    ));
 }
 
-impl Drop for Piket {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["server", "stop"]).output();
-    }
+/// `piket serve` in the foreground, answering on the socket and on TCP.
+fn serve(p: &Piket) -> Server {
+    let served = Piket::serve(p);
+    let tcp = served.wait_line("the TCP listener", |l| l.contains("alert receivers on http://"));
+    let tcp = tcp.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    Server { served, socket: p.socket(), tcp }
 }
 
-struct Served {
-    child: Option<Child>,
-    log: Arc<Mutex<Vec<String>>>,
+struct Server {
+    served: Served,
     socket: PathBuf,
     tcp: SocketAddr,
 }
 
-impl Served {
+impl Server {
     fn wait_line(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        wait_for(what, || self.log.lock().unwrap().iter().find(|l| pred(l)).cloned())
+        self.served.wait_line(what, pred)
     }
 
     fn lines(&self, pred: impl Fn(&str) -> bool) -> Vec<String> {
-        self.log.lock().unwrap().iter().filter(|l| pred(l)).cloned().collect()
+        self.served.lines(pred)
     }
 
     fn sock(&self, method: &str, path: &str, body: &Value) -> (u16, Value) {
@@ -165,50 +104,17 @@ impl Served {
         v.as_array().unwrap().clone()
     }
 
-    fn exited(mut self) {
-        let mut child = self.child.take().unwrap();
-        wait_for("the server to exit", || child.try_wait().unwrap());
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+    fn exited(self) {
+        self.served.wait();
     }
 }
 
 /// One HTTP/1.1 request; (status, JSON body or Null). A streamed answer (the change feed) is
 /// read up to its headers only.
-fn request(mut s: impl Read + Write, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: piket\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         {headers}Content-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    let head_end = loop {
-        // A server that refuses early (413) may reset the connection after its answer.
-        let n = s.read(&mut buf).unwrap_or(0);
-        assert!(n > 0, "the connection closed before the headers: {}", String::from_utf8_lossy(&raw));
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    if head.to_ascii_lowercase().contains("application/x-ndjson") {
-        return (status, Value::Null);
-    }
-    let _ = s.read_to_end(&mut raw);
-    (status, serde_json::from_slice(&raw[head_end..]).unwrap_or(Value::Null))
+fn request(s: impl Read + Write, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
+    let (status, body) = http::request(s, method, path, headers, body);
+    assert!(status != 0, "the connection closed before the headers: {body}");
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 fn am(truncated: u64, status: &str, fp: &str) -> Value {
@@ -365,11 +271,11 @@ fn the_gate_lists_every_route_the_routers_serve() {
 
 #[test]
 fn every_route_as_a_read_only_peer_refuses_writes_with_nothing_recorded_and_answers_reads() {
-    let p = Piket::new();
+    let p = piket();
     let me = os_user();
     // Round 1, as a writer: every route works, so every write below is a real write.
-    p.config("", "1h");
-    let s = p.serve();
+    config(&p, "", "1h");
+    let s = serve(&p);
     let (st, v) = s.sock(
         "POST",
         "/v1/commands",
@@ -403,8 +309,8 @@ fn every_route_as_a_read_only_peer_refuses_writes_with_nothing_recorded_and_answ
     s.exited();
 
     // Round 2, the same user read-only.
-    p.config(&format!("read-only = [\"{me}\"]"), "1h");
-    let s = p.serve();
+    config(&p, &format!("read-only = [\"{me}\"]"), "1h");
+    let s = serve(&p);
     let (_, who) = s.sock("GET", "/v1/whoami", &Value::Null);
     assert_eq!(who["read_only"], true, "{who}");
     let before = s.record();
@@ -444,9 +350,9 @@ fn every_route_as_a_read_only_peer_refuses_writes_with_nothing_recorded_and_answ
 
 #[test]
 fn alerts_on_the_socket_name_the_os_user_and_over_tcp_the_sender() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     let me = os_user();
     let (st, v) = s.sock("POST", "/v1/alerts", &json!({"title": "queue depth", "dedup_key": "q"}));
     assert_eq!(st, 200, "{v}");
@@ -479,9 +385,9 @@ fn alerts_on_the_socket_name_the_os_user_and_over_tcp_the_sender() {
 
 #[test]
 fn unknown_fields_in_api_bodies_are_refused_naming_the_field_and_nothing_is_recorded() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     let (st, _) = s.sock(
         "POST",
         "/v1/commands",
@@ -537,9 +443,9 @@ fn unknown_fields_in_api_bodies_are_refused_naming_the_field_and_nothing_is_reco
 
 #[test]
 fn truncated_notifications_show_on_the_incident_and_in_the_log() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     let (st, v) = s.tcp("/v1/alerts/alertmanager", &am(7, "firing", "00000000000000cc"), TOKEN);
     assert_eq!(st, 200, "{v}");
     let line = s.wait_line("the truncation in the log", |l| l.contains("truncatedAlerts"));
@@ -552,9 +458,9 @@ fn truncated_notifications_show_on_the_incident_and_in_the_log() {
 
 #[test]
 fn a_resolved_heartbeat_notification_is_not_a_beat() {
-    let p = Piket::new();
-    p.config("", "2s");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "2s");
+    let s = serve(&p);
     let (st, v) = s.sock("POST", "/v1/heartbeats/watchdog", &am(0, "firing", "000000000000beef"));
     assert_eq!((st, &v["beat"]), (200, &json!(true)), "{v}");
     // Resolved Watchdog notifications keep coming; the silence must still be noticed.
@@ -572,9 +478,9 @@ fn a_resolved_heartbeat_notification_is_not_a_beat() {
 
 #[test]
 fn refused_sender_requests_are_logged_once_a_minute_per_sender_with_the_reason_sanitised() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     for _ in 0..3 {
         let (st, _) = s.tcp("/v1/alerts", &json!({"title": "x"}), "wrong-token-wrong-token-wrong");
         assert_eq!(st, 401);
@@ -596,9 +502,9 @@ fn refused_sender_requests_are_logged_once_a_minute_per_sender_with_the_reason_s
 
 #[test]
 fn piket_alerts_keeps_the_summary_after_a_pagerduty_acknowledge_and_resolve() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     for action in ["trigger", "acknowledge", "resolve"] {
         let (st, v) = s.tcp("/v2/enqueue", &pd(action, "pd-7"), TOKEN);
         assert_eq!(st, 202, "{action}: {v}");
@@ -623,10 +529,10 @@ fn a_uid_without_a_passwd_entry_is_refused_on_every_route() {
         .find(|u| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(*u)).ok().flatten().is_none())
         .unwrap();
     let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(0)).unwrap().unwrap().name;
-    let p = Piket::new();
-    p.config(&format!("socket-group = \"{group}\""), "1h");
-    std::fs::set_permissions(p.dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    let s = p.serve();
+    let p = piket();
+    config(&p, &format!("socket-group = \"{group}\""), "1h");
+    std::fs::set_permissions(p.dir(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let s = serve(&p);
     let (st, v) = s.sock(
         "POST",
         "/v1/commands",
@@ -648,9 +554,9 @@ fn a_uid_without_a_passwd_entry_is_refused_on_every_route() {
 
 #[test]
 fn body_limits_are_the_documented_ones_per_route() {
-    let p = Piket::new();
-    p.config("", "1h");
-    let s = p.serve();
+    let p = piket();
+    config(&p, "", "1h");
+    let s = serve(&p);
     const MIB: usize = 1024 * 1024;
     for (path, limit) in [
         ("/v1/alerts/alertmanager", 4 * MIB),

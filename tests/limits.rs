@@ -5,126 +5,76 @@
 //! against what the features need.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::PATIENCE;
+use crate::common::cli::{Piket, Served};
+use crate::common::in_process::token_file;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-/// The safety net of every wait: never the thing a test measures.
-const PATIENCE: Duration = Duration::from_secs(90);
+use std::process::Command;
 
 const TOKEN: &str = "first-token-0123456789";
 
-struct Served {
-    dir: tempfile::TempDir,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    /// Every stderr line seen so far, for assertions after the fact.
-    seen: Vec<String>,
+/// `piket serve` through the binary, its log collected.
+struct Server {
+    served: Served,
+    p: Piket,
 }
 
-impl Served {
-    /// `piket serve` with `[server]` set to `server_toml` (plus the token file it names as
-    /// `TOKEN_FILE`), waiting until it says it is serving.
+impl Server {
+    /// `piket serve` with `[server]` set to `server_toml` (`TOKEN_FILE` stands for the token
+    /// file, `DIR` for the data dir), waiting until it says it is serving.
     fn start(server_toml: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let token = dir.path().join("token");
-        std::fs::write(&token, TOKEN).unwrap();
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let p = Piket::new("");
+        let token = token_file(p.dir(), TOKEN);
         let toml = server_toml
             .replace("TOKEN_FILE", token.to_str().unwrap())
-            .replace("DIR", dir.path().to_str().unwrap());
-        std::fs::write(dir.path().join("config.toml"), format!("[server]\n{toml}\n")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_piket"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("serve")
-            .env("PIKET_CONFIG", dir.path().join("config.toml"))
-            .env_remove("PIKET_DATA_DIR")
-            .env_remove("PIKET_SOCKET")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut s = Self { dir, child, lines, seen: Vec::new() };
+            .replace("DIR", p.dir().to_str().unwrap());
+        p.write_config(&format!("[server]\n{toml}\n"));
+        let s = Self { served: p.serve(), p };
         s.wait_line("serving");
         s
     }
 
-    /// The next stderr line containing `text` (earlier lines are kept in `seen`).
-    fn wait_line(&mut self, text: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(PATIENCE)
-                .unwrap_or_else(|_| panic!("the server never said {text:?}; it said: {:#?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(text) {
-                return line;
-            }
-        }
+    /// The first stderr line containing `text`, waiting for it if need be.
+    fn wait_line(&self, text: &str) -> String {
+        self.served.wait_line(&format!("the server to say {text:?}"), |l| l.contains(text))
     }
 
     fn socket(&self) -> PathBuf {
-        self.dir.path().join("piket.sock")
+        self.p.socket()
     }
 
     fn token_file(&self) -> PathBuf {
-        self.dir.path().join("token")
+        self.p.path("token")
+    }
+
+    /// The log line naming the TCP listener.
+    fn tcp_line(&self) -> String {
+        self.wait_line("alert receivers on")
     }
 
     /// The TCP address, read back from the log (the config binds port 0).
-    fn tcp_addr(&mut self) -> String {
-        let line = self.wait_line("alert receivers on");
+    fn tcp_addr(&self) -> String {
+        let line = self.tcp_line();
         let url = line.split_whitespace().find(|w| w.contains("://")).unwrap();
         url.split("://").nth(1).unwrap().trim_end_matches('/').to_owned()
     }
 
     fn piket(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_piket"))
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(args)
-            .env("PIKET_CONFIG", self.dir.path().join("config.toml"))
-            .env_remove("PIKET_DATA_DIR")
-            .env_remove("PIKET_SOCKET")
-            .output()
-            .unwrap()
+        self.p.run(args)
     }
 
     fn signal(&self, sig: nix::sys::signal::Signal) {
-        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
-        nix::sys::signal::kill(pid, sig).unwrap();
+        self.served.signal(sig);
     }
 
-    /// SIGTERM, then every remaining stderr line.
-    fn stop(mut self) -> Vec<String> {
-        self.signal(nix::sys::signal::Signal::SIGTERM);
-        let _ = self.child.wait();
-        let mut all = std::mem::take(&mut self.seen);
-        all.extend(self.lines.try_iter());
-        all
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// SIGTERM, then every stderr line.
+    fn stop(self) -> Vec<String> {
+        self.served.stop().1
     }
 }
 
@@ -173,7 +123,7 @@ fn status(response: &str) -> u16 {
 
 #[test]
 fn idle_and_half_sent_connections_are_closed_at_their_timeout() {
-    let mut s = Served::start(
+    let s = Server::start(
         "header-timeout = \"1s\"\nbody-timeout = \"1s\"\nlisten = \"127.0.0.1:0\"\ntoken-file = \"TOKEN_FILE\"",
     );
     let addr = s.tcp_addr();
@@ -209,7 +159,7 @@ fn idle_and_half_sent_connections_are_closed_at_their_timeout() {
 
 #[test]
 fn a_peer_over_its_cap_is_refused_while_another_still_answers() {
-    let mut s = Served::start(
+    let s = Server::start(
         "header-timeout = \"10m\"\nmax-connections-per-peer = 3\nlisten = \"127.0.0.1:0\"\ntoken-file = \"TOKEN_FILE\"",
     );
     let addr = s.tcp_addr();
@@ -246,7 +196,7 @@ fn a_peer_over_its_cap_is_refused_while_another_still_answers() {
 
 #[test]
 fn the_change_feed_outlives_the_idle_timeout() {
-    let s = Served::start("header-timeout = \"1s\"");
+    let s = Server::start("header-timeout = \"1s\"");
     let mut feed = unix(&s.socket());
     feed.write_all(b"GET /v1/changes HTTP/1.1\r\nhost: piket\r\n\r\n").unwrap();
     let mut reader = BufReader::new(feed);
@@ -330,13 +280,14 @@ fn tls_request(addr: &str, cert: &Path, request: String) -> String {
 fn an_alert_is_posted_over_tls_with_a_lower_case_bearer() {
     let certs = tempfile::tempdir().unwrap();
     let (cert, key) = openssl_cert(certs.path());
-    let mut s = Served::start(&format!(
+    let s = Server::start(&format!(
         "listen = \"127.0.0.1:0\"\ntoken-file = \"TOKEN_FILE\"\ntls-cert = \"{}\"\ntls-key = \"{}\"",
         cert.display(),
         key.display()
     ));
+    let line = s.tcp_line();
+    assert!(line.contains("https://"), "{line}");
     let addr = s.tcp_addr();
-    assert!(s.seen.last().unwrap().contains("https://"), "{:?}", s.seen.last());
     let body = r#"{"title": "disk full over tls", "service": "db", "dedup_key": "db/disk"}"#;
     let r = tls_request(&addr, &cert, post("/v1/alerts", &format!("bearer {TOKEN}"), body));
     assert_eq!(status(&r), 200, "{r}");
@@ -351,7 +302,7 @@ fn an_alert_is_posted_over_tls_with_a_lower_case_bearer() {
 
 #[test]
 fn sighup_reloads_the_token_and_keeps_it_when_the_new_file_is_refused() {
-    let mut s = Served::start("listen = \"127.0.0.1:0\"\ntoken-file = \"TOKEN_FILE\"");
+    let s = Server::start("listen = \"127.0.0.1:0\"\ntoken-file = \"TOKEN_FILE\"");
     let addr = s.tcp_addr();
     let health = |token: &str| {
         let mut t = tcp(&addr);

@@ -8,6 +8,7 @@ mod common;
 
 mod alertmanager_real;
 mod alerts;
+mod architecture;
 mod cli;
 mod cli_oncall;
 mod config;

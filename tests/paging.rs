@@ -8,14 +8,13 @@
 //! holding up the next level.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::http;
+use crate::common::cli::{Piket, Served};
+use crate::common::{http, wait_until};
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
 use std::sync::Arc;
-use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, TimeZone, Utc};
 use piket::config::Config;
@@ -76,37 +75,18 @@ escalation-policy = "dba"
     )
 }
 
-fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let until = Instant::now() + StdDuration::from_secs(120);
-    while Instant::now() < until {
-        if f() {
-            return;
-        }
-        std::thread::sleep(StdDuration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
 }
 
 #[test]
 fn an_alert_born_incident_pages_the_on_call_through_the_notifier_program() {
-    let dir = tempfile::tempdir().unwrap();
-    let (pager, out) = recorder(dir.path());
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, rota(&pager, "")).unwrap();
-    let data = dir.path().join("data");
-    let bin = env!("CARGO_BIN_EXE_piket");
-    let cmd = |args: &[&str]| {
-        let mut c = Process::new(bin);
-        c.arg("--data-dir").arg(&data).arg("--config").arg(&config).args(args).env_remove("PIKET_SOCKET");
-        c
-    };
-    let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let socket = data.join("piket.sock");
-    wait_for(|| UnixStream::connect(&socket).is_ok(), "the server");
+    let p = Piket::with_data_inside("");
+    let (pager, out) = recorder(p.dir());
+    p.write_config(&rota(&pager, ""));
+    let cmd = |args: &[&str]| p.cmd(args);
+    let server = p.serve();
+    let socket = p.socket();
 
     let alert = serde_json::json!({
         "version": "4", "status": "firing", "receiver": "piket", "groupKey": "{}:{alertname=\"PrimaryDown\"}",
@@ -128,7 +108,7 @@ fn an_alert_born_incident_pages_the_on_call_through_the_notifier_program() {
     );
     assert_eq!(status, 200, "{body}");
 
-    wait_for(|| !lines(&out).is_empty(), "the notifier program to be called");
+    wait_until("the notifier program to be called", || !lines(&out).is_empty());
     assert_eq!(
         lines(&out),
         vec!["+31600000001|INC-1|1|db primary down; $(touch /tmp/pwned)".to_owned()],
@@ -139,7 +119,7 @@ fn an_alert_born_incident_pages_the_on_call_through_the_notifier_program() {
         let o = cmd(&["timeline", "INC-1"]).output().unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    wait_for(|| timeline().contains("page to alice via sms delivered"), "the delivery on the timeline");
+    wait_until("the delivery on the timeline", || timeline().contains("page to alice via sms delivered"));
     let t = timeline();
     assert!(t.contains("paged level 1 (round 1) of dba: alice"), "{t}");
     let esc = String::from_utf8_lossy(&cmd(&["escalation", "INC-1"]).output().unwrap().stdout).into_owned();
@@ -225,13 +205,14 @@ async fn unacknowledged_it_pages_level_two_and_a_hanging_notifier_holds_nothing_
 /// restarted one pages again only through the notifier whose result was never recorded.
 #[test]
 fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let (pager, out) = recorder(dir.path());
-    let voice_calls = dir.path().join("voice.txt");
-    let release = dir.path().join("release");
+    let p = Piket::with_data_inside("");
+    let dir = p.dir();
+    let (pager, out) = recorder(dir);
+    let voice_calls = dir.join("voice.txt");
+    let release = dir.join("release");
     // Says it was called, then waits until the test releases it (60 s only as a safety net).
     let hang = script(
-        dir.path(),
+        dir,
         "hang.sh",
         &format!(
             "echo \"$1\" >> '{calls}'; i=0; while [ ! -e '{release}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; exit 0",
@@ -247,22 +228,13 @@ fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
         "contacts = { sms = \"+31600000001\" }",
         "contacts = { sms = \"+31600000001\", voice = \"+31600000001\" }",
     );
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, text).unwrap();
-    let data = dir.path().join("data");
-    let bin = env!("CARGO_BIN_EXE_piket");
-    let cmd = |args: &[&str]| {
-        let mut c = Process::new(bin);
-        c.arg("--data-dir").arg(&data).arg("--config").arg(&config).args(args).env_remove("PIKET_SOCKET");
-        c
-    };
+    p.write_config(&text);
+    let cmd = |args: &[&str]| p.cmd(args);
     let timeline = || {
         let o = cmd(&["timeline", "INC-1"]).output().unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let socket = data.join("piket.sock");
-    let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    wait_for(|| UnixStream::connect(&socket).is_ok(), "the server");
+    let server = p.serve();
     let out_new = cmd(&[
         "new",
         "replica lag",
@@ -279,19 +251,18 @@ fn a_crash_while_a_notifier_hangs_re_pages_only_through_the_unrecorded_one() {
     .unwrap();
     assert!(out_new.status.success(), "{}", String::from_utf8_lossy(&out_new.stderr));
 
-    wait_for(|| lines(&voice_calls).len() == 1, "the voice notifier to be running");
-    wait_for(|| timeline().contains("page to alice via sms delivered"), "the sms delivery on the timeline");
+    wait_until("the voice notifier to be running", || lines(&voice_calls).len() == 1);
+    wait_until("the sms delivery on the timeline", || timeline().contains("page to alice via sms delivered"));
     assert!(!timeline().contains("via voice"), "voice still runs: nothing recorded for it yet");
-    server.kill().unwrap(); // SIGKILL
+    server.signal(nix::sys::signal::Signal::SIGKILL);
     let _ = server.wait();
 
-    let mut server = cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    wait_for(|| lines(&voice_calls).len() == 2, "the restarted server to page again through voice");
+    let server = Served::spawn(p.cmd(&["serve"]));
+    wait_until("the restarted server to page again through voice", || lines(&voice_calls).len() == 2);
     std::fs::write(&release, "").unwrap();
-    wait_for(
-        || timeline().contains("page to alice via voice delivered"),
-        "the voice delivery on the timeline",
-    );
+    wait_until("the voice delivery on the timeline", || {
+        timeline().contains("page to alice via voice delivered")
+    });
     let t = timeline();
     assert_eq!(lines(&out).len(), 1, "sms was recorded before the crash and not run again: {t}");
     assert_eq!(t.matches("via sms delivered").count(), 1, "{t}");

@@ -2,99 +2,18 @@
 //! sockets, SIGTERM with commands in flight, and a client that survives a server restart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use crate::common::cli::Piket;
+use crate::common::{PATIENCE as SAFETY_NET, wait_until};
+
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use piket::client::remote::RemoteClient;
 use piket::client::{Client, Connection};
 use piket::domain::{Command as Cmd, Impact, NewIncident, Severity, Source, Urgency};
 use serde_json::Value;
-
-struct Dir {
-    dir: tempfile::TempDir,
-}
-
-impl Dir {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "").unwrap();
-        Self { dir }
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("piket.sock")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_piket"));
-        c.arg("--data-dir").arg(self.dir.path()).args(args);
-        c.env("PIKET_CONFIG", self.dir.path().join("config.toml"));
-        c.env_remove("PIKET_DATA_DIR");
-        c.env_remove("PIKET_SOCKET");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// `piket serve` in the foreground, killed when the guard drops.
-    fn serve(&self) -> Served {
-        let child = self.cmd(&["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        wait_for(|| RemoteClient::connect(&self.socket()).is_ok(), "the server to answer");
-        Served(Some(child))
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["server", "stop"]).output();
-    }
-}
-
-struct Served(Option<Child>);
-
-impl Served {
-    fn pid(&self) -> i32 {
-        i32::try_from(self.0.as_ref().unwrap().id()).unwrap()
-    }
-
-    fn signal(&self, sig: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
-    }
-
-    fn wait(mut self) -> Output {
-        self.0.take().unwrap().wait_with_output().unwrap()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// Wait for an event; the limit is only a safety net for a hang, never a deadline to meet.
-const SAFETY_NET: Duration = Duration::from_secs(120);
-
-fn wait_for(mut f: impl FnMut() -> bool, what: &str) {
-    let deadline = Instant::now() + SAFETY_NET;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 fn new_incident(title: &str) -> Cmd {
     Cmd::Register(NewIncident {
@@ -116,7 +35,7 @@ fn new_incident(title: &str) -> Cmd {
 
 #[test]
 fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
-    let d = Dir::new();
+    let d = Piket::new("");
     assert_eq!(d.run(&["server", "status"]).status.code(), Some(1), "no server yet");
     let out = d.ok(&["list"]);
     assert!(out.contains("0 incidents"), "{out}");
@@ -124,7 +43,7 @@ fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
     assert_eq!(status["running"], true);
     assert_eq!(status["socket"], d.socket().to_str().unwrap());
     assert!(Path::new(status["database"].as_str().unwrap()).ends_with("piket.redb"));
-    assert!(d.dir.path().join("serve.log").exists(), "the started server logs in the data dir");
+    assert!(d.dir().join("serve.log").exists(), "the started server logs in the data dir");
     // The server outlives the command that started it, and the next command uses it.
     d.ok(&["new", "x", "-i", "low", "-u", "low", "--severity", "4"]);
     let again: Value = serde_json::from_str(&d.ok(&["server", "status", "--json"])).unwrap();
@@ -148,9 +67,9 @@ fn the_first_piket_starts_a_server_and_status_and_stop_manage_it() {
 
 #[test]
 fn a_second_server_on_the_same_database_exits_1_naming_the_holder() {
-    let d = Dir::new();
+    let d = Piket::new("");
     let first = d.serve();
-    let other_socket = d.dir.path().join("other.sock");
+    let other_socket = d.dir().join("other.sock");
     let out = d.cmd(&["serve", "--socket", other_socket.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -171,17 +90,17 @@ fn a_second_server_on_the_same_database_exits_1_naming_the_holder() {
 
 #[test]
 fn a_stale_socket_is_cleaned_up() {
-    let d = Dir::new();
+    let d = Piket::new("");
     drop(std::os::unix::net::UnixListener::bind(d.socket()).unwrap());
     assert!(d.socket().exists(), "a socket file nothing listens on");
     assert!(d.ok(&["list"]).contains("0 incidents"));
-    let log = std::fs::read_to_string(d.dir.path().join("serve.log")).unwrap();
+    let log = std::fs::read_to_string(d.dir().join("serve.log")).unwrap();
     assert!(log.contains("removed a stale socket"), "{log}");
 }
 
 #[test]
 fn sigterm_lets_commands_in_flight_commit_then_exits() {
-    let d = Dir::new();
+    let d = Piket::new("");
     let served = d.serve();
     let client = Arc::new(RemoteClient::connect(&d.socket()).unwrap());
     let workers: Vec<_> = (0..4)
@@ -202,8 +121,8 @@ fn sigterm_lets_commands_in_flight_commit_then_exits() {
     std::thread::sleep(Duration::from_millis(150));
     served.signal(nix::sys::signal::Signal::SIGTERM);
     let acknowledged: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
-    let out = served.wait();
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let (status, log) = served.wait();
+    assert!(status.success(), "exit {status:?}: {log:#?}");
     assert!(!d.socket().exists(), "the socket is removed");
     // Every command that got an answer is in the record; none is half-written.
     let listed: Value = serde_json::from_str(&d.ok(&["--embedded", "list", "--all", "--json"])).unwrap();
@@ -214,7 +133,7 @@ fn sigterm_lets_commands_in_flight_commit_then_exits() {
 
 #[test]
 fn a_client_rides_out_a_server_restart_and_misses_nothing() {
-    let d = Dir::new();
+    let d = Piket::new("");
     let served = d.serve();
     let watcher = RemoteClient::connect(&d.socket()).unwrap();
     let mut feed = watcher.subscribe();
@@ -265,8 +184,8 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
 
 #[test]
 fn no_private_server_is_started_on_someone_elses_socket() {
-    let d = Dir::new();
-    let team = d.dir.path().join("run-piket");
+    let d = Piket::new("");
+    let team = d.dir().join("run-piket");
     std::fs::create_dir(&team).unwrap();
     // Like /run/piket of the service user on a shared host (needs root to set up; skip if not).
     if nix::unistd::chown(&team, Some(nix::unistd::Uid::from_raw(65534)), None).is_err() {
@@ -279,13 +198,13 @@ fn no_private_server_is_started_on_someone_elses_socket() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("its directory belongs to"), "{err}");
     assert!(!socket.exists());
-    assert!(!d.dir.path().join("piket.redb").exists(), "no private database was made");
+    assert!(!d.dir().join("piket.redb").exists(), "no private database was made");
 }
 
 #[test]
 fn the_socket_is_private_or_open_to_the_named_group() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let d = Dir::new();
+    let d = Piket::new("");
     d.ok(&["list"]);
     let meta = std::fs::metadata(d.socket()).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600, "private by default");
@@ -300,7 +219,7 @@ fn the_socket_is_private_or_open_to_the_named_group() {
         return;
     };
     std::fs::write(
-        d.dir.path().join("config.toml"),
+        d.dir().join("config.toml"),
         format!("[server]\nsocket-group = \"{}\"\nread-only = [\"auditor\"]\n", group.name),
     )
     .unwrap();
@@ -313,7 +232,7 @@ fn the_socket_is_private_or_open_to_the_named_group() {
 
 #[test]
 fn pikets_started_at_once_share_one_server() {
-    let d = Dir::new();
+    let d = Piket::new("");
     let runs: Vec<_> = (0..4)
         .map(|_| d.cmd(&["list"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
@@ -325,7 +244,7 @@ fn pikets_started_at_once_share_one_server() {
     assert_eq!(status["running"], true);
     // The servers that lost the race are gone; stopping the winner leaves none behind.
     d.ok(&["server", "stop"]);
-    wait_for(|| servers_for(d.dir.path()) == 0, "every server of this data dir to exit");
+    wait_until("every server of this data dir to exit", || servers_for(d.dir()) == 0);
 }
 
 /// `piket serve` processes whose command line names `dir`.

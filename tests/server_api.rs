@@ -3,70 +3,42 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::http;
+use crate::common::in_process::{InProcess, open_engine, socket_options};
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use piket::client::Client;
 use piket::client::remote::RemoteClient;
 use piket::domain::{Command, Impact, NewIncident, Policy, Severity, Source, Urgency};
-use piket::engine::Engine;
 use piket::server::ServerOptions;
-use piket::store::StoreOptions;
 use serde_json::{Value, json};
 
 /// A server on a temp socket, in this process, stopped on drop.
 struct Server {
-    /// Kept for its Drop: the database and socket live here.
+    /// Stopped before the directory under it goes.
+    _server: InProcess,
+    /// The database and socket live here.
     _dir: tempfile::TempDir,
     socket: PathBuf,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
     fn start(read_only: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("piket.sock");
-        let engine = Arc::new(
-            Engine::open(&dir.path().join("piket.redb"), &StoreOptions::default(), Policy::default())
-                .unwrap(),
-        );
+        let engine = open_engine(dir.path(), Policy::default());
         let options = ServerOptions {
-            socket: socket.clone(),
-            socket_group: None,
             read_only: read_only.iter().map(|s| (*s).to_owned()).collect(),
+            ..socket_options(dir.path())
         };
-        let (stop, _) = tokio::sync::watch::channel(false);
-        let tx = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let rt =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(piket::server::serve(engine, options, tx)).unwrap();
-        });
-        // Until it listens (a safety net for a server that never does).
-        let began = std::time::Instant::now();
-        while UnixStream::connect(&socket).is_err() {
-            assert!(began.elapsed() < Duration::from_secs(120), "the server never listened");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Self { _dir: dir, socket, stop, thread: Some(thread) }
+        let server = InProcess::on_socket(engine, options);
+        Self { socket: server.socket.clone(), _server: server, _dir: dir }
     }
 
     fn client(&self) -> RemoteClient {
         RemoteClient::connect(&self.socket).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
