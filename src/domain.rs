@@ -37,6 +37,6 @@ pub use policy::{ClosingRules, Policy, Target};
 pub use priority::{Impact, Priority, PriorityMatrix, Severity, Urgency};
 pub use query::{Query, Sort};
 pub use record::{Recorded, Stamp, record};
-pub use refusal::{Refusal, Step};
+pub use refusal::{Input, Refusal, Step};
 pub use rota::{EscalationPolicy, Level, PageTarget, Person, Rota};
 pub use schedule::{Override, Schedule};

@@ -24,6 +24,7 @@ pub mod form;
 pub mod headless;
 pub mod keymap;
 pub mod layout;
+mod refusal;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -769,7 +769,10 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     let out = run(&["maintenance", "cancel", "7"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(err.contains("no maintenance window #7") && err.contains("piket maintenance list"), "{err}");
+    assert!(
+        err.contains("no maintenance window #7") && err.contains("next: piket maintenance list"),
+        "{err}"
+    );
 
     // A window to come is cancelled, not ended; each command names the other.
     let from = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
@@ -777,7 +780,8 @@ fn inside_a_maintenance_window_alerts_are_recorded_and_open_no_incident() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("#2  web  upcoming"));
     let out = run(&["maintenance", "end", "2"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`piket maintenance cancel 2`"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("has not started") && err.contains("next: piket maintenance cancel 2"), "{err}");
     let out = run(&["maintenance", "cancel", "2"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(&["maintenance", "cancel", "2"]);

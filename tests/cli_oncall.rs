@@ -157,7 +157,7 @@ fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
     let err = p.fails(&["override", "add", "--schedule", "primary", "--person", evil, "--for", "1h"], 1);
     assert!(err.contains("'evil' is not in [people]") && !err.contains('\u{1b}'), "{err:?}");
     let err = p.fails(&["override", "add", "--schedule", "nope", "--person", "bob", "--for", "1h"], 1);
-    assert!(err.contains("known: day, pair, primary"), "{err}");
+    assert!(err.contains("known: day, pair, primary") && err.contains("next: piket schedule show"), "{err}");
     let err = p.fails(
         &["override", "add", "--schedule", "primary", "--person", "bob", "--from", "3h ago", "--for", "1h"],
         1,
@@ -168,7 +168,7 @@ fn overrides_are_added_listed_and_removed_and_nonsense_is_refused() {
     assert!(out.contains("override #1 removed: back early"), "{out}");
     assert!(p.ok(&["override", "list"]).contains("no overrides"));
     let err = p.fails(&["override", "remove", "1"], 1);
-    assert!(err.contains("no override #1"), "{err}");
+    assert!(err.contains("no override #1") && err.contains("next: piket override list"), "{err}");
 }
 
 #[test]
@@ -255,7 +255,12 @@ fn paging_by_hand_goes_level_by_level_and_the_chain_shows_it() {
     p.ok(&e(&["new", "a hunch", "-i", "low", "-u", "low", "--severity", "4"]));
     assert!(p.ok(&e(&["escalation", "INC-2"])).contains("follows no escalation policy"));
     let err = p.fails(&e(&["page", "INC-2", "--reason", "x"]), 1);
-    assert!(err.contains("no escalation policy"), "{err}");
+    assert!(
+        err.contains("no escalation policy") && err.contains("next: piket escalate INC-2 --to NAME"),
+        "{err}"
+    );
+    let err = p.fails(&e(&["page", "INC-2", "--reason", " "]), 1);
+    assert!(err.contains("say why you page: check --reason"), "{err}");
 }
 
 #[test]

@@ -313,3 +313,31 @@ fn read_only_users_cannot_set_end_or_cancel_maintenance() {
     let (_, body) = http(&s.socket, "GET", "/v1/verify", b"");
     assert_eq!(json_of(&body)["events"], 0, "nothing was recorded: {body}");
 }
+
+/// A refusal's next steps cross the socket as they left the rules: a lifecycle step as its
+/// name (as ever), a step with data as an object, and the remote client reads both back.
+#[test]
+fn next_steps_with_data_are_objects_and_the_remote_client_reads_them_back() {
+    let s = Server::start(&[]);
+    http(&s.socket, "POST", "/v1/commands", new_incident("x").to_string().as_bytes());
+    let (_, body) = http(&s.socket, "POST", "/v1/commands", br#"{"command":"close","id":1}"#);
+    assert_eq!(json_of(&body)["error"]["next"], json!(["acknowledge", "contain", "resolve"]), "{body}");
+
+    let window = json!({"service": "db", "start": "2030-01-01T00:00:00Z",
+        "end": "2030-01-01T02:00:00Z", "reason": "disk swap"});
+    let (st, body) = http(&s.socket, "POST", "/v1/maintenance", window.to_string().as_bytes());
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = http(&s.socket, "POST", "/v1/maintenance/1/end", b"");
+    assert_eq!(error_code(st, &body), (409, "refused".into()));
+    assert_eq!(json_of(&body)["error"]["next"], json!([{"cancel-maintenance": 1}]), "{body}");
+    let (_, body) = http(&s.socket, "POST", "/v1/maintenance/7/end", b"");
+    assert_eq!(json_of(&body)["error"]["next"], json!(["list-maintenance"]), "{body}");
+
+    let c = s.client();
+    match c.close_maintenance(1, piket::client::CloseWindow::End, None, Source::Cli) {
+        Err(piket::client::ClientError::Refused(r)) => {
+            assert_eq!(r.next, vec![piket::domain::Step::CancelMaintenance(1)], "{}", r.message);
+        }
+        other => panic!("ending a window to come is refused, not {other:?}"),
+    }
+}

@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 use crate::client::Outcome;
 use crate::domain::policy::Deadline;
 use crate::domain::text::{sanitize, sanitize_line};
-use crate::domain::{Event, Incident, Policy, Step};
+use crate::domain::{Event, Incident, Input, Policy, Refusal, Step};
 use crate::report::duration::human_duration;
 
 /// The exit status when standard output is a pipe whose reader has gone: 128 + SIGPIPE (13),
@@ -336,21 +336,61 @@ pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {
     s
 }
 
-/// The way forward after a refusal, as command lines.
+/// What a refusal says, with the flags it is about: "say why you page: check --reason".
+#[must_use]
+pub fn refusal(r: &Refusal) -> String {
+    let flags: Vec<&str> = r
+        .next
+        .iter()
+        .filter_map(|st| match st {
+            Step::Check(input) => Some(flag(*input)),
+            _ => None,
+        })
+        .collect();
+    if flags.is_empty() { r.message.clone() } else { format!("{}: check {}", r.message, flags.join(" and ")) }
+}
+
+/// The flag that gives an input.
+const fn flag(input: Input) -> &'static str {
+    match input {
+        Input::ImpactStarted => "--impact-started",
+        Input::DetectedAt => "--detected-at",
+        Input::PageReason => "--reason",
+        Input::OverrideFrom => "--from",
+        Input::OverrideUntil => "--until",
+        Input::WindowEnd => "--until or --for",
+    }
+}
+
+/// The way forward after a refusal, as command lines. `id` is the incident the refused
+/// command was about: the lifecycle steps and a hand-off need it and are left out without.
 #[must_use]
 pub fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) -> Vec<String> {
-    let Some(id) = id else { return Vec::new() };
     steps
         .iter()
-        .map(|st| match st {
-            Step::Acknowledge => format!("piket ack {id}"),
-            Step::Contain => format!("piket contain {id} \"what you did\""),
-            Step::Resolve => format!("piket resolve {id} --summary \"what fixed it\""),
-            Step::Reopen => format!("piket reopen {id} --reason \"why\""),
-            Step::Review => format!("piket review {id} --lesson \"what we learned\""),
-            Step::RootCause => format!("piket root-cause {id} \"the cause\""),
-            Step::Close => format!("piket close {id}"),
-            Step::Note => format!("piket note {id} \"text\""),
+        .filter_map(|st| {
+            let about = |line: &dyn Fn(crate::domain::IncidentId) -> String| id.map(line);
+            match st {
+                Step::Acknowledge => about(&|id| format!("piket ack {id}")),
+                Step::Contain => about(&|id| format!("piket contain {id} \"what you did\"")),
+                Step::Resolve => about(&|id| format!("piket resolve {id} --summary \"what fixed it\"")),
+                Step::Reopen => about(&|id| format!("piket reopen {id} --reason \"why\"")),
+                Step::Review => about(&|id| format!("piket review {id} --lesson \"what we learned\"")),
+                Step::RootCause => about(&|id| format!("piket root-cause {id} \"the cause\"")),
+                Step::Close => about(&|id| format!("piket close {id}")),
+                Step::Note => about(&|id| format!("piket note {id} \"text\"")),
+                Step::Escalate => about(&|id| format!("piket escalate {id} --to NAME --reason \"why\"")),
+                Step::ShowSchedules => Some("piket schedule show".to_owned()),
+                Step::ListOverrides => Some("piket override list".to_owned()),
+                Step::AddOverride => {
+                    Some("piket override add --schedule NAME --person NAME --until TIME".to_owned())
+                }
+                Step::ListMaintenance => Some("piket maintenance list".to_owned()),
+                Step::EndMaintenance(n) => Some(format!("piket maintenance end {n}")),
+                Step::CancelMaintenance(n) => Some(format!("piket maintenance cancel {n}")),
+                // Said on the refusal's own line, by [`refusal`].
+                Step::Check(_) => None,
+            }
         })
         .collect()
 }

@@ -184,13 +184,15 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
             errln!("piket: {}", sanitize(&msg));
             ExitCode::FAILURE
         }
-        Err(Fail::Client(id, e)) => {
-            errln!("piket: {}", sanitize(&e.to_string()));
-            if let ClientError::Refused(r) = &e {
-                for step in output::next_steps(id, &r.next) {
-                    errln!("  next: {step}");
-                }
+        Err(Fail::Client(id, ClientError::Refused(r))) => {
+            errln!("piket: {}", sanitize(&output::refusal(&r)));
+            for step in output::next_steps(id, &r.next) {
+                errln!("  next: {step}");
             }
+            ExitCode::FAILURE
+        }
+        Err(Fail::Client(_, e)) => {
+            errln!("piket: {}", sanitize(&e.to_string()));
             ExitCode::FAILURE
         }
         Err(Fail::Output(e)) => e.exit(),

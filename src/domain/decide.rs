@@ -11,7 +11,7 @@ use super::event::{EventKind, Registration};
 use super::incident::Incident;
 use super::lifecycle::Status;
 use super::policy::{ClosingRules, Policy};
-use super::refusal::{Refusal, Step};
+use super::refusal::{Input, Refusal, Step};
 use super::rota::Rota;
 use super::schedule::Override;
 
@@ -129,8 +129,9 @@ fn register(n: &NewIncident, ctx: Context<'_>, default_channel: &str) -> Decisio
     if let Some(t) = n.impact_started_at {
         not_future("the impact start", t, ctx.now)?;
         if t > detected_at {
-            return Err(Refusal::input(
-                "the impact cannot start after it was detected: check --impact-started and --detected-at",
+            return Err(Refusal::check(
+                "the impact cannot start after it was detected",
+                &[Input::ImpactStarted, Input::DetectedAt],
             ));
         }
     }
@@ -501,7 +502,7 @@ pub fn decide(
         Command::Page { level, reason, .. } => {
             let reason = reason.trim();
             if reason.is_empty() {
-                return Err(Refusal::input("say why you page: --reason \"...\""));
+                return Err(Refusal::check("say why you page", &[Input::PageReason]));
             }
             let Some(paging) = ctx.paging else {
                 return Err(Refusal::input(
@@ -524,10 +525,10 @@ pub fn decide_rota(cmd: &RotaCommand, ctx: RotaContext<'_>) -> Decision {
     match cmd {
         RotaCommand::AddOverride { schedule, person, covers, start, end, reason } => {
             let sched = rota.schedules.get(schedule).ok_or_else(|| {
-                Refusal::input(format!(
-                    "there is no schedule '{schedule}': {} (see `piket schedule show`)",
-                    names_of(rota.schedules.keys())
-                ))
+                Refusal::state(
+                    format!("there is no schedule '{schedule}': {}", names_of(rota.schedules.keys())),
+                    vec![Step::ShowSchedules],
+                )
             })?;
             for who in std::iter::once(person).chain(covers) {
                 if !rota.people.contains_key(who) {
@@ -546,7 +547,10 @@ pub fn decide_rota(cmd: &RotaCommand, ctx: RotaContext<'_>) -> Decision {
                 return Err(Refusal::input(format!("{c} is not a member of any rotation of {schedule}")));
             }
             if end <= start {
-                return Err(Refusal::input("the override ends before it starts: give --from before --until"));
+                return Err(Refusal::check(
+                    "the override ends before it starts",
+                    &[Input::OverrideFrom, Input::OverrideUntil],
+                ));
             }
             if *end <= now {
                 return Err(Refusal::input(
@@ -571,9 +575,10 @@ pub fn decide_rota(cmd: &RotaCommand, ctx: RotaContext<'_>) -> Decision {
         }
         RotaCommand::RemoveOverride { id, reason } => {
             if !active.iter().any(|o| o.id == *id) {
-                return Err(Refusal::input(format!(
-                    "there is no override #{id} in force: `piket override list` shows them"
-                )));
+                return Err(Refusal::state(
+                    format!("there is no override #{id} in force"),
+                    vec![Step::ListOverrides],
+                ));
             }
             let reason = reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
             Ok(vec![EventKind::OverrideRemoved { id: *id, reason }])
@@ -762,7 +767,8 @@ mod tests {
         let ctx = Context { actor: "alice", now: now(), policy: &p, paging: None };
         let page = |reason: &str| Command::Page { id: ID, level: None, reason: reason.into() };
         let err = decide(Some(&inc), &page("  "), ctx, "cli").unwrap_err();
-        assert_eq!(err.message, "say why you page: --reason \"...\"");
+        assert_eq!(err.message, "say why you page");
+        assert_eq!(err.next, vec![Step::Check(Input::PageReason)]);
         let err = decide(Some(&inc), &page("db down"), ctx, "cli").unwrap_err();
         assert!(err.message.contains("only the engine holds"), "{}", err.message);
         let progress = crate::domain::escalation::Progress::new(now());

@@ -352,10 +352,10 @@ pub fn by_hand(
         .ok_or_else(|| Refusal {
             message: format!(
                 "{id} has no escalation policy: none of its services ({}) names one and no \
-                 [escalation] default-policy is set; record a hand-off with `piket escalate {id} --to NAME`",
+                 [escalation] default-policy is set; record a hand-off instead",
                 if inc.services.is_empty() { "none".to_owned() } else { inc.services.join(", ") }
             ),
-            next: vec![],
+            next: vec![NextStep::Escalate],
         })?;
     let count = policy.level_count();
     let cur = p.current();
@@ -390,11 +390,11 @@ pub fn by_hand(
         EventKind::LevelSkipped { unstaffed, .. } => Err(Refusal {
             message: format!(
                 "level {level} of {} reaches nobody now: nobody is on call in {}; add an override \
-                 (`piket override add`) or page another level",
+                 or page another level",
                 policy.name,
                 if unstaffed.is_empty() { "its targets".to_owned() } else { unstaffed.join(", ") }
             ),
-            next: vec![],
+            next: vec![NextStep::AddOverride],
         }),
         paged => {
             out.push(paged);

@@ -8,7 +8,7 @@
 //!
 //! End and cancel mean what an on-call engineer expects: *end* stops a window that is in
 //! force, now (the work finished early); *cancel* withdraws one that has not started (the work
-//! was called off). Each refuses the other's case and names the command that fits.
+//! was called off). Each refuses the other's case and names the step that fits.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::alert::MaintenanceWindow;
 use super::event::EventKind;
 use super::ids::IncidentId;
-use super::refusal::Refusal;
+use super::refusal::{Input, Refusal, Step};
 use super::time::ts;
 
 /// How a window stopped before its end.
@@ -160,13 +160,12 @@ impl Book {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<EventKind, Refusal> {
-        let refuse = |message: String| Refusal { message, next: vec![] };
-        window.check().map_err(refuse)?;
+        window.check().map_err(|message| Refusal { message, next: vec![] })?;
         if window.end <= now {
-            return Err(refuse(format!(
-                "the window would end at {}, which has passed: give an end in the future (--until, --for)",
-                when(window.end)
-            )));
+            return Err(Refusal::check(
+                format!("the window would end at {}, which has passed", when(window.end)),
+                &[Input::WindowEnd],
+            ));
         }
         let mut w = window.clone();
         w.id = self.next_id();
@@ -189,42 +188,52 @@ impl Book {
         reason: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<EventKind, Refusal> {
-        let refuse = |message: String| Refusal { message, next: vec![] };
+        let refuse = |message: String, step: Step| Refusal { message, next: vec![step] };
         let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
         let Some(w) = self.windows.iter().find(|w| w.id == id) else {
-            return Err(refuse(format!(
-                "there is no maintenance window #{id}: `piket maintenance list` shows the windows and their numbers"
-            )));
+            return Err(refuse(format!("there is no maintenance window #{id}"), Step::ListMaintenance));
         };
         if let Some(c) = &w.closed {
-            return Err(refuse(format!(
-                "maintenance #{id} ({}) was already {} by {} at {}: nothing to do; `piket maintenance list` shows it",
-                w.service,
-                if c.cancelled { "cancelled" } else { "ended" },
-                c.by,
-                when(c.at)
-            )));
+            return Err(refuse(
+                format!(
+                    "maintenance #{id} ({}) was already {} by {} at {}: nothing to do",
+                    w.service,
+                    if c.cancelled { "cancelled" } else { "ended" },
+                    c.by,
+                    when(c.at)
+                ),
+                Step::ListMaintenance,
+            ));
         }
         if w.end <= now {
-            return Err(refuse(format!(
-                "maintenance #{id} ({}) is already over (it ended at {}): nothing to end or cancel",
-                w.service,
-                when(w.end)
-            )));
+            return Err(Refusal {
+                message: format!(
+                    "maintenance #{id} ({}) is already over (it ended at {}): nothing to end or cancel",
+                    w.service,
+                    when(w.end)
+                ),
+                next: vec![],
+            });
         }
         match (cancel, now < w.start) {
             (false, false) => Ok(EventKind::MaintenanceEnded { id, at: now, reason }),
             (true, true) => Ok(EventKind::MaintenanceCancelled { id, reason }),
-            (false, true) => Err(refuse(format!(
-                "maintenance #{id} ({}) has not started (it starts at {}): to call it off, `piket maintenance cancel {id}`",
-                w.service,
-                when(w.start)
-            ))),
-            (true, false) => Err(refuse(format!(
-                "maintenance #{id} ({}) is in force since {}: to stop it now, `piket maintenance end {id}`",
-                w.service,
-                when(w.start)
-            ))),
+            (false, true) => Err(refuse(
+                format!(
+                    "maintenance #{id} ({}) has not started (it starts at {}): to call it off, cancel it",
+                    w.service,
+                    when(w.start)
+                ),
+                Step::CancelMaintenance(id),
+            )),
+            (true, false) => Err(refuse(
+                format!(
+                    "maintenance #{id} ({}) is in force since {}: to stop it now, end it",
+                    w.service,
+                    when(w.start)
+                ),
+                Step::EndMaintenance(id),
+            )),
         }
     }
 }
@@ -276,11 +285,11 @@ mod tests {
         assert_eq!((b.windows[0].id, b.windows[1].id), (1, 2));
         assert!(b.in_force("db", t(11)).is_some());
 
-        // End refuses a window to come, cancel one in force; each names the other command.
+        // End refuses a window to come, cancel one in force; each names the other step.
         let e = b.decide_close(2, false, None, t(11)).unwrap_err();
-        assert!(e.message.contains("piket maintenance cancel 2"), "{}", e.message);
+        assert_eq!(e.next, vec![Step::CancelMaintenance(2)], "{}", e.message);
         let e = b.decide_close(1, true, None, t(11)).unwrap_err();
-        assert!(e.message.contains("piket maintenance end 1"), "{}", e.message);
+        assert_eq!(e.next, vec![Step::EndMaintenance(1)], "{}", e.message);
 
         let end = b.decide_close(1, false, Some(" done early ".into()), t(11)).unwrap();
         b.apply(&end, "ben", t(11)).unwrap();
@@ -296,7 +305,8 @@ mod tests {
         let e = b.decide_close(2, true, None, t(11)).unwrap_err();
         assert!(e.message.contains("already cancelled by ben"), "{}", e.message);
         let e = b.decide_close(9, false, None, t(11)).unwrap_err();
-        assert!(e.message.contains("no maintenance window #9") && e.message.contains("maintenance list"));
+        assert!(e.message.contains("no maintenance window #9"), "{}", e.message);
+        assert_eq!(e.next, vec![Step::ListMaintenance]);
     }
 
     #[test]

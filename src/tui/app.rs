@@ -124,7 +124,7 @@ pub struct App {
 /// A client error in words.
 fn err_text(e: &ClientError) -> String {
     match e {
-        ClientError::Refused(r) => r.message.clone(),
+        ClientError::Refused(r) => super::refusal::text(r),
         other => other.to_string(),
     }
 }
@@ -762,7 +762,7 @@ impl App {
             return Vec::new();
         };
         if let Err(r) = self.check(a, inc) {
-            let msg = format!("{} not possible: {}", a.name().replace('_', " "), r.message);
+            let msg = format!("{} not possible: {}", a.name().replace('_', " "), super::refusal::text(&r));
             self.say(Level::Error, msg);
             return Vec::new();
         }

@@ -170,7 +170,7 @@ fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
                     }
                 }
                 Err(r) => {
-                    form.error = Some(r.message);
+                    form.error = Some(crate::tui::refusal::text(&r));
                     return Vec::new();
                 }
             }
