@@ -5,13 +5,13 @@
 //! Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
 
 mod args;
+mod ctx;
 mod maintenance;
 pub mod output;
 mod rota;
 mod rota_output;
 pub mod run;
 pub mod server;
-pub mod when;
 
 pub use args::{Cli, Cmd};
 pub use run::run;

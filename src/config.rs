@@ -11,9 +11,9 @@ mod duration;
 mod error;
 mod file;
 mod level;
-mod notifier;
 mod rota;
 mod rota_file;
+mod source;
 mod ui;
 mod value;
 mod zone;
@@ -24,12 +24,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use error::{ConfigError, Origin, Position};
-pub use notifier::{
-    NotifierKind, NotifierSettings, PLACEHOLDERS, UNTRUSTED_AT_START, WebhookFormat, placeholders,
-    substitute, untrusted_start, validate_argv, validate_url,
-};
 
 use crate::domain::Policy;
+use crate::server::notify::NotifierSettings;
 
 /// The environment variable naming a config file; between `--config` and the default location.
 pub const ENV_VAR: &str = "PIKET_CONFIG";
@@ -72,7 +69,8 @@ pub struct StoreSettings {
 /// `[server]`: where `piket serve` listens and who may only read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
-    /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (see `cli::run::socket_path`).
+    /// The Unix socket; `PIKET_SOCKET` wins over it. `None`: the default (`piket.sock` in an
+    /// explicit data dir, else under `$XDG_RUNTIME_DIR/piket`).
     pub socket: Option<PathBuf>,
     /// Group that owns the socket, which is then made group-writable (team use on a shared host).
     pub socket_group: Option<String>,

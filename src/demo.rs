@@ -616,7 +616,7 @@ pub fn seed(engine: &Engine, now: DateTime<Utc>) -> Result<usize, EngineError> {
     let existing = engine.list(&Query { all: true, limit: Some(1), ..Query::default() })?;
     if !existing.is_empty() {
         return Err(EngineError::Refused(Refusal {
-            message: "the database already holds incidents; run the demo on a new one (--db demo.redb)"
+            message: "the database already holds incidents; run the demo on an empty data dir (`piket --data-dir DIR demo`)"
                 .into(),
             next: Vec::new(),
         }));

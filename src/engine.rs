@@ -17,7 +17,6 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
-use crate::client::{Change, Outcome, VerifyReport};
 use crate::domain::decide::{Context, Paging};
 use crate::domain::incident::ApplyError;
 use crate::domain::time::to_micros;
@@ -26,9 +25,9 @@ use crate::domain::{
     record,
 };
 use crate::store::{Store, StoreError, StoreOptions, Writer};
-pub use escalation::{EscalationView, Escalations, LevelView, NextStep, TIMER_ACTOR};
+use crate::wire::{Change, Outcome, VerifyReport};
+pub use escalation::{Escalations, TIMER_ACTOR};
 pub use ingest::IngestItem;
-pub use rota::{OnCall, PersonView, RotaQuery, RotaView};
 
 /// Subscribers that fall this far behind lose changes and must re-read (they are told so by
 /// `broadcast::error::RecvError::Lagged`).
@@ -61,7 +60,7 @@ pub struct Engine {
     policy: Policy,
     changes: broadcast::Sender<Change>,
     /// Held from the start of a write transaction until its change is announced, so changes
-    /// reach subscribers in commit order (redb serialises writers anyway, so this costs no
+    /// reach subscribers in commit order (the store serialises writers anyway, so this costs no
     /// concurrency) and a feed that resumes "after N" cannot skip an earlier commit.
     commit_order: std::sync::Mutex<()>,
     /// Overrides not removed, from the rota timeline: read on every page and every on-call
@@ -85,16 +84,21 @@ impl Engine {
     /// An engine on an in-memory store (tests, benchmarks, previews).
     ///
     /// # Errors
-    /// Only if redb cannot initialise.
+    /// Only if the store cannot initialise.
     pub fn in_memory(policy: Policy) -> Result<Self, EngineError> {
         Self::with_store(Store::in_memory()?, policy)
     }
 
-    fn with_store(store: Store, policy: Policy) -> Result<Self, EngineError> {
+    /// An engine on a store already open, whichever backend keeps it (the store suite runs
+    /// the engine on each backend through this).
+    ///
+    /// # Errors
+    /// The rota's and the maintenance timelines cannot be read.
+    pub fn with_store(store: Store, policy: Policy) -> Result<Self, EngineError> {
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
         let r = store.read()?;
-        let overrides = std::sync::RwLock::new(escalation::active_overrides(&r)?);
-        let maintenance = std::sync::RwLock::new(maintenance::load(&r)?);
+        let overrides = std::sync::RwLock::new(escalation::active_overrides(&*r)?);
+        let maintenance = std::sync::RwLock::new(maintenance::load(&*r)?);
         drop(r);
         Ok(Self { store, policy, changes, commit_order: std::sync::Mutex::new(()), overrides, maintenance })
     }
@@ -174,7 +178,7 @@ impl Engine {
 
     fn decide_and_append(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         actor: &str,
         source: Source,
         cmd: &Command,
@@ -211,7 +215,7 @@ impl Engine {
     /// one with a registration; fold them ([`crate::domain::record`]) and keep the queue index
     /// in step.
     fn append_kinds(
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         current: Option<&Incident>,
         kinds: Vec<crate::domain::EventKind>,
         actor: &str,
@@ -250,7 +254,7 @@ impl Engine {
         // The open-queue index is kept in priority-then-age order, so a limited queue in that
         // order is read from its front and stops early.
         if let (true, Sort::Priority, Some(limit)) = (q.open_only(), q.sort, q.limit) {
-            return Ok(r.open_incidents_where(|i| q.matches(i), limit)?);
+            return Ok(r.open_incidents_where(&|i| q.matches(i), limit)?);
         }
         let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
         Ok(q.apply(candidates))
@@ -276,7 +280,7 @@ impl Engine {
     /// # Errors
     /// Store failure (a damaged record is a report, not an error).
     pub fn verify(&self) -> Result<VerifyReport, EngineError> {
-        verify::run(&self.store.read()?)
+        verify::run(&*self.store.read()?)
     }
 
     /// The last global sequence number committed (0 for an empty record).

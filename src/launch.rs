@@ -1,26 +1,32 @@
 //! Starting the full-screen app, and the demo that seeds it: the glue between the CLI, the
-//! engine and the TUI, kept out of both.
+//! engine and the TUI, kept out of both (the engine is reached through `start`).
 
-use std::path::Path;
-use std::process::ExitCode;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
 use color_eyre::eyre::{WrapErr, bail, eyre};
 
-use crate::cli::run::open_engine;
 use crate::client::Client;
 use crate::client::local::LocalClient;
 use crate::config::Config;
 use crate::domain::Query;
+use crate::start::{SOCKET_FILE, open_engine};
 use crate::tui::TuiSettings;
+
+/// Whether standard output is a terminal (the TUI needs one).
+#[must_use]
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
 
 /// Open the queue on this terminal.
 ///
 /// # Errors
 /// No terminal, a bad `[keys]`/`[theme]` config, or a terminal that cannot be set up.
 pub fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()> {
-    if !crate::cli::run::stdout_is_terminal() {
+    if !stdout_is_terminal() {
         bail!(
             "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
         );
@@ -52,11 +58,14 @@ pub fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()
 /// the queue on that engine (`--embedded`). If a server already serves the demo dir (someone
 /// ran `piket --data-dir <demo dir> ...`), the demo uses that server instead.
 ///
+/// With `no_tui` it returns the demo's data dir, for the caller to print; otherwise it returns
+/// `None` once the queue is closed.
+///
 /// # Errors
 /// An explicit data dir that already holds incidents; storage errors.
-pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_eyre::Result<ExitCode> {
+pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_eyre::Result<Option<PathBuf>> {
     let dir = if explicit { dir.to_owned() } else { dir.join("demo") };
-    let socket = dir.join(crate::cli::server::SOCKET_FILE);
+    let socket = dir.join(SOCKET_FILE);
     if let Ok(remote) = crate::client::remote::RemoteClient::connect(&socket) {
         let existing = remote.list(&Query { all: true, ..Query::default() }).map_err(|e| eyre!("{e}"))?.len();
         if existing == 0 || explicit {
@@ -73,10 +82,9 @@ pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_e
         }
         eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
         if no_tui {
-            crate::cli::output::outln!("{}", dir.display())?;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Some(dir));
         }
-        return run_tui(Arc::new(remote), config).map(|()| ExitCode::SUCCESS);
+        return run_tui(Arc::new(remote), config).map(|()| None);
     }
     let engine = Arc::new(open_engine(&dir, &config)?);
     let existing = engine.list(&Query { all: true, ..Query::default() }).map_err(|e| eyre!("{e}"))?.len();
@@ -92,8 +100,7 @@ pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_e
         eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
     }
     if no_tui {
-        crate::cli::output::outln!("{}", dir.display())?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Some(dir));
     }
-    run_tui(Arc::new(LocalClient::new(engine)), config).map(|()| ExitCode::SUCCESS)
+    run_tui(Arc::new(LocalClient::new(engine)), config).map(|()| None)
 }

@@ -1,20 +1,24 @@
 //! piket: incident response in the terminal.
 //!
-//! Layers, each using only those below it (see docs/ARCHITECTURE.md):
+//! Layers, each using only those below it (the table in docs/ARCHITECTURE.md is the rule):
 //!
 //! ```text
-//!   tui/        cli/                      front-ends: render, parse, never touch redb
-//!        \      /           server         `piket serve`: owns the engine, HTTP/JSON on a Unix socket
-//!        client              |            one API: in process (--embedded) or remote (the socket)
-//!          |    ____________/
-//!        engine                           commands -> domain decision -> one write txn -> Change
-//!          |
-//!        store                            redb tables, codecs, schema version, hash chain
-//!          |
-//!        domain                           pure rules: incident, events, lifecycle, priority, KPIs
-//!   config (TOML -> typed Policy and settings; depends on domain only)
-//!   files  (every file piket creates: exclusive, no links followed, private; depends on nothing)
+//!   cli                      clap, dispatch, output              (-> launch, start, client)
+//!   launch                   start the TUI, seed the demo        (-> tui, demo, start, client)
+//!   start                    paths, config, open the engine, connect-or-start, serve
+//!   config                   TOML -> each layer's settings       (knows server's and tui's vocabulary)
+//!   tui                      the full-screen front-end           (-> client, when, report)
+//!   server                   `piket serve`: socket, gate, API, receivers, scheduler, notifiers
+//!   client                   the `Client` trait: local (the engine in process) or remote (the socket)
+//!   demo                     demo data
+//!   engine                   commands -> domain decision -> one write txn -> Change
+//!   store                    redb: the only module that names it
+//!   report   when            exports and KPI text; times people type
+//!   wire                     what crosses the client boundary: Change, Outcome, views, error body
+//!   domain   files           pure rules and values; every file piket creates
 //! ```
+//!
+//! The binary (`main.rs`) may use any of them.
 
 pub mod cli;
 pub mod client;
@@ -26,5 +30,8 @@ pub mod files;
 pub mod launch;
 pub mod report;
 pub mod server;
+pub mod start;
 pub mod store;
 pub mod tui;
+pub mod when;
+pub mod wire;

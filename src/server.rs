@@ -1,6 +1,6 @@
 //! `piket serve`: the one process that owns the database, behind a Unix socket.
 //!
-//! Every terminal and script is a client of it (see [`crate::client::remote`]). The server:
+//! Every terminal and script is a client of it (the remote client speaks its API). The server:
 //!
 //! - opens the engine (a second server on the same database is refused by redb's lock, and
 //!   the refusal names the holder from its owner file, see [`owner`]);
@@ -15,6 +15,7 @@
 //! - on SIGHUP: reads the TCP listener's token and certificate again ([`tcp::Credentials`]).
 
 pub mod api;
+mod error;
 mod feed;
 pub mod gate;
 pub mod ingest;
@@ -56,7 +57,7 @@ pub struct AlertServerOptions {
     /// Address and token; `None`: receivers on the Unix socket only.
     pub tcp: Option<tcp::TcpOptions>,
     /// How pages reach people (`[notifiers]`); empty: pages are recorded and ring terminals only.
-    pub notifiers: Vec<crate::config::NotifierSettings>,
+    pub notifiers: Vec<crate::server::notify::NotifierSettings>,
     /// TLS for the TCP listener (`tls-cert`, `tls-key`); `None`: plain HTTP. Unused without `tcp`.
     pub tls: Option<tcp::TlsFiles>,
     /// Timeouts and the per-peer connection cap, on both listeners.
@@ -318,7 +319,7 @@ async fn serve_inner(
         _ => None,
     };
     let turns = Arc::new(listen::Turns::new(limits.turns_per_user));
-    let app = gate::socket_router(shared, receivers)
+    let app = socket_router(shared, receivers)
         .layer(axum::middleware::from_fn_with_state(turns, listen::take_turn));
     let served = listen::serve_unix(listener, app, conns, limits, shutdown.subscribe()).await;
     if let Some(r) = reloading {
@@ -334,4 +335,11 @@ async fn serve_inner(
     paging.abort();
     eprintln!("piket serve: stopped");
     Ok(())
+}
+
+/// The socket's router: the API and the alert receivers, every route behind [`gate::gate`].
+pub fn socket_router(shared: Arc<Shared>, receivers: axum::Router) -> axum::Router {
+    api::router(Arc::clone(&shared))
+        .merge(receivers)
+        .layer(axum::middleware::from_fn_with_state(shared, gate::gate))
 }

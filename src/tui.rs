@@ -28,7 +28,6 @@ mod refusal;
 pub mod terminal;
 pub mod theme;
 pub mod view;
-pub mod when;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -228,9 +228,9 @@ fn a_file_that_is_not_utf8_is_placed() {
 
 #[test]
 fn the_rota_fixture_builds_the_rota_and_notifiers() {
-    use piket::config::{NotifierKind, WebhookFormat};
     use piket::domain::PageTarget;
     use piket::domain::schedule::ShiftLength;
+    use piket::server::notify::{NotifierKind, WebhookFormat};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_fixtures/valid/rota.toml");
     let c = Config::load(Some(&path)).unwrap().config;
     let rota = &c.policy.rota;

@@ -31,7 +31,7 @@ fn new_incident(title: &str) -> NewIncident {
     }
 }
 
-fn refused(r: Result<piket::client::Outcome, EngineError>) -> String {
+fn refused(r: Result<piket::wire::Outcome, EngineError>) -> String {
     match r {
         Err(EngineError::Refused(r)) => r.message,
         other => panic!("expected a refusal, got {other:?}"),

@@ -342,7 +342,8 @@ fn needed_families(config: &piket::config::Config) -> Vec<&'static str> {
         Some(std::net::SocketAddr::V6(_)) => out.push("AF_INET6"),
         None => {}
     }
-    if config.notifiers.iter().any(|n| matches!(n.kind, piket::config::NotifierKind::Webhook { .. })) {
+    if config.notifiers.iter().any(|n| matches!(n.kind, piket::server::notify::NotifierKind::Webhook { .. }))
+    {
         out.extend(["AF_INET", "AF_INET6"]);
     }
     out

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use piket::config::{NotifierKind, NotifierSettings, WebhookFormat};
 use piket::domain::{IncidentId, Priority, Severity};
+use piket::server::notify::{NotifierKind, NotifierSettings, WebhookFormat};
 use piket::server::notify::{PageRequest, page};
 
 const NASTY: &str = "Disk \"full\" on 'db-1' $(touch PWNED) `touch PWNED` ; {person} \\ end";

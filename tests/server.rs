@@ -173,7 +173,7 @@ fn a_client_rides_out_a_server_restart_and_misses_nothing() {
     .unwrap();
     let mut seen = Vec::new();
     rt.block_on(async {
-        while seen.last().is_none_or(|c: &piket::client::Change| c.global_seq < 4) {
+        while seen.last().is_none_or(|c: &piket::wire::Change| c.global_seq < 4) {
             seen.push(tokio::time::timeout(SAFETY_NET, feed.recv()).await.unwrap().unwrap());
         }
     });

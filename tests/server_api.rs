@@ -163,8 +163,10 @@ fn every_route_answers_json() {
 }
 
 #[test]
-fn client_and_server_agree_on_the_binary_media_type() {
-    assert_eq!(piket::client::remote::POSTCARD, piket::server::api::POSTCARD);
+fn the_media_types_are_the_documented_ones() {
+    // Client and server share `wire::media`; scripts rely on the values (docs/API.md).
+    assert_eq!(piket::wire::media::POSTCARD, "application/x-postcard");
+    assert_eq!(piket::wire::media::NDJSON, "application/x-ndjson");
 }
 
 #[test]
@@ -279,7 +281,7 @@ fn the_remote_client_is_the_same_client() {
     // Both commits arrive on the other client's feed, in order.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let got: Vec<_> = rt.block_on(async {
-        let mut v: Vec<piket::client::Change> = Vec::new();
+        let mut v: Vec<piket::wire::Change> = Vec::new();
         while v.last().is_none_or(|c| c.global_seq < 2) {
             v.push(tokio::time::timeout(Duration::from_secs(120), feed.recv()).await.unwrap().unwrap());
         }
@@ -334,7 +336,7 @@ fn next_steps_with_data_are_objects_and_the_remote_client_reads_them_back() {
     assert_eq!(json_of(&body)["error"]["next"], json!(["list-maintenance"]), "{body}");
 
     let c = s.client();
-    match c.close_maintenance(1, piket::client::CloseWindow::End, None, Source::Cli) {
+    match c.close_maintenance(1, piket::wire::CloseWindow::End, None, Source::Cli) {
         Err(piket::client::ClientError::Refused(r)) => {
             assert_eq!(r.next, vec![piket::domain::Step::CancelMaintenance(1)], "{}", r.message);
         }

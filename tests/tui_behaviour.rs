@@ -483,8 +483,8 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
 
 #[test]
 fn a_rota_change_reloads_who_is_on_call_and_never_fetches_incident_0() {
-    use piket::client::Change;
     use piket::tui::effect::Effect;
+    use piket::wire::Change;
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
@@ -618,8 +618,8 @@ fn paging() -> World {
 
 #[test]
 fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
-    use piket::client::Change;
     use piket::tui::effect::Effect;
+    use piket::wire::Change;
     let c = paging();
     let mut h = opened_now(&c);
     select(&mut h, 3);

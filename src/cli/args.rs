@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{Impact, IncidentId, Priority, Role, Severity, Sort, Status, Urgency};
+use crate::start::Flags;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +37,19 @@ pub struct Cli {
     pub embedded: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
+}
+
+impl Cli {
+    /// The start-up flags as `start` takes them.
+    #[must_use]
+    pub fn flags(&self) -> Flags {
+        Flags {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            socket: self.socket.clone(),
+            embedded: self.embedded,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use chrono_tz::Tz;
 
 use super::args::MaintenanceCmd;
+use super::ctx::{Ctx, Fail, print_json};
 use super::output::outln;
-use super::run::{Ctx, Fail, print_json};
-use super::when::{parse_span, parse_time};
-use crate::client::CloseWindow;
 use crate::domain::Source;
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::text::sanitize_line;
+use crate::when::{parse_span, parse_time};
+use crate::wire::CloseWindow;
 
 pub(super) fn run(ctx: &Ctx, cmd: MaintenanceCmd) -> Result<ExitCode, Fail> {
     match cmd {

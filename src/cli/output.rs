@@ -15,11 +15,11 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::client::Outcome;
 use crate::domain::policy::Deadline;
 use crate::domain::text::{sanitize, sanitize_line};
 use crate::domain::{Event, Incident, Input, Policy, Refusal, Step};
 use crate::report::duration::human_duration;
+use crate::wire::Outcome;
 
 /// The exit status when standard output is a pipe whose reader has gone: 128 + SIGPIPE (13),
 /// what a shell reports for `yes | head -1`'s `yes`.

@@ -11,14 +11,14 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 
 use super::args::{OncallArgs, OverrideCmd, PageArgs, ScheduleCheckArgs, ScheduleShowArgs};
+use super::ctx::{Ctx, Fail, outcome_json, print_json, text};
 use super::output::{errln, outln};
 use super::rota_output as out;
-use super::run::{Ctx, Fail, outcome_json, print_json, text};
-use super::when::{parse_span, parse_time_ahead};
 use crate::config::Config;
 use crate::domain::schedule::Coverage;
 use crate::domain::{Command, IncidentId, RotaCommand, Source};
-use crate::engine::RotaQuery;
+use crate::when::{parse_span, parse_time_ahead};
+use crate::wire::RotaQuery;
 
 impl Ctx {
     /// A time typed for the rota: a bare time of day is its next occurrence.
@@ -26,7 +26,7 @@ impl Ctx {
         parse_time_ahead(s, self.tz(), self.now).map_err(Fail::Input)
     }
 
-    fn rota(&self, at: DateTime<Utc>, days: u32) -> Result<crate::engine::RotaView, Fail> {
+    fn rota(&self, at: DateTime<Utc>, days: u32) -> Result<crate::wire::RotaView, Fail> {
         Ok(self.client.rota(RotaQuery { at, days })?)
     }
 }

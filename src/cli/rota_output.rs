@@ -7,13 +7,13 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::client::Outcome;
 use crate::domain::EventKind;
 use crate::domain::escalation::{Delivery, PageRecord};
 use crate::domain::schedule::{Coverage, Override, Segment};
 use crate::domain::text::sanitize_line;
-use crate::engine::{EscalationView, RotaView};
 use crate::report::duration::human_duration;
+use crate::wire::Outcome;
+use crate::wire::{EscalationView, RotaView};
 
 /// What to write when the config has no `[schedules]`: how to add one.
 pub const NO_SCHEDULES: &str = "no schedules are configured. Add one to the config file, e.g.\n\n  \
@@ -68,7 +68,7 @@ fn ids(list: &[u32]) -> String {
 pub fn on_call(view: &RotaView, tz: Tz) -> String {
     let mut s = format!("on call at {}\n", full(view.at, tz));
     let width = view.on_call.iter().map(|o| sanitize_line(&o.schedule).chars().count()).max().unwrap_or(0);
-    let next = |o: &crate::engine::OnCall| match o.next_at {
+    let next = |o: &crate::wire::OnCall| match o.next_at {
         Some(t) => format!("{} from {}", names(&o.next), day_time(t, tz)),
         None => "no change in the next year".to_owned(),
     };

@@ -1,151 +1,20 @@
 //! Dispatch: arguments -> client calls -> output and exit code.
 
-use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use color_eyre::eyre::{WrapErr, eyre};
+use chrono::Utc;
+use color_eyre::eyre::eyre;
 
 use super::args::{ActionCmd, Cli, Cmd, ExportFormat, FlagArg, MilestoneArg, ScheduleCmd};
-use super::output::{self, OutputError, errln, outln};
-use super::when::{parse_date, parse_span, parse_time};
-use crate::client::local::LocalClient;
-use crate::client::{Client, ClientError, Outcome};
-use crate::config::Config;
+use super::ctx::{Ctx, Fail, outcome_json, print_json, text};
+use super::output::{self, errln, outln};
+use crate::client::ClientError;
 use crate::domain::text::sanitize;
-use crate::domain::{Command, FieldChanges, Flag, IncidentId, Milestone, NewIncident, Query, Review, Source};
-use crate::engine::Engine;
-
-/// The database file inside the data dir.
-pub const DB_FILE: &str = "piket.redb";
-
-/// How a command ended, when it did not simply succeed.
-pub(super) enum Fail {
-    /// The engine said no: message and the way forward on stderr, exit 1.
-    Client(Option<IncidentId>, ClientError),
-    /// Bad input caught before the engine (a time that does not parse): exit 1.
-    Input(String),
-    /// Standard output refused what the command printed (its reader went away): see
-    /// [`OutputError::exit`].
-    Output(OutputError),
-}
-
-impl From<ClientError> for Fail {
-    fn from(e: ClientError) -> Self {
-        Self::Client(None, e)
-    }
-}
-
-impl From<OutputError> for Fail {
-    fn from(e: OutputError) -> Self {
-        Self::Output(e)
-    }
-}
-
-pub(super) struct Ctx {
-    pub(super) client: Arc<dyn Client>,
-    pub(super) config: Config,
-    pub(super) json: bool,
-    pub(super) now: DateTime<Utc>,
-}
-
-impl Ctx {
-    pub(super) const fn tz(&self) -> Tz {
-        self.config.timezone
-    }
-
-    fn time(&self, s: &str) -> Result<DateTime<Utc>, Fail> {
-        parse_time(s, self.tz(), self.now).map_err(Fail::Input)
-    }
-
-    fn opt_time(&self, s: Option<&String>) -> Result<Option<DateTime<Utc>>, Fail> {
-        s.map(|s| self.time(s)).transpose()
-    }
-
-    pub(super) fn exec(&self, cmd: Command) -> Result<Outcome, Fail> {
-        let id = cmd.incident();
-        self.client.execute(cmd, Source::Cli).map_err(|e| Fail::Client(id, e))
-    }
-
-    fn print_outcome(&self, o: &Outcome) -> Result<(), Fail> {
-        if self.json { print_json(&outcome_json(o)) } else { Ok(outln!("{}", output::outcome(o))?) }
-    }
-}
-
-pub(super) fn outcome_json(o: &Outcome) -> serde_json::Value {
-    serde_json::json!({
-        "incident": o.incident,
-        "events": o.events.iter().map(crate::report::event_json).collect::<Vec<_>>(),
-        "summary": o.summary,
-    })
-}
-
-pub(super) fn print_json(v: &impl serde::Serialize) -> Result<(), Fail> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Fail::Input(format!("cannot write JSON: {e}")))?;
-    Ok(outln!("{s}")?)
-}
-
-/// Text from an argument, or standard input for "-".
-pub(super) fn text(arg: &str) -> Result<String, Fail> {
-    if arg != "-" {
-        return Ok(arg.to_owned());
-    }
-    let mut s = String::new();
-    std::io::stdin()
-        .read_to_string(&mut s)
-        .map_err(|e| Fail::Input(format!("cannot read the text from standard input: {e}")))?;
-    Ok(s)
-}
-
-/// Where the database lives: --data-dir / PIKET_DATA_DIR, then config, then the platform dir.
-///
-/// # Errors
-/// No home directory to derive a default from.
-pub fn data_dir(flag: Option<&Path>, config: &Config) -> color_eyre::Result<PathBuf> {
-    if let Some(d) = flag.or(config.data_dir.as_deref()) {
-        return Ok(d.to_owned());
-    }
-    directories::ProjectDirs::from("", "", "piket").map(|p| p.data_dir().to_owned()).ok_or_else(|| {
-        eyre!("cannot find a home directory for the data: pass --data-dir or set PIKET_DATA_DIR")
-    })
-}
-
-/// Open (creating if needed) the engine in `dir`, in this process.
-///
-/// # Errors
-/// The directory cannot be made, or the store refuses (held, naming the holder; newer schema;
-/// damaged).
-pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
-    super::server::open_engine(dir, config)
-}
-
-/// The client for this invocation: the server on the socket (started if none runs), or the
-/// engine in this process with `--embedded`.
-///
-/// # Errors
-/// See [`super::server::connect_or_start`] and [`open_engine`].
-pub fn client(cli: &Cli, config: &Config, dir: &Path) -> color_eyre::Result<Arc<dyn Client>> {
-    Ok(if cli.embedded {
-        Arc::new(LocalClient::new(Arc::new(open_engine(dir, config)?)))
-    } else {
-        Arc::new(super::server::connect_or_start(cli, config, dir)?)
-    })
-}
-
-pub(super) fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .wrap_err_with(|| format!("cannot create the data directory {}", dir.display()))
-}
+use crate::domain::{Command, FieldChanges, Flag, Milestone, NewIncident, Query, Review};
+use crate::launch;
+use crate::start;
+use crate::when::{parse_date, parse_span};
+use crate::wire::Outcome;
 
 /// Run one invocation of piket.
 ///
@@ -156,26 +25,31 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     if let Some(Cmd::Schedule(ScheduleCmd::Check(args))) = &cli.command {
         return Ok(super::rota::check(cli.config.as_deref(), cli.json, args));
     }
-    let loaded = Config::load(cli.config.as_deref()).map_err(|e| eyre!("{e}"))?;
-    let config = loaded.config;
-    let dir = data_dir(cli.data_dir.as_deref(), &config)?;
+    let flags = cli.flags();
+    let config = start::load_config(&flags)?;
+    let dir = start::data_dir(flags.data_dir.as_deref(), &config)?;
     let Some(command) = cli.command.take() else {
-        if !stdout_is_terminal() {
+        if !launch::stdout_is_terminal() {
             return Err(eyre!(
                 "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
             ));
         }
-        crate::launch::run_tui(client(&cli, &config, &dir)?, config)?;
+        launch::run_tui(start::client(&flags, &config, &dir)?, config)?;
         return Ok(ExitCode::SUCCESS);
     };
     match &command {
         // The demo seeds its own data dir in process and opens the queue on it (embedded).
-        Cmd::Demo(args) => return crate::launch::demo(&dir, cli.data_dir.is_some(), config, args.no_tui),
-        Cmd::Serve(a) => return super::server::serve(&cli, &config, &dir, a.detached),
+        Cmd::Demo(args) => {
+            if let Some(seeded) = launch::demo(&dir, flags.data_dir.is_some(), config, args.no_tui)? {
+                outln!("{}", seeded.display())?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Cmd::Serve(a) => return start::serve(&flags, &config, &dir, a.detached),
         Cmd::Server(s) => return super::server::server_cmd(&cli, &config, &dir, s),
         _ => {}
     }
-    let client = client(&cli, &config, &dir)?;
+    let client = start::client(&flags, &config, &dir)?;
     let ctx = Ctx { client, config, json: cli.json, now: Utc::now() };
     Ok(match dispatch(&ctx, command) {
         Ok(code) => code,
@@ -434,10 +308,4 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             Err(Fail::Input("handled before a client is made".into()))
         }
     }
-}
-
-/// Whether standard output is a terminal (the TUI needs one).
-#[must_use]
-pub fn stdout_is_terminal() -> bool {
-    std::io::stdout().is_terminal()
 }

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch};
 
-use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport, Whoami};
+use super::{Client, ClientError, Connection};
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Source};
 use crate::engine::{Engine, EngineError};
+use crate::wire::{
+    Change, CloseWindow, EscalationView, MaintenanceList, Outcome, RotaQuery, RotaView, VerifyReport, Whoami,
+};
 
 /// Where a client takes "now" from for the commands it sends.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -79,11 +82,11 @@ impl Client for LocalClient {
         Ok(Whoami { user: self.actor.clone(), read_only: false })
     }
 
-    fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
+    fn escalation(&self, id: IncidentId) -> Result<EscalationView, ClientError> {
         Ok(self.engine.escalation_view(id, self.now())?)
     }
 
-    fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
+    fn rota(&self, query: RotaQuery) -> Result<RotaView, ClientError> {
         Ok(self.engine.rota_view(query))
     }
 
@@ -134,14 +137,14 @@ impl Client for LocalClient {
     fn close_maintenance(
         &self,
         id: u32,
-        how: super::CloseWindow,
+        how: CloseWindow,
         reason: Option<String>,
         source: Source,
     ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
         Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, self.now())?)
     }
 
-    fn maintenance(&self) -> Result<super::MaintenanceList, ClientError> {
+    fn maintenance(&self) -> Result<MaintenanceList, ClientError> {
         Ok(self.engine.maintenance_list()?)
     }
 

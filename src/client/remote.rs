@@ -25,11 +25,15 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{broadcast, watch};
 
-use super::{Change, Client, ClientError, Connection, Outcome, VerifyReport};
+use super::{Client, ClientError, Connection};
+use crate::domain::alert::MaintenanceWindow;
+use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::{Command, Event, Incident, IncidentId, Query, Refusal, Source};
-
-/// Media type of the binary list answer; see `server::api::POSTCARD` (kept in step by a test).
-pub const POSTCARD: &str = "application/x-postcard";
+use crate::wire::media::{JSON, POSTCARD};
+use crate::wire::{
+    Change, CloseWindow, ErrorEnvelope, EscalationView, MaintenanceList, Outcome, RotaQuery, RotaView,
+    VerifyReport, Whoami,
+};
 
 /// As many changes as the engine buffers for an in-process subscriber.
 const CHANGE_BUFFER: usize = 4096;
@@ -58,7 +62,7 @@ pub struct Health {
 
 /// Starts a server where none answers, for a client whose change feed found its server gone
 /// (an open TUI). Given by the front-end that knows how and when that is allowed
-/// (`cli::server`: not on another user's socket, not in a directory systemd runs), so this
+/// (`start`: not on another user's socket, not in a directory systemd runs), so this
 /// layer knows neither. Blocks until the started server answers or says why not.
 pub type Restart = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
@@ -263,6 +267,11 @@ fn lost(socket: &Path, failure: &Failure) -> ClientError {
     })
 }
 
+/// "`what` within N s", as an I/O error of kind `TimedOut`.
+fn timed_out(what: &str, limit: Duration) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, format!("{what} within {} s", limit.as_secs()))
+}
+
 /// One request on a fresh connection; the whole body for ordinary routes.
 async fn request(
     socket: &Path,
@@ -273,9 +282,6 @@ async fn request(
 ) -> Result<(StatusCode, Bytes), Failure> {
     // A server that hangs must not hang every terminal with it; verify walks the whole record.
     let limit = if path.starts_with("/v1/verify") { VERIFY_TIMEOUT } else { CALL_TIMEOUT };
-    let timed_out = || {
-        std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", limit.as_secs()))
-    };
     let exchange = async {
         let resp = send(socket, method, path, body, accept).await?;
         let status = resp.status();
@@ -287,7 +293,9 @@ async fn request(
             .to_bytes();
         Ok((status, bytes))
     };
-    tokio::time::timeout(limit, exchange).await.map_err(|_| Failure::AfterSent(timed_out()))?
+    tokio::time::timeout(limit, exchange)
+        .await
+        .map_err(|_| Failure::AfterSent(timed_out("no answer", limit)))?
 }
 
 async fn send(
@@ -300,12 +308,7 @@ async fn send(
     // A connection the server never accepts (its queue full) has received nothing either.
     let stream = tokio::time::timeout(CALL_TIMEOUT, tokio::net::UnixStream::connect(socket))
         .await
-        .map_err(|_| {
-            Failure::NotSent(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the socket did not accept a connection within {} s", CALL_TIMEOUT.as_secs()),
-            ))
-        })?
+        .map_err(|_| Failure::NotSent(timed_out("the socket did not accept a connection", CALL_TIMEOUT)))?
         .map_err(Failure::NotSent)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -317,8 +320,8 @@ async fn send(
         .method(method)
         .uri(path)
         .header(hyper::header::HOST, "piket")
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .header(hyper::header::ACCEPT, accept.unwrap_or("application/json"))
+        .header(hyper::header::CONTENT_TYPE, JSON)
+        .header(hyper::header::ACCEPT, accept.unwrap_or(JSON))
         .body(Full::new(Bytes::from(body.unwrap_or_default())))
         .map_err(|e| Failure::NotSent(std::io::Error::other(e)))?;
     // hyper hands the request back when it failed before writing any of it.
@@ -327,20 +330,6 @@ async fn send(
         let io = std::io::Error::other(e.into_error());
         if not_sent { Failure::NotSent(io) } else { Failure::AfterSent(io) }
     })
-}
-
-/// The API's error body: `{"error": {"code", "message", "next"}}` (docs/API.md).
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: WireError,
-}
-
-#[derive(Deserialize)]
-struct WireError {
-    code: String,
-    message: String,
-    #[serde(default)]
-    next: Vec<crate::domain::Step>,
 }
 
 fn decode<T: DeserializeOwned>(
@@ -352,7 +341,7 @@ fn decode<T: DeserializeOwned>(
         return serde_json::from_slice(bytes)
             .map_err(|e| ClientError::Unavailable(format!("the server's answer does not parse: {e}")));
     }
-    let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(bytes) else {
+    let Ok(ErrorEnvelope { error }) = serde_json::from_slice::<ErrorEnvelope>(bytes) else {
         return Err(ClientError::Unavailable(format!(
             "the server answered {status}: {}",
             String::from_utf8_lossy(bytes)
@@ -402,11 +391,11 @@ impl Client for RemoteClient {
         self.call(Method::GET, "/v1/verify".to_owned(), None, None)
     }
 
-    fn escalation(&self, id: IncidentId) -> Result<crate::engine::EscalationView, ClientError> {
+    fn escalation(&self, id: IncidentId) -> Result<EscalationView, ClientError> {
         self.call(Method::GET, format!("/v1/incidents/{}/escalation", id.0), None, Some(id))
     }
 
-    fn rota(&self, query: crate::engine::RotaQuery) -> Result<crate::engine::RotaView, ClientError> {
+    fn rota(&self, query: RotaQuery) -> Result<RotaView, ClientError> {
         let at = query.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         self.call(Method::GET, format!("/v1/rota?at={at}&days={}", query.days), None, None)
     }
@@ -422,9 +411,9 @@ impl Client for RemoteClient {
 
     fn set_maintenance(
         &self,
-        window: crate::domain::alert::MaintenanceWindow,
+        window: MaintenanceWindow,
         source: Source,
-    ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
+    ) -> Result<MaintenanceWindow, ClientError> {
         let body = serde_json::to_vec(&window)
             .map_err(|e| ClientError::Unavailable(format!("cannot encode the window: {e}")))?;
         self.call(Method::POST, format!("/v1/maintenance?source={}", source.as_str()), Some(body), None)
@@ -433,15 +422,15 @@ impl Client for RemoteClient {
     fn close_maintenance(
         &self,
         id: u32,
-        how: super::CloseWindow,
+        how: CloseWindow,
         reason: Option<String>,
         source: Source,
-    ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
+    ) -> Result<MaintenanceStatus, ClientError> {
         let body = serde_json::to_vec(&serde_json::json!({ "reason": reason }))
             .map_err(|e| ClientError::Unavailable(format!("cannot encode the reason: {e}")))?;
         let verb = match how {
-            super::CloseWindow::End => "end",
-            super::CloseWindow::Cancel => "cancel",
+            CloseWindow::End => "end",
+            CloseWindow::Cancel => "cancel",
         };
         self.call(
             Method::POST,
@@ -451,7 +440,7 @@ impl Client for RemoteClient {
         )
     }
 
-    fn maintenance(&self) -> Result<super::MaintenanceList, ClientError> {
+    fn maintenance(&self) -> Result<MaintenanceList, ClientError> {
         self.call(Method::GET, "/v1/maintenance".to_owned(), None, None)
     }
 
@@ -478,7 +467,7 @@ impl Client for RemoteClient {
         &self.actor
     }
 
-    fn whoami(&self) -> Result<super::Whoami, ClientError> {
+    fn whoami(&self) -> Result<Whoami, ClientError> {
         self.call(Method::GET, "/v1/whoami".to_owned(), None, None)
     }
 }

@@ -2,31 +2,20 @@
 //! more than one value at a time (duplicates, acknowledge versus resolve).
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use toml::Spanned;
 
 use super::duration::display;
 use super::error::ConfigError;
 use super::file::{ConfigFile, TargetsFile};
+use super::source::{Source, path};
 use super::value::Name;
 use super::{Config, StoreSettings};
 use crate::domain::{Priority, Target};
 
-/// The file's text and path, for placing errors found after parsing.
-pub(super) struct Source<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl Source<'_> {
-    pub(super) fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
-        ConfigError::at(self.path, self.text, span, message)
-    }
-}
-
 pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Config, ConfigError> {
-    let src = Source { path: origin, text };
+    let src = Source::new(origin, text);
     let mut config = Config::default();
     let policy = &mut config.policy;
 
@@ -266,31 +255,6 @@ fn set<T>(slot: &mut T, value: Option<T>) {
     if let Some(v) = value {
         *slot = v;
     }
-}
-
-/// `~/` is the user's home (people copy paths from their shell); a relative path is taken
-/// from the config file's directory, not from wherever piket happens to be started.
-pub(super) fn path(src: &Source<'_>, key: &str, dir: Spanned<String>) -> Result<PathBuf, ConfigError> {
-    let span = dir.span();
-    let raw = dir.into_inner();
-    if raw.trim().is_empty() {
-        let what = if key == "data-dir" { "a directory path" } else { "a path" };
-        return Err(src.error(
-            Some(span),
-            format!("{key}: expected {what}, found an empty string (remove the key to use the default)"),
-        ));
-    }
-    if let Some(rest) = raw.strip_prefix("~/").or_else(|| (raw == "~").then_some("")) {
-        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned()).ok_or_else(|| {
-            src.error(Some(span), format!("{key}: cannot expand \"{raw}\": no home directory is known"))
-        })?;
-        return Ok(home.join(rest));
-    }
-    let path = PathBuf::from(&raw);
-    if path.is_absolute() {
-        return Ok(path);
-    }
-    Ok(src.path.parent().map_or_else(|| path.clone(), |base| base.join(&path)))
 }
 
 /// Category and service names are chosen from these lists, so a name listed twice (even in a

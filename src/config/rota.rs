@@ -9,17 +9,17 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::build::Source;
 use super::duration::TargetDuration;
 use super::error::ConfigError;
-use super::notifier::{NotifierKind, NotifierSettings, WebhookFormat};
 use super::rota_file::{
     EscalationFile, Format, NotifierFile, NotifierType, PersonFile, PolicyFile, ScheduleFile, ServiceFile,
     TeamFile,
 };
+use super::source::Source;
 use super::value::Name;
 use crate::domain::rota::{EscalationPolicy, Level, PageTarget, Person, Rota, Service, Team};
 use crate::domain::schedule::{Rotation, Schedule};
+use crate::server::notify::{NotifierKind, NotifierSettings, WebhookFormat, validate_argv};
 
 /// The rota tables of the file, as parsed.
 #[derive(Default)]
@@ -277,8 +277,7 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
                 };
                 let a_span = argv.span();
                 let argv = argv.into_inner();
-                super::notifier::validate_argv(&argv)
-                    .map_err(|m| src.error(Some(a_span), format!("{whose}.argv: {m}")))?;
+                validate_argv(&argv).map_err(|m| src.error(Some(a_span), format!("{whose}.argv: {m}")))?;
                 NotifierKind::Command { argv }
             }
             NotifierType::Webhook => {
@@ -299,7 +298,7 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
                     ));
                 }
                 let token_file = match n.token_file {
-                    Some(t) => Some(super::build::path(src, &format!("{whose}.token-file"), t)?),
+                    Some(t) => Some(super::source::path(src, &format!("{whose}.token-file"), t)?),
                     None => None,
                 };
                 let format = match n.format {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::build::Source;
 use super::error::ConfigError;
+use super::source::Source;
 use super::value::KeySpecs;
 use crate::tui::action::Action;
 use crate::tui::keymap::{Key, KeyMap};

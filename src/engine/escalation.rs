@@ -7,9 +7,7 @@
 //! record one step.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::client::Outcome;
 use crate::domain::decide::RotaContext;
 use crate::domain::escalation::{self, At, Progress};
 use crate::domain::rota::Rota;
@@ -17,6 +15,7 @@ use crate::domain::schedule::Override;
 use crate::domain::time::to_micros;
 use crate::domain::{Event, EventKind, Incident, IncidentId, RotaCommand, Source, Stamp, decide_rota};
 use crate::store::{Reader, Writer};
+use crate::wire::{Change, EscalationView, LevelView, NextStep, Outcome};
 
 use super::{Engine, EngineError};
 
@@ -34,41 +33,8 @@ pub struct Escalations {
 /// The actor of steps nobody took by hand.
 pub const TIMER_ACTOR: &str = "piket";
 
-/// An incident's escalation as a front-end shows it: each level, who it reaches now, what
-/// was paged, and when the next step is due.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EscalationView {
-    pub incident: IncidentId,
-    /// `None`: the incident follows no policy.
-    pub policy: Option<String>,
-    pub repeat: u32,
-    pub levels: Vec<LevelView>,
-    pub progress: Option<Progress>,
-    /// The next step and when, while one is pending.
-    pub next: Option<NextStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LevelView {
-    pub level: u32,
-    pub timeout_secs: i64,
-    /// The targets as configured (`schedule:dba`, `person:carol`).
-    pub targets: Vec<String>,
-    /// Who they reach right now.
-    pub reaches: Vec<String>,
-    pub unstaffed: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NextStep {
-    #[serde(with = "crate::domain::time::ts")]
-    pub at: DateTime<Utc>,
-    /// "page level 2", "repeat from level 1", "give up", "re-trigger".
-    pub what: String,
-}
-
 /// The overrides recorded on the rota timeline that have not been removed, oldest first.
-pub(super) fn active_overrides(r: &Reader) -> Result<Vec<Override>, EngineError> {
+pub(super) fn active_overrides(r: &dyn Reader) -> Result<Vec<Override>, EngineError> {
     let mut out: Vec<Override> = Vec::new();
     for ev in r.timeline(IncidentId::ROTA)? {
         match ev.kind {
@@ -262,7 +228,7 @@ impl Engine {
     /// its timeline has it, inside the write transaction) and the overrides in force.
     pub(super) fn paging_state(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         inc: &Incident,
     ) -> Result<(Progress, Vec<Override>), EngineError> {
         let progress =
@@ -314,7 +280,7 @@ impl Engine {
             }
         }
         if let Some(last) = events.last() {
-            let _ = self.changes.send(crate::client::Change {
+            let _ = self.changes.send(Change {
                 global_seq: global,
                 incident: IncidentId::ROTA,
                 seq: last.seq,
@@ -328,7 +294,7 @@ impl Engine {
     /// (a flapping alert's re-fire pages nobody until it is stable).
     pub(super) fn maybe_start(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         inc: &Incident,
         now: DateTime<Utc>,
     ) -> Result<Option<(Outcome, u64)>, EngineError> {

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 
 use super::{Engine, EngineError};
-use crate::client::{Change, Outcome};
 use crate::domain::IncidentId;
 use crate::domain::alert::{AlertState, FlapRule};
 use crate::domain::time::to_micros;
@@ -13,6 +12,7 @@ use crate::domain::{
     AlertAction, AlertOutcome, AlertSignal, Command, EventKind, Incident, NewIncident, ResolvePolicy, Source,
 };
 use crate::store::Writer;
+use crate::wire::{Change, Outcome};
 
 /// One request's signals (one Alertmanager notification, one PagerDuty event).
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ impl Engine {
     #[expect(clippy::too_many_arguments, reason = "one signal's context inside the batch's transaction")]
     fn ingest_one(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         sig: &AlertSignal,
         actor: &str,
         now: DateTime<Utc>,
@@ -191,7 +191,7 @@ impl Engine {
     /// A refusal (the state moved on) leaves the alert recorded and the incident as it is.
     fn follow_up(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         current: &mut Incident,
         cmd: &Command,
         actor: &str,
@@ -211,7 +211,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn open_incident(
         &self,
-        w: &mut Writer<'_>,
+        w: &mut dyn Writer,
         sig: &AlertSignal,
         actor: &str,
         dedup_key: &str,

@@ -6,19 +6,19 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::client::{Change, CloseWindow, MaintenanceList};
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::maintenance::{Book, MaintenanceStatus};
 use crate::domain::time::to_micros;
 use crate::domain::{Event, EventKind, IncidentId, Source, Stamp};
 use crate::store::{Reader, StoreError, Writer};
+use crate::wire::{Change, CloseWindow, MaintenanceList};
 
 use super::{Engine, EngineError};
 
 /// The windows as the maintenance timeline has them. An event that does not fold (only a
 /// file edited outside piket has one) is passed over here, so the server still starts and
 /// `piket verify` can say where the record was altered.
-pub(super) fn load(r: &Reader) -> Result<Book, EngineError> {
+pub(super) fn load(r: &dyn Reader) -> Result<Book, EngineError> {
     let mut book = Book::default();
     for ev in r.timeline(IncidentId::MAINTENANCE)? {
         let _ = book.apply(&ev.kind, &ev.actor, ev.occurred_at);
@@ -29,7 +29,7 @@ pub(super) fn load(r: &Reader) -> Result<Book, EngineError> {
 /// Append events to a timeline that is not an incident's (no summary to fold). Returns the
 /// events and the global sequence of the last.
 pub(super) fn append_record(
-    w: &mut Writer<'_>,
+    w: &mut dyn Writer,
     id: IncidentId,
     kinds: Vec<EventKind>,
     actor: &str,

@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::client::VerifyReport;
 use crate::domain::{Incident, IncidentId};
 use crate::store::{HASH_LEN, Hash, LogEntry, Reader, StoreError, chain, decode_event_body, hex};
+use crate::wire::VerifyReport;
 
 use super::EngineError;
 
@@ -23,7 +23,7 @@ impl From<StoreError> for Found {
 }
 
 struct Walk<'r> {
-    reader: &'r Reader,
+    reader: &'r dyn Reader,
     prev: Hash,
     expected_global: u64,
     summaries: BTreeMap<IncidentId, Incident>,
@@ -141,7 +141,7 @@ impl Walk<'_> {
     }
 }
 
-pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
+pub(super) fn run(r: &dyn Reader) -> Result<VerifyReport, EngineError> {
     let (stored_head, last_global) = r.head()?;
     let mut walk = Walk {
         reader: r,
@@ -174,7 +174,7 @@ pub(super) fn run(r: &Reader) -> Result<VerifyReport, EngineError> {
 }
 
 fn check_totals(
-    r: &Reader,
+    r: &dyn Reader,
     walk: &Walk,
     stored_head: Hash,
     last_global: u64,

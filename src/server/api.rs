@@ -1,7 +1,7 @@
 //! The HTTP/JSON API under `/v1/` (documented for scripts in docs/API.md).
 //!
 //! Every error is `{"error": {"code": "...", "message": "...", "next": [...]}}` with a stable
-//! `code` and the matching HTTP status (see [`ApiError`]). Engine calls block (redb), so they
+//! `code` and the matching HTTP status (see [`super::error::ApiError`]). Engine calls block (redb), so they
 //! run on tokio's blocking pool; a handler answers only after its commit is durable.
 //!
 //! Every route is behind [`super::gate`]: a handler gets the caller as `Extension<Caller>`
@@ -22,23 +22,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Shared;
+use super::error::ApiError;
 use super::gate::Caller;
-use crate::domain::{Command, IncidentId, Query, RotaCommand, Source, Step};
+use crate::domain::{Command, IncidentId, Query, RotaCommand, Source};
 use crate::engine::{Engine, EngineError};
+use crate::wire::media::POSTCARD;
+use crate::wire::{CloseWindow, RotaQuery};
 
 /// Largest request body accepted (a long note pasted from a log fits; a mistake does not).
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// The media type of the change feed: one JSON [`crate::client::Change`] per line.
-pub const NDJSON: &str = "application/x-ndjson";
-
-/// Media type of a compact binary answer (postcard, the store's own encoding) that the remote
-/// client asks for on list routes: a queue of 100k incidents is a tenth of the bytes of JSON
-/// and several times faster to encode and decode. Scripts get JSON unless they ask.
-pub const POSTCARD: &str = "application/x-postcard";
-
-/// Response header of the change feed: the last global sequence committed when it started.
-pub const HEAD_HEADER: &str = "piket-head";
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -73,55 +65,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
-}
-
-/// An error as the API reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiError {
-    #[serde(skip)]
-    pub status: StatusCode,
-    pub code: String,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub next: Vec<Step>,
-}
-
-impl ApiError {
-    #[must_use]
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), message: message.into(), next: Vec::new() }
-    }
-
-    fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self }))).into_response()
-    }
-}
-
-impl From<EngineError> for ApiError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Refused(r) => Self {
-                status: StatusCode::CONFLICT,
-                code: "refused".to_owned(),
-                message: r.message,
-                next: r.next,
-            },
-            EngineError::NotFound(id) => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{id} does not exist"))
-            }
-            other => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "store", other.to_string()),
-        }
-    }
 }
 
 /// The body as JSON whatever its Content-Type says (`curl -d` sends a form type). A body that
@@ -409,8 +352,8 @@ async fn maintenance_close(
 ) -> Result<Response, ApiError> {
     let QueryParams(params) = params.map_err(|e| query_error(&e))?;
     let how = match how.as_str() {
-        "end" => crate::client::CloseWindow::End,
-        "cancel" => crate::client::CloseWindow::Cancel,
+        "end" => CloseWindow::End,
+        "cancel" => CloseWindow::Cancel,
         other => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -470,7 +413,7 @@ async fn rota_get(
     if days > 366 {
         return Err(ApiError::bad_request("days: at most 366"));
     }
-    let q = crate::engine::RotaQuery { at, days };
+    let q = RotaQuery { at, days };
     Ok(Json(blocking(&s, move |e| Ok(e.rota_view(q))).await?).into_response())
 }
 

@@ -20,9 +20,13 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc};
 
 use super::Shared;
-use super::api::{ApiError, HEAD_HEADER, NDJSON};
-use crate::client::Change;
+use super::error::ApiError;
 use crate::server::gate::Caller;
+use crate::wire::Change;
+use crate::wire::media::NDJSON;
+
+/// Response header of the change feed: the last global sequence committed when it started.
+const HEAD_HEADER: &str = "piket-head";
 
 /// Events read from the store per replay step.
 const REPLAY_STEP: usize = 1024;

@@ -14,13 +14,12 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::api::ApiError;
+use super::error::ApiError;
 use super::{Peer, Shared};
 
 /// What a route does to the record, which decides who may call it.
@@ -48,7 +47,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
     Route { method, path, access }
 }
 
-/// Every route served on the socket ([`super::api::router`] and [`super::ingest::router`]),
+/// Every route served on the socket (the API's router and the alert receivers'),
 /// paths spelt as the routers spell them (`{name}`: one segment). A route missing here is
 /// answered 404 for everyone; `tests/gate.rs` checks this table against the routers' source
 /// and calls every entry as a read-only user.
@@ -201,13 +200,6 @@ pub async fn gate(State(s): State<Arc<Shared>>, mut req: Request, next: Next) ->
         return super::senders::log_if_refused(&who, &method, &path, resp).await;
     }
     resp
-}
-
-/// The socket's router: the API and the alert receivers, every route behind [`gate`].
-pub fn socket_router(shared: Arc<Shared>, receivers: Router) -> Router {
-    super::api::router(Arc::clone(&shared))
-        .merge(receivers)
-        .layer(axum::middleware::from_fn_with_state(shared, gate))
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, watch};
 
 use super::Peer;
+use crate::wire::media::JSON;
+use crate::wire::{ErrorBody, ErrorEnvelope};
 
 /// Timeouts and the per-peer cap, from `[server]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,9 +209,15 @@ impl Drop for Ticket {
 
 /// The answer to a refused connection.
 fn refused_response() -> Vec<u8> {
-    let body = r#"{"error":{"code":"too_many_connections","message":"too many connections open: close some, then retry"}}"#;
+    let error = ErrorBody {
+        code: "too_many_connections".to_owned(),
+        message: "too many connections open: close some, then retry".to_owned(),
+        next: Vec::new(),
+    };
+    // Strings only: serialising cannot fail.
+    let body = serde_json::to_string(&ErrorEnvelope { error }).unwrap_or_default();
     format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {JSON}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -249,6 +257,27 @@ async fn accept_failed(e: &std::io::Error, last: &mut Option<Instant>) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
+/// The next accepted connection of either listener, or `None` once `stop` flips. A failed
+/// accept is logged (see [`accept_failed`]) and tried again.
+async fn next<T, F>(
+    mut accept: impl FnMut() -> F,
+    stop: &mut watch::Receiver<bool>,
+    last_error: &mut Option<Instant>,
+) -> Option<T>
+where
+    F: Future<Output = std::io::Result<T>>,
+{
+    loop {
+        tokio::select! {
+            got = accept() => match got {
+                Ok(conn) => return Some(conn),
+                Err(e) => accept_failed(&e, last_error).await,
+            },
+            () = stopped(stop) => return None,
+        }
+    }
+}
+
 /// Serve `app` on the Unix socket until `stop` flips; every request carries
 /// `ConnectInfo<Peer>` from SO_PEERCRED.
 ///
@@ -263,14 +292,7 @@ pub async fn serve_unix(
 ) -> std::io::Result<()> {
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let mut last_error = None;
-    loop {
-        let stream = tokio::select! {
-            got = listener.accept() => match got {
-                Ok((s, _)) => s,
-                Err(e) => { accept_failed(&e, &mut last_error).await; continue; }
-            },
-            () = stopped(&mut stop) => break,
-        };
+    while let Some((stream, _)) = next(|| listener.accept(), &mut stop, &mut last_error).await {
         let peer = match stream.peer_cred() {
             Ok(c) => Peer::from_uid(c.uid(), c.pid()),
             Err(_) => Peer { uid: None, pid: None, user: None },
@@ -310,14 +332,7 @@ pub async fn serve_tcp(
 ) -> std::io::Result<()> {
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let mut last_error = None;
-    loop {
-        let (stream, addr) = tokio::select! {
-            got = listener.accept() => match got {
-                Ok(s) => s,
-                Err(e) => { accept_failed(&e, &mut last_error).await; continue; }
-            },
-            () = stopped(&mut stop) => break,
-        };
+    while let Some((stream, addr)) = next(|| listener.accept(), &mut stop, &mut last_error).await {
         let Some(ticket) = conns.admit(PeerKey::Ip(addr.ip())) else {
             refuse(&stream);
             continue;
@@ -477,7 +492,17 @@ pub async fn take_turn(
 
 #[cfg(test)]
 mod tests {
-    use super::{Caps, Conns, PeerKey};
+    use super::{Caps, Conns, PeerKey, refused_response};
+
+    #[test]
+    fn a_refused_connection_gets_the_api_error_body() {
+        let body = r#"{"error":{"code":"too_many_connections","message":"too many connections open: close some, then retry"}}"#;
+        let expected = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        assert_eq!(String::from_utf8(refused_response()).unwrap(), expected);
+    }
 
     #[test]
     fn the_caps_leave_descriptors_for_the_server() {

@@ -24,10 +24,14 @@ use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-use crate::config::{NotifierKind, NotifierSettings, WebhookFormat, substitute, untrusted_start};
-pub use crate::config::{PLACEHOLDERS, validate_argv};
+mod settings;
+
 use crate::domain::text::sanitize_line;
 use crate::domain::{IncidentId, Priority, Severity};
+pub use settings::{
+    NotifierKind, NotifierSettings, PLACEHOLDERS, UNTRUSTED_AT_START, WebhookFormat, placeholders,
+    substitute, untrusted_start, validate_argv,
+};
 
 /// What one page is about. Built by the escalation scheduler from an incident and a person.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -545,7 +549,6 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::placeholders;
 
     fn req(title: &str) -> PageRequest {
         PageRequest {

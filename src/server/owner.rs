@@ -24,15 +24,22 @@ pub fn file_of(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Record this process as the owner of `db`. The file is replaced whole (a new private file
-/// renamed over the name), so a link or a file planted there is never written through.
+/// Record this process, run by the OS user `user`, as the owner of `db`. The file is replaced
+/// whole (a new private file renamed over the name), so a link or a file planted there is
+/// never written through. The caller names the user: the server does not look up identities
+/// of its own process (start-up does, once, the same way the in-process client does).
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write(db: &Path, socket: &Path, access: crate::files::Access) -> Result<(), crate::files::FileError> {
+pub fn write(
+    db: &Path,
+    socket: &Path,
+    user: &str,
+    access: crate::files::Access,
+) -> Result<(), crate::files::FileError> {
     let owner = Owner {
         pid: std::process::id(),
-        user: crate::client::local::os_user(),
+        user: user.to_owned(),
         socket: socket.to_owned(),
         since: chrono::Utc::now(),
     };

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::NotifierSettings;
+use super::notify::NotifierSettings;
 use crate::domain::escalation::{self, Progress};
 use crate::domain::{Event, EventKind, IncidentId, LevelPage};
 use crate::engine::{Engine, EngineError};

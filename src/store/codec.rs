@@ -3,7 +3,12 @@
 //! The hash of an event is blake3(previous hash || postcard bytes of the event). The bytes
 //! hashed are exactly the bytes stored, so `verify` needs no re-encoding: a future piket that
 //! encodes differently still verifies old events byte for byte.
+//!
+//! These are the record's bytes whatever keeps them: every backend stores events, summaries
+//! and alert states as encoded here, so the chain is the same on each and a record can move
+//! between them with its chain head.
 
+use crate::domain::alert::AlertState;
 use crate::domain::{Event, Incident};
 
 use super::error::StoreError;
@@ -94,6 +99,20 @@ pub fn decode_incident(bytes: &[u8]) -> Result<Incident, StoreError> {
         }
         None => Err(StoreError::Corrupt("an incident summary is empty".to_owned())),
     }
+}
+
+/// An alert's state: postcard, no version byte (its layout has not changed since it came).
+///
+/// # Errors
+/// Serialisation failed.
+pub fn encode_alert_state(state: &AlertState) -> Result<Vec<u8>, StoreError> {
+    postcard::to_allocvec(state).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
+}
+
+/// # Errors
+/// Undecodable bytes.
+pub fn decode_alert_state(bytes: &[u8]) -> Result<AlertState, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
 }
 
 #[must_use]

@@ -21,21 +21,3 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(String),
 }
-
-macro_rules! from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                Self::Db(e.to_string())
-            }
-        }
-    )*};
-}
-
-from_redb!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);

@@ -32,11 +32,11 @@ use super::form::{Edit, Form};
 use super::keymap::KeyMap;
 use super::layout::{self, Areas, Pane};
 use super::theme::Theme;
-use crate::client::{Change, ClientError, Connection, Outcome, Whoami};
+use crate::client::{ClientError, Connection};
 use crate::domain::policy::Deadline;
 use crate::domain::text::sanitize_line;
 use crate::domain::{Command, Event, Incident, IncidentId, Policy, Priority, Refusal};
-use crate::engine::{EscalationView, RotaQuery, RotaView};
+use crate::wire::{Change, EscalationView, Outcome, RotaQuery, RotaView, Whoami};
 
 /// Rows fetched before the whole queue: more than any screen shows, so the first frame and the
 /// first page-downs never wait for a long queue to load.

@@ -5,7 +5,7 @@
 //! [`super::app::Msg`]; the headless runner ([`super::headless`]) runs them inline for tests.
 
 use crate::domain::{Command, IncidentId};
-use crate::engine::RotaQuery;
+use crate::wire::RotaQuery;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

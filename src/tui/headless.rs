@@ -15,7 +15,8 @@ use super::effect::Effect;
 use super::event::perform;
 use super::form::Edit;
 use super::view;
-use crate::client::{Change, Client};
+use crate::client::Client;
+use crate::wire::Change;
 
 pub struct Headless {
     pub app: App,

@@ -8,14 +8,15 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use piket::client::local::{Clock, LocalClient};
-use piket::client::{
-    Change, Client, ClientError, Connection, MaintenanceList, Outcome, VerifyReport, Whoami,
-};
+use piket::client::{Client, ClientError, Connection};
 use piket::domain::{
     Command, Event, Impact, Incident, IncidentId, NewIncident, Policy, Query, Role, RotaCommand, Severity,
     Source, Urgency,
 };
-use piket::engine::{Engine, EscalationView, RotaQuery, RotaView};
+use piket::engine::Engine;
+use piket::wire::{
+    Change, CloseWindow, EscalationView, MaintenanceList, Outcome, RotaQuery, RotaView, VerifyReport, Whoami,
+};
 use tokio::sync::{broadcast, watch};
 
 pub use piket::domain::{Impact as I, Urgency as U};
@@ -276,7 +277,7 @@ impl Client for Gated {
     fn close_maintenance(
         &self,
         id: u32,
-        how: piket::client::CloseWindow,
+        how: CloseWindow,
         reason: Option<String>,
         source: Source,
     ) -> Result<piket::domain::maintenance::MaintenanceStatus, ClientError> {

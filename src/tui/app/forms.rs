@@ -9,10 +9,10 @@ use crate::domain::alert::MaintenanceWindow;
 use crate::domain::decide::decide;
 use crate::domain::text::sanitize_line;
 use crate::domain::{Incident, RotaCommand, Source, Stamp, record};
-use crate::engine::EscalationView;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::form::{Edit, Form, FormKind};
+use crate::wire::EscalationView;
 
 use super::incident::Rules;
 use super::queue::Queue;
@@ -182,7 +182,7 @@ fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
 fn submit_maintenance(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
     let value = |i: usize| form.fields.get(i).map(|f| f.value.trim().to_owned()).unwrap_or_default();
     let (service, span, reason) = (value(0), value(1), value(2));
-    let Some(length) = crate::cli::when::parse_span(&span) else {
+    let Some(length) = crate::when::parse_span(&span) else {
         form.error = Some(format!("'{span}' is not a length of time: use 90m, 2h, 1d"));
         return Vec::new();
     };
@@ -225,8 +225,8 @@ fn submit_rota(form: &mut Form, cx: Ctx<'_>) -> Option<Vec<Effect>> {
 
 /// The schedule and its window as typed into the override form, as a command.
 fn override_command(form: &Form, tz: Tz, now: DateTime<Utc>) -> Result<RotaCommand, String> {
-    let start = crate::tui::when::parse_ahead(&form.value(3), tz, now).map_err(|e| format!("From: {e}"))?;
-    let end = crate::tui::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
+    let start = crate::when::parse_ahead(&form.value(3), tz, now).map_err(|e| format!("From: {e}"))?;
+    let end = crate::when::parse_until(&form.value(4), tz, start).map_err(|e| format!("Until: {e}"))?;
     if end <= start {
         return Err("the override ends before it starts: give Until after From".to_owned());
     }

@@ -8,11 +8,11 @@ use crate::domain::decide::{Context, decide};
 use crate::domain::{
     Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Refusal, Review, Role,
 };
-use crate::engine::EscalationView;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::KeyMap;
 use crate::tui::layout::Pane;
+use crate::wire::EscalationView;
 
 use super::Msg;
 

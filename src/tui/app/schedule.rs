@@ -10,10 +10,10 @@ use chrono_tz::Tz;
 use crate::domain::schedule::Segment;
 use crate::domain::text::sanitize_line;
 use crate::domain::{IncidentId, Override};
-use crate::engine::{RotaQuery, RotaView};
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::form::Form;
+use crate::wire::{RotaQuery, RotaView};
 
 use super::Msg;
 

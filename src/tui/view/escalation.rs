@@ -26,9 +26,9 @@ use unicode_width::UnicodeWidthStr;
 use super::{countdown, fit, fit_spans};
 use crate::domain::escalation::{Delivery, PageRecord};
 use crate::domain::text::sanitize_line;
-use crate::engine::EscalationView;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
+use crate::wire::EscalationView;
 
 /// Failed deliveries listed under a level; more are counted.
 const FAILURES_SHOWN: usize = 2;

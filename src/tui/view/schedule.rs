@@ -25,10 +25,10 @@ use super::{fit, fit_spans};
 use crate::domain::Override;
 use crate::domain::schedule::Segment;
 use crate::domain::text::sanitize_line;
-use crate::engine::RotaView;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::app::schedule::{self, Row, ScheduleView};
+use crate::wire::RotaView;
 
 fn people(names: &[String]) -> String {
     names.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join("+")

@@ -1,5 +1,6 @@
-//! `[notifiers.NAME]`: how a page reaches a person. Plain settings; the server runs them
-//! (`server/notify.rs`).
+//! How a page reaches a person: the notifiers as the server runs them, and the placeholders
+//! their commands may hold. `config` builds these from `[notifiers.NAME]` and checks a
+//! command's argv with [`validate_argv`] when the file is loaded.
 
 use std::path::PathBuf;
 
@@ -146,31 +147,4 @@ pub fn placeholders(s: &str) -> Vec<String> {
         None
     });
     names
-}
-
-/// Check a webhook URL when the config is loaded: http or https, a host, and no user name or
-/// password in it (a secret in the config file ends up in backups and screen shares; the
-/// token goes in `token-file`). The pager checks the same again when it sends.
-///
-/// # Errors
-/// What is wrong, without repeating the URL (its path may be the secret).
-pub fn validate_url(url: &str) -> Result<(), String> {
-    match url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase()).as_deref() {
-        Some("https" | "http") => {}
-        Some(other) => return Err(format!("use http:// or https://, not {other}://")),
-        None => return Err("the URL has no scheme: write https://host/path".to_owned()),
-    }
-    let uri: hyper::Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
-    let Some(authority) = uri.authority() else {
-        return Err("the URL has no host: write https://host/path".to_owned());
-    };
-    if authority.as_str().contains('@') {
-        return Err(
-            "the URL holds a user name or password: give a bearer token with token-file instead".to_owned()
-        );
-    }
-    if authority.host().trim_matches(['[', ']']).is_empty() {
-        return Err("the URL has no host: write https://host/path".to_owned());
-    }
-    Ok(())
 }

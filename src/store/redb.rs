@@ -1,15 +1,26 @@
-//! Opening the database file: the one place where redb's builder options are chosen.
+//! The redb backend: one file, one process (redb's lock), the embedded default. The only
+//! code in piket that names redb; its tables, their layouts and the migrations between
+//! schema versions are here, and nothing outside sees them.
+
+mod error;
+mod read;
+mod scan;
+mod schema;
+mod tables;
+mod write;
 
 use std::path::{Path, PathBuf};
 
 use redb::backends::InMemoryBackend;
 use redb::{Builder, Database, DatabaseError};
 
+use super::boundary::{Backend, Finish, Reader, Writer};
 use super::error::StoreError;
-use super::read::Reader;
-use super::schema;
-use super::write::Writer;
+use read::RedbReader;
+pub use schema::SCHEMA_VERSION;
+use write::RedbWriter;
 
+/// How the redb file is opened.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// redb's page cache; bounded so a long-running server does not grow without limit.
@@ -26,12 +37,12 @@ impl Default for StoreOptions {
 
 /// An open database. One per process: redb's default (exclusive) mode refuses a second opener,
 /// which is what makes "one owner of the audit record" hold.
-pub struct Store {
+pub struct RedbStore {
     db: Database,
     path: PathBuf,
 }
 
-impl Store {
+impl RedbStore {
     /// Open or create the database at `path` (its directory must exist). The file is opened
     /// by [`crate::files::open_kept`]: created exclusively and private, and an existing one is
     /// used only if it is this user's regular file, never through a link another user planted.
@@ -71,40 +82,33 @@ impl Store {
         schema::prepare(&db, &path)?;
         Ok(Self { db, path })
     }
+}
 
-    #[must_use]
-    pub fn path(&self) -> &Path {
+impl Backend for RedbStore {
+    fn path(&self) -> &Path {
         &self.path
     }
 
-    /// A consistent snapshot for queries.
-    ///
-    /// # Errors
-    /// redb could not start a read transaction.
-    pub fn read(&self) -> Result<Reader, StoreError> {
+    fn read(&self) -> Result<Box<dyn Reader>, StoreError> {
         use redb::ReadableDatabase;
-        Ok(Reader::new(self.db.begin_read()?))
+        Ok(Box::new(RedbReader::new(self.db.begin_read()?)))
     }
 
-    /// Run `f` in one durable write transaction: all of it is committed, or none of it.
-    /// Write transactions are serialised by redb, so `f` sees every earlier commit.
-    ///
-    /// # Errors
-    /// Whatever `f` returns (nothing is committed), or a failed commit.
-    pub fn write<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let mut txn = self.db.begin_write().map_err(StoreError::from)?;
-        txn.set_durability(redb::Durability::Immediate).map_err(StoreError::from)?;
+    /// Every write is durable (`Durability::Immediate`) with quick repair on, so a crash
+    /// costs no committed event and no long repair at the next open.
+    fn write(&self, work: &mut dyn FnMut(&mut dyn Writer) -> Finish) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(redb::Durability::Immediate)?;
         txn.set_quick_repair(true);
-        let out = {
-            let mut w = Writer::new(&txn).map_err(E::from)?;
-            let out = f(&mut w)?;
-            w.finish().map_err(E::from)?;
-            out
-        };
-        txn.commit().map_err(StoreError::from)?;
-        Ok(out)
+        {
+            let mut w = RedbWriter::new(&txn)?;
+            if work(&mut w) == Finish::Abort {
+                // Dropping the transaction uncommitted aborts it.
+                return Ok(());
+            }
+            w.finish()?;
+        }
+        txn.commit()?;
+        Ok(())
     }
 }

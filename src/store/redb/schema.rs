@@ -6,7 +6,9 @@
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::error::StoreError;
+use crate::store::boundary::Writer as _;
+use crate::store::error::StoreError;
+
 use super::tables::{self, meta};
 
 /// The version this piket writes. 1: the first release (events-1, timeline-1, incidents-1,
@@ -116,7 +118,7 @@ fn carry_maintenance(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     if !windows.is_empty() || !alerts.is_empty() {
         let now = crate::domain::time::to_micros(chrono::Utc::now());
-        let mut w = super::write::Writer::new(txn)?;
+        let mut w = super::write::RedbWriter::new(txn)?;
         let event = |incident: IncidentId, seq: u32, occurred_at, kind| Event {
             incident,
             seq,
