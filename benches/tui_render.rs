@@ -98,7 +98,7 @@ fn percentiles(name: &str, mut s: Vec<StdDuration>) {
 
 fn tails() {
     let mut app = app_with(incidents(), 200, 50);
-    assert_eq!(app.visible_len(), usize::try_from(N).unwrap());
+    assert_eq!(app.queue.visible_len(), usize::try_from(N).unwrap());
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     // Warm up, then sample.
     for _ in 0..200 {
@@ -181,7 +181,7 @@ fn first_frame_in_process(client: &dyn Client) -> (StdDuration, StdDuration) {
     let _ = app.update(Msg::ListLoaded(Ok(list)));
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     term.draw(|f| view::render(f, &app)).unwrap();
-    assert_eq!(app.visible_len(), usize::try_from(N).unwrap());
+    assert_eq!(app.queue.visible_len(), usize::try_from(N).unwrap());
     (t.elapsed(), app_start.elapsed())
 }
 

@@ -5,7 +5,9 @@
 //! - [`terminal`]: the guard that restores the terminal on every way out.
 //! - [`event`]: the one `tokio::select!` loop (keys, engine changes, answers, a 1 s tick, signals).
 //! - [`action`] + [`keymap`]: keys become intents at the edge, from a data table.
-//! - [`app`]: state and `update(msg) -> effects`, the only place state changes.
+//! - [`app`]: state and `update(msg) -> effects`, the only place state changes; one part per
+//!   concern (queue, incident pane, forms, paging banner, rota and schedule view, connection).
+//! - [`layout`]: where the panes go and how many rows each shows, shared by app and views.
 //! - [`effect`]: the I/O `update` asks for, run off the render path.
 //! - [`view`]: one module per region; read-only.
 //! - [`headless`]: the same app driven without a terminal, for tests and benches.
@@ -21,8 +23,8 @@ pub mod filter;
 pub mod form;
 pub mod headless;
 pub mod keymap;
+pub mod layout;
 mod refusal;
-pub mod schedule;
 pub mod terminal;
 pub mod theme;
 pub mod view;

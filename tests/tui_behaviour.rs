@@ -1,37 +1,61 @@
-//! How the screen behaves, driven by actions against a fake client (headless, no terminal).
+//! How the screen behaves, driven by actions against the real engine in memory on a clock the
+//! test sets (headless, no terminal).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::fake as common;
-
-use std::sync::Arc;
-
 use chrono::Duration;
-use common::{FakeClient, I, U, seed};
-use piket::client::Client;
-use piket::domain::{Command, IncidentId, Priority, Query, Role, RotaCommand, Status};
+use piket::domain::{Command, EventKind, IncidentId, Priority, Query, Role, RotaCommand, Status};
 use piket::tui::TuiSettings;
 use piket::tui::action::Action;
 use piket::tui::app::Msg;
 use piket::tui::headless::Headless;
 
-fn app(client: &Arc<FakeClient>) -> Headless {
-    let now = client.now() + Duration::minutes(3);
-    Headless::new(client.clone(), &TuiSettings::default(), now, 120, 40).unwrap()
+use crate::common::tui::{self as common, I, U, World};
+
+/// ana's terminal, opened three minutes after the last command.
+fn app(world: &World) -> Headless {
+    let now = world.now() + Duration::minutes(3);
+    Headless::new(world.ana.clone(), &TuiSettings::default(), now, 120, 40).unwrap()
 }
 
-fn seeded() -> Arc<FakeClient> {
-    let c = FakeClient::new("ana");
-    seed(&c);
-    c
+fn seeded() -> World {
+    let w = World::empty();
+    w.seed();
+    w
+}
+
+/// ana's terminal with the close form of INC-`id` open (resolved ones shown).
+fn close_form(c: &World, id: u64) -> Headless {
+    let mut h = app(c);
+    h.act(Action::ToggleClosed);
+    select(&mut h, id);
+    h.act(Action::Close);
+    h
+}
+
+/// Run `keys` and check INC-`id`'s timeline did not grow: nothing was written.
+fn writes_nothing(c: &World, h: &mut Headless, id: u64, keys: impl FnOnce(&mut Headless)) {
+    let before = c.timeline(IncidentId(id)).len();
+    keys(h);
+    assert_eq!(c.timeline(IncidentId(id)).len(), before, "nothing was written");
+}
+
+/// Type one value per field of the open form, moving to the next field after each.
+fn fill(h: &mut Headless, values: &[&str]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            h.act(Action::NextField);
+        }
+        h.type_text(v);
+    }
 }
 
 fn select(h: &mut Headless, id: u64) {
     h.act(Action::SelectFirst);
-    while h.app.selected != Some(IncidentId(id)) {
-        let before = h.app.sel_row;
+    while h.app.queue.selected != Some(IncidentId(id)) {
+        let before = h.app.queue.sel_row;
         h.act(Action::SelectNext);
-        assert_ne!(before, h.app.sel_row, "INC-{id} is not in the queue");
+        assert_ne!(before, h.app.queue.sel_row, "INC-{id} is not in the queue");
     }
 }
 
@@ -45,10 +69,10 @@ fn impact_and_urgency_keys_recompute_the_priority_at_once() {
     assert_eq!((inc.id, inc.priority), (IncidentId(4), Priority::P2), "the selection follows the incident");
     h.act(Action::UrgencyUp);
     assert_eq!(h.app.selected_incident().unwrap().priority, Priority::P1);
-    assert_eq!(h.app.sel_row, 1, "re-sorted: P1 INC-4 now sits right after the older P1");
+    assert_eq!(h.app.queue.sel_row, 1, "re-sorted: P1 INC-4 now sits right after the older P1");
     assert!(h.draw().contains("urgency medium -> high (priority P1)"));
     h.act(Action::SeverityUp);
-    assert_eq!(c.incident(IncidentId(4)).unwrap().severity.number(), 2);
+    assert_eq!(c.incident(IncidentId(4)).severity.number(), 2);
 }
 
 #[test]
@@ -56,13 +80,13 @@ fn changes_from_others_keep_selection_and_scroll() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 3);
-    let row = h.app.sel_row;
+    let row = h.app.queue.sel_row;
     // Another responder registers a P1: it sorts above, the selected incident stays selected.
     c.register("Payments provider timeouts", I::High, U::High, 1, &["payments"]);
     c.run("ben", Command::Acknowledge { id: IncidentId(3) });
     h.send(Msg::Tick(c.now()));
-    assert_eq!(h.app.selected, Some(IncidentId(3)));
-    assert_eq!(h.app.sel_row, row + 1);
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
+    assert_eq!(h.app.queue.sel_row, row + 1);
     assert_eq!(h.app.selected_incident().unwrap().status, Status::Acknowledged);
     let screen = h.draw();
     assert!(screen.contains("Payments provider timeouts"), "{screen}");
@@ -77,11 +101,11 @@ fn a_resolved_incident_leaves_the_open_queue_and_the_next_row_is_selected() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
-    let row = h.app.sel_row;
+    let row = h.app.queue.sel_row;
     c.run("ben", Command::Resolve { id: IncidentId(2), summary: "failed over".into(), recovered_at: None });
     h.send(Msg::Tick(c.now()));
-    assert_eq!(h.app.sel_row, row);
-    assert_ne!(h.app.selected, Some(IncidentId(2)));
+    assert_eq!(h.app.queue.sel_row, row);
+    assert_ne!(h.app.queue.selected, Some(IncidentId(2)));
 }
 
 #[test]
@@ -96,7 +120,7 @@ fn register_through_the_form_and_select_it() {
     h.act(Action::NextField);
     h.type_text("2"); // SEV2
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form);
+    assert!(h.app.form().is_none(), "{:?}", h.app.form());
     let inc = h.app.selected_incident().unwrap();
     assert_eq!(inc.title, "Card payments declined");
     assert_eq!(inc.priority, Priority::P1);
@@ -108,47 +132,37 @@ fn register_through_the_form_and_select_it() {
 fn escape_cancels_a_form_with_nothing_written() {
     let c = seeded();
     let mut h = app(&c);
-    let before = c.timeline(IncidentId(1)).unwrap().len();
-    h.act(Action::Note);
-    h.type_text("half a thought");
-    h.act(Action::Cancel);
-    assert!(h.app.form.is_none());
-    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before);
+    writes_nothing(&c, &mut h, 1, |h| {
+        h.act(Action::Note);
+        h.type_text("half a thought");
+        h.act(Action::Cancel);
+    });
+    assert!(h.app.form().is_none());
     assert!(h.draw().contains("nothing was written"));
 }
 
 #[test]
 fn close_form_records_the_review_then_closes() {
     let c = seeded();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
-    assert_eq!(h.app.form.as_ref().unwrap().missing, vec!["a root cause".to_owned()]);
-    h.type_text("job ran out of memory");
-    h.act(Action::NextField);
-    h.type_text("alert fired at once");
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.type_text("size the job for peak data");
+    let mut h = close_form(&c, 5);
+    assert_eq!(h.app.form().unwrap().missing, vec!["a root cause".to_owned()]);
+    fill(&mut h, &["job ran out of memory", "alert fired at once", "", "", "size the job for peak data"]);
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
-    let inc = c.incident(IncidentId(5)).unwrap();
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
+    let inc = c.incident(IncidentId(5));
     assert_eq!(inc.status, Status::Closed);
     assert_eq!(inc.review.unwrap().lessons, vec!["size the job for peak data".to_owned()]);
 }
 
-fn root_causes(c: &FakeClient, id: IncidentId) -> Vec<piket::domain::EventKind> {
+fn root_causes(c: &World, id: IncidentId) -> Vec<piket::domain::EventKind> {
     c.timeline(id)
-        .unwrap()
         .into_iter()
         .map(|e| e.kind)
         .filter(|k| matches!(k, piket::domain::EventKind::RootCauseRecorded { .. }))
         .collect()
 }
 
-fn with_root_cause() -> Arc<FakeClient> {
+fn with_root_cause() -> World {
     let c = seeded();
     c.run(
         "ana",
@@ -168,19 +182,16 @@ fn close_with_a_lesson(h: &mut Headless) {
     }
     h.type_text("size the job for peak data");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
 }
 
 #[test]
 fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_factors() {
     let c = with_root_cause();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
-    assert_eq!(h.app.form.as_ref().unwrap().fields[0].value, "job ran out of memory");
+    let mut h = close_form(&c, 5);
+    assert_eq!(h.app.form().unwrap().fields[0].value, "job ran out of memory");
     close_with_a_lesson(&mut h);
-    let inc = c.incident(IncidentId(5)).unwrap();
+    let inc = c.incident(IncidentId(5));
     assert_eq!(inc.status, Status::Closed);
     assert_eq!(root_causes(&c, IncidentId(5)).len(), 1, "the unchanged root cause is not recorded again");
     let rc = inc.root_cause.unwrap();
@@ -191,16 +202,13 @@ fn closing_with_the_root_cause_unchanged_records_it_once_and_keeps_trigger_and_f
 #[test]
 fn a_root_cause_edited_in_the_close_form_keeps_its_trigger_and_factors() {
     let c = with_root_cause();
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 5);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 5);
     h.send(Msg::Edit(piket::tui::form::Edit::Clear));
     h.type_text("job ran out of memory on the new node type");
     close_with_a_lesson(&mut h);
     let recorded = root_causes(&c, IncidentId(5));
     assert_eq!(recorded.len(), 2, "the correction is a new event; the first stays");
-    let rc = c.incident(IncidentId(5)).unwrap().root_cause.unwrap();
+    let rc = c.incident(IncidentId(5)).root_cause.unwrap();
     assert_eq!(rc.root_cause, "job ran out of memory on the new node type");
     assert_eq!(rc.trigger.as_deref(), Some("nightly batch doubled"));
     assert_eq!(rc.contributing_factors.len(), 2);
@@ -211,17 +219,14 @@ fn close_form_refuses_in_place_what_the_closing_rule_still_needs() {
     let c = seeded();
     let id = IncidentId(1); // SEV1 P1: a review with a lesson is required
     c.run("ana", Command::Resolve { id, summary: "rolled back".into(), recovered_at: None });
-    let mut h = app(&c);
-    h.act(Action::ToggleClosed);
-    select(&mut h, 1);
-    h.act(Action::Close);
+    let mut h = close_form(&c, 1);
     h.type_text("bad release");
     h.act(Action::NextField);
     h.type_text("fast rollback");
     h.act(Action::Submit);
-    let form = h.app.form.as_ref().expect("the form stays open");
+    let form = h.app.form().expect("the form stays open");
     assert!(form.error.as_deref().unwrap().contains("lesson"), "{:?}", form.error);
-    assert!(c.incident(id).unwrap().root_cause.is_none(), "nothing half-done was written");
+    assert!(c.incident(id).root_cause.is_none(), "nothing half-done was written");
 }
 
 #[test]
@@ -246,9 +251,7 @@ fn refused_keys_say_why_and_send_nothing() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
-    let before = c.timeline(IncidentId(2)).unwrap().len();
-    h.act(Action::Acknowledge);
-    assert_eq!(c.timeline(IncidentId(2)).unwrap().len(), before);
+    writes_nothing(&c, &mut h, 2, |h| h.act(Action::Acknowledge));
     assert!(h.draw().contains("INC-2 is already acknowledged by ben"));
 }
 
@@ -258,25 +261,25 @@ fn filter_as_you_type_with_tokens() {
     let mut h = app(&c);
     h.act(Action::Filter);
     h.type_text("p:1");
-    assert_eq!(h.app.visible_len(), 1);
+    assert_eq!(h.app.queue.visible_len(), 1);
     h.act(Action::Cancel);
-    assert_eq!(h.app.visible_len(), 4);
+    assert_eq!(h.app.queue.visible_len(), 4);
     c.run("ana", Command::AssignRole { id: IncidentId(3), role: Role::Commander, person: None });
     h.act(Action::Filter);
     h.type_text("mine");
     h.act(Action::Submit);
-    assert_eq!(h.app.visible_len(), 1);
-    assert_eq!(h.app.selected, Some(IncidentId(3)));
+    assert_eq!(h.app.queue.visible_len(), 1);
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
     h.act(Action::Filter);
     h.act(Action::Cancel);
     h.act(Action::Filter);
     h.type_text("replication");
-    assert_eq!(h.app.selected, Some(IncidentId(2)));
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)));
 }
 
 #[test]
 fn untrusted_text_never_reaches_the_terminal_raw() {
-    let c = FakeClient::new("ana");
+    let c = World::empty();
     c.register(
         "disk \u{1b}[2Jfull \u{1b}]52;c;ZXZpbA==\u{7}on \u{9b}31mdb",
         I::High,
@@ -316,7 +319,7 @@ const INVISIBLE: &str = "\u{2028}\u{2029}\u{061C}\u{200E}\u{200F}\u{202A}\u{202B
 fn no_color_leaves_only_emphasis() {
     let c = seeded();
     let settings = TuiSettings { no_color: true, ..TuiSettings::default() };
-    let mut h = Headless::new(c.clone(), &settings, c.now(), 80, 24).unwrap();
+    let mut h = Headless::new(c.ana.clone(), &settings, c.now(), 80, 24).unwrap();
     h.draw();
     let buf = h.terminal.backend().buffer();
     assert!(
@@ -330,12 +333,12 @@ fn no_color_leaves_only_emphasis() {
 fn engine_down_shows_a_banner_and_recovers() {
     let c = seeded();
     let mut h = app(&c);
-    *c.down.lock().unwrap() = true;
+    c.ana.set_down(true);
     h.act(Action::ToggleClosed);
-    assert!(h.app.banner.is_some());
-    *c.down.lock().unwrap() = false;
+    assert!(h.app.link.banner.is_some());
+    c.ana.set_down(false);
     h.act(Action::ToggleClosed);
-    assert!(h.app.banner.is_none());
+    assert!(h.app.link.banner.is_none());
 }
 
 #[test]
@@ -344,19 +347,19 @@ fn server_away_shows_a_banner_refuses_writes_and_reloads_when_back() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 1);
-    let before = c.timeline(IncidentId(1)).unwrap().len();
+    let before = c.timeline(IncidentId(1)).len();
     h.send(Msg::Connection(Connection::Lost("the piket server went away".into())));
     assert!(h.draw().contains("the piket server went away"), "the banner shows");
     h.act(Action::Acknowledge);
-    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before, "nothing was sent");
+    assert_eq!(c.timeline(IncidentId(1)).len(), before, "nothing was sent");
     assert!(h.draw().contains("not sent"), "the responder is told");
     // Meanwhile someone else acknowledged INC-3; when the server is back the queue catches up.
     c.run("ben", Command::Acknowledge { id: IncidentId(3) });
     h.send(Msg::Connection(Connection::Connected));
-    assert!(h.app.banner.is_none());
+    assert!(h.app.link.banner.is_none());
     assert_eq!(h.app.incident(IncidentId(3)).unwrap().status, Status::Acknowledged);
     h.act(Action::Acknowledge);
-    assert_eq!(c.timeline(IncidentId(1)).unwrap().len(), before + 1, "writes work again");
+    assert_eq!(c.timeline(IncidentId(1)).len(), before + 1, "writes work again");
 }
 
 #[test]
@@ -372,20 +375,20 @@ fn settings_are_validated_with_one_sentence_per_problem() {
 
 #[test]
 fn the_clock_ticks_only_when_something_on_screen_ages() {
-    let c = FakeClient::new("ana");
+    let c = World::empty();
     let mut h = app(&c);
     assert!(!h.app.needs_tick());
     c.register("x", I::Low, U::Low, 4, &[]);
     h.send(Msg::Tick(c.now()));
     assert!(h.app.needs_tick());
-    assert_eq!(c.list(&Query::default()).unwrap().len(), 1);
+    assert_eq!(c.engine.list(&Query::default()).unwrap().len(), 1);
 }
 
 #[test]
 fn export_writes_markdown_with_the_timeline() {
     let c = seeded();
     let dir = tempfile::tempdir().unwrap();
-    let path = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    let path = piket::tui::export::write(c.ana.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
     assert!(path.ends_with("INC-2.md"), "{path}");
     let md = std::fs::read_to_string(path).unwrap();
     assert!(md.starts_with("# INC-2: Replication lag"), "{md}");
@@ -396,12 +399,13 @@ fn export_writes_markdown_with_the_timeline() {
 fn a_second_export_or_a_planted_link_never_overwrites_a_report() {
     let c = seeded();
     let dir = tempfile::tempdir().unwrap();
-    let first = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    let first = piket::tui::export::write(c.ana.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
     std::fs::write(&first, "my edited report").unwrap();
     let victim = dir.path().join("victim");
     std::fs::write(&victim, "keep").unwrap();
     std::os::unix::fs::symlink(&victim, dir.path().join("INC-2-2.md")).unwrap();
-    let second = piket::tui::export::write(c.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
+    let second =
+        piket::tui::export::write(c.ana.as_ref(), IncidentId(2), dir.path(), chrono_tz::UTC).unwrap();
     assert!(second.ends_with("INC-2-3.md"), "{second}");
     assert_eq!(std::fs::read_to_string(&first).unwrap(), "my edited report");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
@@ -427,13 +431,13 @@ fn a_scrolled_timeline_stays_put_when_events_arrive() {
     select(&mut h, 2);
     h.act(Action::Open);
     h.act(Action::SelectFirst);
-    assert_eq!(h.app.timeline_top, Some(0));
+    assert_eq!(h.app.pane.timeline_top, Some(0));
     c.run("ben", Command::Note { id: IncidentId(2), text: "another one".into() });
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.app.selected_timeline().unwrap().events.len(), 47, "the new event arrived");
-    assert_eq!(h.app.timeline_top, Some(0), "and the view did not jump");
+    assert_eq!(h.app.pane.timeline_top, Some(0), "and the view did not jump");
     h.act(Action::SelectLast);
-    assert_eq!(h.app.timeline_top, None, "G follows the newest again");
+    assert_eq!(h.app.pane.timeline_top, None, "G follows the newest again");
 }
 
 #[test]
@@ -458,7 +462,7 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
     use piket::tui::effect::Effect;
 
     let c = seeded();
-    let all = c.list(&Query::default()).unwrap();
+    let all = c.engine.list(&Query::default()).unwrap();
     assert!(all.len() > 2);
     let mut app = App::new(&TuiSettings::default(), "ana", c.now()).unwrap();
     let start = app.start();
@@ -466,15 +470,15 @@ fn a_long_queue_shows_its_first_page_before_all_of_it_has_arrived() {
 
     let fx = app.update(Msg::PageLoaded(Ok(all[..2].to_vec())));
     assert!(fx.contains(&Effect::LoadList { all: false }), "the rest is fetched next: {fx:?}");
-    assert!(app.loaded && !app.complete);
-    assert_eq!(app.visible_len(), 2);
+    assert!(app.queue.loaded && !app.queue.complete);
+    assert_eq!(app.queue.visible_len(), 2);
 
     assert!(app.update(Msg::ListLoaded(Ok(all.clone()))).is_empty());
-    assert!(app.complete);
-    assert_eq!(app.visible_len(), all.len());
+    assert!(app.queue.complete);
+    assert_eq!(app.queue.visible_len(), all.len());
     // A page that arrives late never shrinks a queue that is already whole.
     app.update(Msg::PageLoaded(Ok(all[..1].to_vec())));
-    assert_eq!(app.visible_len(), all.len());
+    assert_eq!(app.queue.visible_len(), all.len());
 }
 
 #[test]
@@ -498,16 +502,10 @@ fn a_rota_change_reloads_who_is_on_call_and_never_fetches_incident_0() {
 fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
     use chrono::TimeZone;
     use piket::tui::effect::Effect;
-    let c = seeded();
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
-    let mut h = Headless::new(c.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
+    let c = World::rota();
+    let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
     assert!(h.draw().contains("on call: alice (dba), dave (web) · next bob Thu 09:00"), "{}", h.draw());
     let handoff = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
-    let mut after = common::rota_fixture();
-    after.on_call[0].now = vec!["bob".into()];
-    after.on_call[0].next_at = Some(handoff + Duration::hours(33));
-    after.on_call[0].next = vec!["carol".into()];
-    *c.rota.lock().unwrap() = Some(after);
     let fx = h.app.update(Msg::Tick(handoff - Duration::seconds(1)));
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "not before the hand-off: {fx:?}");
     h.set_now(handoff);
@@ -520,25 +518,26 @@ fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
 fn without_schedules_the_header_keeps_the_configured_names() {
     let c = seeded();
     let settings = TuiSettings { on_call: vec!["ana".into(), "ben".into()], ..TuiSettings::default() };
-    let mut h = Headless::new(c.clone(), &settings, c.now(), 160, 40).unwrap();
+    let mut h = Headless::new(c.ana.clone(), &settings, c.now(), 160, 40).unwrap();
     assert!(h.draw().contains("on call: ana, ben"), "{}", h.draw());
 }
 
 #[test]
 fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
     use piket::tui::effect::Effect;
-    let c = seeded();
+    let c = World::with_config(&[common::ESCALATION, &common::services(&[])]);
+    c.seed();
     let mut h = app(&c);
     select(&mut h, 1);
     let fx = h.app.update(Msg::Action(Action::SelectNext));
-    let next = h.app.selected.unwrap();
+    let next = h.app.queue.selected.unwrap();
     assert!(fx.contains(&Effect::LoadEscalation(next)), "{fx:?}");
     select(&mut h, 1);
     assert!(h.app.selected_escalation().unwrap().unwrap().policy.is_none());
     assert!(h.draw().contains("no escalation policy"));
-    // The engine starts a policy (say a service with one was added): the change brings it.
-    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
-    c.run("ben", Command::Note { id: IncidentId(1), text: "paging the DBA".into() });
+    // A service with a policy is added: the change brings the escalation.
+    let changes = piket::domain::FieldChanges { services: Some(vec!["db".into()]), ..Default::default() };
+    c.run("ben", Command::Update { id: IncidentId(1), changes });
     h.send(Msg::Tick(c.now()));
     let esc = h.app.selected_escalation().unwrap().unwrap();
     assert_eq!(esc.policy.as_deref(), Some("dba"));
@@ -549,17 +548,17 @@ fn the_escalation_is_fetched_for_the_selection_and_after_it_changes() {
 fn the_page_key_opens_a_form_that_sends_command_page() {
     use piket::domain::EventKind;
     use piket::tui::effect::Effect;
-    let c = seeded();
-    c.escalations.lock().unwrap().insert(IncidentId(1), common::escalation_fixture(IncidentId(1)));
+    let c = World::with_config(&[common::ESCALATION]);
+    c.paged_mid_way(); // level 1 paged
     let mut h = app(&c);
     select(&mut h, 1);
     h.act(Action::Page);
-    let form = h.app.form.as_ref().expect("the page form is open");
+    let form = h.app.form().expect("the page form is open");
     assert!(form.fields[0].hint.contains("next = level 2 (bob)"), "{:?}", form.fields[0].hint);
     assert_eq!(form.fields[0].shown(), "next");
     // Submitting without a reason is refused in place; nothing is sent.
     assert!(h.app.update(Msg::Action(Action::Submit)).is_empty());
-    assert_eq!(h.app.form.as_ref().unwrap().focus, 1, "the reason is marked");
+    assert_eq!(h.app.form().unwrap().focus, 1, "the reason is marked");
     h.act(Action::PrevField);
     h.type_text("3"); // a digit picks that level
     h.act(Action::NextField);
@@ -576,12 +575,13 @@ fn the_page_key_opens_a_form_that_sends_command_page() {
     h.act(Action::NextField);
     h.type_text("need a DBA now");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
-    let last = c.timeline(IncidentId(1)).unwrap().pop().unwrap();
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
+    let last = c.timeline(IncidentId(1)).pop().unwrap();
     assert!(
-        matches!(&last.kind, EventKind::LevelPaged(p) if p.level == 1 && p.reason == "by hand: need a DBA now")
+        matches!(&last.kind, EventKind::LevelPaged(p) if p.level == 2 && p.reason == "by hand: need a DBA now"),
+        "{last:?}"
     );
-    assert!(h.draw().contains("INC-1: paged level 1"), "{}", h.draw());
+    assert!(h.draw().contains("INC-1: paged level 2"), "{}", h.draw());
 }
 
 #[test]
@@ -590,46 +590,52 @@ fn the_page_key_says_why_not_without_a_policy_or_when_resolved() {
     let mut h = app(&c);
     select(&mut h, 2);
     h.act(Action::Page);
-    assert!(h.app.form.is_none());
+    assert!(h.app.form().is_none());
     assert!(h.draw().contains("page not possible: INC-2 has no escalation policy"), "{}", h.draw());
     assert!(!h.app.possible_actions().contains(&Action::Page));
-    c.escalations.lock().unwrap().insert(IncidentId(5), common::escalation_fixture(IncidentId(5)));
     h.act(Action::ToggleClosed);
     select(&mut h, 5);
     h.act(Action::Page);
     assert!(h.draw().contains("INC-5 is resolved: reopen it before paging anyone"), "{}", h.draw());
 }
 
-/// A terminal opened a second after the fake's last commit (its clock moves a minute a command).
-fn opened_now(c: &Arc<FakeClient>) -> Headless {
-    Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 160, 40).unwrap()
+/// A terminal opened a second after the last commit.
+fn opened_now(c: &World) -> Headless {
+    Headless::new(c.ana.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 160, 40).unwrap()
 }
 
-fn page(c: &FakeClient, id: u64, reason: &str) {
-    c.run("ben", Command::Page { id: IncidentId(id), level: None, reason: reason.into() });
+/// ben pages a level of INC-`id`: level 1 is ana, level 2 ben (config [`common::PAGING`]).
+fn page(c: &World, id: u64, level: u32, reason: &str) {
+    c.run("ben", Command::Page { id: IncidentId(id), level: Some(level), reason: reason.into() });
+}
+
+/// The seeded queue with INC-1 (checkout) and INC-3 (logging) paging ana, then ben.
+fn paging() -> World {
+    let c = World::with_config(&[common::PAGING, &common::services(&["checkout", "logging"])]);
+    c.seed();
+    c
 }
 
 #[test]
 fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
     use piket::tui::effect::Effect;
     use piket::wire::Change;
-    let c = seeded();
-    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    let c = paging();
     let mut h = opened_now(&c);
     select(&mut h, 3);
     // What update asks for, step by step: a paged change -> the timeline -> the bell.
-    page(&c, 1, "db primary down");
+    page(&c, 1, 1, "db primary down");
     let paged = Change { global_seq: 99, incident: IncidentId(1), seq: 3, paged: true };
     let fx = h.app.update(Msg::Changed(paged));
     assert!(fx.contains(&Effect::CheckPages(IncidentId(1))), "{fx:?}");
-    let fx = h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1))));
+    let fx = h.app.update(Msg::PagesChecked(IncidentId(1), Ok(c.timeline(IncidentId(1)))));
     assert_eq!(fx, vec![Effect::Bell]);
-    assert_eq!(h.app.update(Msg::PagesChecked(IncidentId(1), c.timeline(IncidentId(1)))), vec![]);
+    assert_eq!(h.app.update(Msg::PagesChecked(IncidentId(1), Ok(c.timeline(IncidentId(1))))), vec![]);
 
     // The same through the feed: one bell for the one page, however many changes follow.
     let mut h = opened_now(&c);
     select(&mut h, 3);
-    page(&c, 1, "db primary down");
+    page(&c, 1, 1, "db primary down");
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 1);
     let screen = h.draw();
@@ -642,35 +648,32 @@ fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
     c.run("ben", Command::Note { id: IncidentId(1), text: "looking".into() });
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 1, "a note is not a page");
-    assert_eq!(h.app.selected, Some(IncidentId(3)), "the page does not move the selection");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)), "the page does not move the selection");
     // `a` acknowledges the incident that paged, as the banner says; the banner goes.
     h.act(Action::Acknowledge);
-    assert_eq!(c.incident(IncidentId(1)).unwrap().status, piket::domain::Status::Acknowledged);
-    assert!(h.app.paged.is_none());
-    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    assert_eq!(c.incident(IncidentId(1)).status, piket::domain::Status::Acknowledged);
+    assert!(h.app.paging.alert.is_none());
+    assert_eq!(h.app.queue.selected, Some(IncidentId(1)));
     assert!(!h.draw().contains("PAGED"));
 }
 
 #[test]
 fn a_page_for_someone_else_or_from_before_the_start_stays_silent() {
-    let c = seeded();
-    *c.page_users.lock().unwrap() = vec!["ana".into()];
-    page(&c, 1, "before this terminal opened");
+    let c = paging();
+    page(&c, 1, 1, "before this terminal opened");
     let mut h = opened_now(&c);
     assert_eq!(h.bells, 0);
-    *c.page_users.lock().unwrap() = vec!["ben".into()];
-    page(&c, 1, "for ben");
+    page(&c, 1, 2, "for ben");
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 0, "ben's page is not ana's");
-    assert!(h.app.paged.is_none());
+    assert!(h.app.paging.alert.is_none());
     // A new page for ana rings once: the one before the start is history, not replayed.
-    *c.page_users.lock().unwrap() = vec!["ana".into()];
-    page(&c, 1, "for ana");
+    page(&c, 1, 1, "for ana");
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 1);
     // Esc dismisses the banner; the page stays on the record.
     h.act(Action::Back);
-    assert!(h.app.paged.is_none());
+    assert!(h.app.paging.alert.is_none());
     assert!(!h.draw().contains("PAGED"));
 }
 
@@ -683,21 +686,20 @@ fn the_schedule_view_has_its_own_keys_and_keeps_moving_and_closing() {
     use piket::tui::event::translate;
     use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    let c = seeded();
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let c = World::rota();
     let mut h = app(&c);
     assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::Acknowledge))));
     h.act(Action::Schedule);
-    assert!(h.app.schedule.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
+    assert!(h.app.rota.view.as_ref().unwrap().view().is_some(), "the 14 days were fetched");
     assert!(matches!(translate(&h.app, &key('a')), Some(Msg::Action(Action::AddOverride))));
     assert!(matches!(translate(&h.app, &key('x')), Some(Msg::Action(Action::RemoveOverride))));
     assert!(matches!(translate(&h.app, &key('j')), Some(Msg::Action(Action::SelectNext))));
     assert!(matches!(translate(&h.app, &key('q')), Some(Msg::Action(Action::Quit))));
     assert!(translate(&h.app, &key('n')).is_none(), "incident keys do nothing here");
     h.act(Action::SelectNext);
-    assert_eq!(h.app.schedule.as_ref().unwrap().cursor, 1);
+    assert_eq!(h.app.rota.view.as_ref().unwrap().cursor, 1);
     h.act(Action::Back);
-    assert!(h.app.schedule.is_none());
+    assert!(h.app.rota.view.is_none());
     assert!(h.draw().contains("Queue"));
 }
 
@@ -706,12 +708,11 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     use chrono::TimeZone;
     use piket::tui::effect::Effect;
     use piket::tui::form::Edit;
-    let c = seeded();
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let c = World::rota();
     let mut h = app(&c); // Wednesday 25 November 2026, 09:16 UTC
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
-    assert_eq!(h.app.form.as_ref().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
+    assert_eq!(h.app.form().unwrap().fields[0].shown(), "dba", "the schedule under the cursor");
     h.act(Action::NextField);
     h.type_text("carol");
     h.act(Action::NextField);
@@ -738,18 +739,15 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
     let mut h = app(&c);
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
-    h.act(Action::NextField);
-    h.type_text("carol");
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.act(Action::NextField);
-    h.type_text("+2h");
+    fill(&mut h, &["", "carol", "", "", "+2h"]);
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
     assert!(
-        matches!(c.rota_commands.lock().unwrap().last(), Some(RotaCommand::AddOverride { person, .. }) if person == "carol")
+        matches!(c.rota_events().last(), Some(EventKind::OverrideAdded(o)) if o.person == "carol" && o.id == 2),
+        "{:?}",
+        c.rota_events()
     );
-    let shown = &h.app.schedule.as_ref().unwrap().view().unwrap().overrides;
+    let shown = &h.app.rota.view.as_ref().unwrap().view().unwrap().overrides;
     assert_eq!(shown.iter().map(|o| o.id).collect::<Vec<_>>(), vec![1, 2], "the view reloaded");
     assert!(h.draw().contains("rota: override #2: carol on call in dba"), "{}", h.draw());
     h.act(Action::SelectLast);
@@ -759,8 +757,7 @@ fn the_override_form_sends_add_override_with_times_read_ahead() {
 #[test]
 fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     use piket::tui::form::Edit;
-    let c = seeded();
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let c = World::rota();
     let mut h = app(&c);
     h.act(Action::Schedule);
     h.act(Action::AddOverride);
@@ -773,43 +770,33 @@ fn the_override_form_refuses_in_place_and_removing_one_asks_first() {
     h.act(Action::NextField);
     h.type_text("8h");
     h.act(Action::Submit);
-    let form = h.app.form.as_ref().expect("the form stays open");
+    let form = h.app.form().expect("the form stays open");
     assert!(form.error.as_deref().unwrap().starts_with("From: 'someday' is not a time"), "{:?}", form.error);
-    assert!(c.rota_commands.lock().unwrap().is_empty(), "nothing was sent");
+    assert_eq!(c.rota_events().len(), 1, "nothing was sent: only carol's override is on record");
     h.act(Action::Cancel);
 
     // x on a day says where the overrides are; on one, a form confirms with a reason.
     h.act(Action::RemoveOverride);
-    assert!(h.app.form.is_none());
+    assert!(h.app.form().is_none());
     assert!(h.draw().contains("move to an override in the list"), "{}", h.draw());
     h.act(Action::SelectLast);
     h.act(Action::RemoveOverride);
-    assert!(h.app.form.as_ref().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
+    assert!(h.app.form().unwrap().title.starts_with("Remove override #1: carol for bob in dba"));
     h.type_text("bob is back");
     h.act(Action::Submit);
     assert_eq!(
-        c.rota_commands.lock().unwrap().last(),
-        Some(&RotaCommand::RemoveOverride { id: 1, reason: Some("bob is back".into()) })
+        c.rota_events().last(),
+        Some(&EventKind::OverrideRemoved { id: 1, reason: Some("bob is back".into()) })
     );
     assert!(h.draw().contains("none; a adds one"), "{}", h.draw());
 }
 
 #[test]
 fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() {
-    let c = seeded();
     let nasty = "ev\u{1b}[2Jil\u{1b}]52;c;ZXZpbA==\u{7}";
-    let mut rota = common::rota_fixture();
-    rota.on_call[0].now = vec![nasty.into()];
-    rota.coverage[0].schedule = nasty.into();
-    rota.coverage[0].segments[0].people = vec![nasty.into()];
-    rota.overrides[0].person = nasty.into();
-    *c.rota.lock().unwrap() = Some(rota);
-    let mut esc = common::escalation_fixture(IncidentId(1));
-    esc.policy = Some(nasty.into());
-    esc.levels[0].reaches = vec![nasty.into()];
-    esc.next.as_mut().unwrap().what = nasty.into();
-    c.escalations.lock().unwrap().insert(IncidentId(1), esc);
-    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    let c = World::with_config(&[common::ROTA, common::PAGING, &common::services(&["checkout"])]);
+    c.seed();
+    c.carol_covers_bob(); // its reason carries an OSC title sequence
     c.run(
         "ben",
         Command::Update {
@@ -818,8 +805,9 @@ fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() 
         },
     );
     let mut h =
-        Headless::new(c.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 200, 50).unwrap();
-    page(&c, 1, nasty);
+        Headless::new(c.ana.clone(), &TuiSettings::default(), c.now() + Duration::seconds(1), 200, 50)
+            .unwrap();
+    page(&c, 1, 1, nasty);
     h.send(Msg::Tick(c.now()));
     let check = |h: &mut Headless| {
         let screen = h.draw();
@@ -835,12 +823,6 @@ fn names_and_reasons_from_the_rota_and_the_pager_never_reach_the_terminal_raw() 
     check(&mut h);
 }
 
-/// Everything recorded, as a count of events over every incident.
-fn events_recorded(c: &FakeClient) -> usize {
-    let all = c.list(&Query { all: true, ..Query::default() }).unwrap();
-    all.iter().map(|i| c.timeline(i.id).unwrap().len()).sum()
-}
-
 /// A `[server] read-only` user: the header says so, the footer says why, the actions pane
 /// and the footer's hints offer nothing that writes, and every write key says why instead
 /// of opening a form or sending anything.
@@ -848,7 +830,7 @@ fn events_recorded(c: &FakeClient) -> usize {
 fn a_read_only_user_is_offered_no_write_and_told_why() {
     use piket::tui::action::Scope;
     let c = seeded();
-    *c.read_only.lock().unwrap() = true;
+    c.ana.set_read_only(true);
     let mut h = app(&c);
     select(&mut h, 1);
     let screen = h.draw();
@@ -864,10 +846,10 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
     assert!(h.app.possible_actions().iter().all(|a| !a.writes()), "{:?}", h.app.possible_actions());
     assert_eq!(h.app.possible_actions(), [Action::Export]);
 
-    let before = events_recorded(&c);
+    let before = c.events_recorded();
     for &a in Action::ALL.iter().filter(|a| a.writes() && a.scope() == Scope::Normal) {
         h.act(a);
-        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        assert!(h.app.form().is_none(), "{a:?} opened a form");
         let screen = h.draw();
         let said = format!("{} would change the record", a.name().replace('_', " "));
         assert!(screen.contains(&said), "{a:?} should say why:\n{screen}");
@@ -878,11 +860,11 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
     h.act(Action::Schedule);
     for a in [Action::AddOverride, Action::RemoveOverride] {
         h.act(a);
-        assert!(h.app.form.is_none(), "{a:?} opened a form");
+        assert!(h.app.form().is_none(), "{a:?} opened a form");
         assert!(h.draw().contains("would change the record"), "{}", h.draw());
     }
-    assert!(c.rota_commands.lock().unwrap().is_empty());
-    assert_eq!(events_recorded(&c), before, "a read-only user's keys recorded something");
+    assert!(c.rota_events().is_empty());
+    assert_eq!(c.events_recorded(), before, "a read-only user's keys recorded something");
 
     // Reads still work: the queue moves and the detail opens.
     h.act(Action::Back);
@@ -898,7 +880,7 @@ fn a_user_who_may_write_is_offered_writes() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 1);
-    assert!(h.app.read_only.is_none());
+    assert!(h.app.link.read_only.is_none());
     assert!(h.app.possible_actions().iter().any(|a| a.writes()), "{:?}", h.app.possible_actions());
     assert!(!h.draw().contains("read-only"));
 }

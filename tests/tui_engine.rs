@@ -27,7 +27,7 @@ fn register(h: &mut Headless, title: &str) {
     h.act(Action::NewIncident);
     h.type_text(title);
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn one_responder_works_another_sees_it_live() {
     let (mut h, ben) = setup();
     register(&mut h, "Checkout returns 502");
     register(&mut h, "Search is slow");
-    assert_eq!(h.app.selected, Some(IncidentId(2)), "a new incident is selected");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)), "a new incident is selected");
     h.act(Action::Acknowledge);
     h.act(Action::UrgencyUp);
     assert_eq!(h.app.selected_incident().unwrap().priority, Priority::P2);
@@ -45,7 +45,7 @@ fn one_responder_works_another_sees_it_live() {
         .unwrap();
     ben.execute(Command::Acknowledge { id: IncidentId(1) }, piket::domain::Source::Cli).unwrap();
     h.send(Msg::Tick(Utc::now()));
-    assert_eq!(h.app.selected, Some(IncidentId(2)), "the selection stays");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)), "the selection stays");
     assert_eq!(h.app.incident(IncidentId(1)).unwrap().status, Status::Acknowledged);
     let screen = h.draw();
     assert!(screen.contains("ben note saw it too"), "{screen}");
@@ -114,18 +114,18 @@ fn a_maintenance_window_is_set_from_the_tui() {
     ana.execute(Command::Register(reg), piket::domain::Source::Cli).unwrap();
     let mut h = Headless::new(ana, &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
     h.act(Action::Maintenance);
-    let form = h.app.form.as_ref().expect("the maintenance form opens");
+    let form = h.app.form().expect("the maintenance form opens");
     assert_eq!(form.fields[0].value, "db", "the incident's service is filled in");
     h.act(Action::NextField);
     h.act(Action::NextField);
     h.act(Action::Submit);
     assert!(
-        h.app.form.as_ref().is_some_and(|f| f.error.is_some() || f.fields[2].error.is_some()),
+        h.app.form().is_some_and(|f| f.error.is_some() || f.fields[2].error.is_some()),
         "a reason is required"
     );
     h.type_text("disk swap");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().and_then(|f| f.error.clone()));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().and_then(|f| f.error.clone()));
     let windows = engine.maintenance_list().unwrap().windows;
     assert_eq!(windows.len(), 1);
     assert_eq!(
@@ -191,7 +191,7 @@ escalation-policy = "dba"
     h.send(Msg::Tick(Utc::now()));
     assert_eq!(h.bells, 1);
     h.act(Action::Acknowledge);
-    assert!(h.app.paged.is_none());
+    assert!(h.app.paging.alert.is_none());
     assert!(h.draw().contains("acknowledged ana"), "{}", h.draw());
 }
 
@@ -249,14 +249,14 @@ fn after_a_tui_close_show_and_export_keep_the_trigger_and_factors() {
     let mut h = Headless::new(Arc::new(client), &TuiSettings::default(), Utc::now(), 120, 30).unwrap();
     h.act(Action::ToggleClosed);
     h.act(Action::SelectFirst);
-    assert_eq!(h.app.selected, Some(IncidentId(1)));
+    assert_eq!(h.app.queue.selected, Some(IncidentId(1)));
     h.act(Action::Close);
     for _ in 0..4 {
         h.act(Action::NextField);
     }
     h.type_text("size the job for peak data");
     h.act(Action::Submit);
-    assert!(h.app.form.is_none(), "{:?}", h.app.form.as_ref().map(|f| &f.error));
+    assert!(h.app.form().is_none(), "{:?}", h.app.form().map(|f| &f.error));
 
     let shown: serde_json::Value = serde_json::from_str(&ok(&["show", "1", "--json"])).unwrap();
     assert_eq!(shown["status"], "closed", "{shown}");

@@ -1,21 +1,18 @@
 //! Whole-screen snapshots of every pane and overlay, driven by actions (csvlens, gitui).
 //!
-//! The app runs headless against a fake client with a fixed clock, so ages, countdowns and
-//! timeline times are deterministic and no filter is needed. Sizes: 80x24 (the floor piket
-//! promises) and 160x48.
+//! The app runs headless against the real engine in memory on a clock the test sets, so ages,
+//! countdowns and timeline times are deterministic and no filter is needed. Sizes: 80x24 (the
+//! floor piket promises) and 160x48.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::fake as common;
-
-use std::sync::Arc;
-
 use chrono::Duration;
-use common::{FakeClient, I, U, seed};
 use piket::domain::Command;
 use piket::tui::TuiSettings;
 use piket::tui::action::Action;
 use piket::tui::headless::Headless;
+
+use crate::common::tui::{self as common, I, U, World};
 
 fn settings() -> TuiSettings {
     TuiSettings {
@@ -25,15 +22,16 @@ fn settings() -> TuiSettings {
     }
 }
 
-fn app(client: &Arc<FakeClient>, w: u16, h: u16) -> Headless {
-    let now = client.now() + Duration::minutes(3);
-    Headless::new(client.clone(), &settings(), now, w, h).unwrap()
+/// ana's terminal, opened three minutes after the last command.
+fn app(world: &World, w: u16, h: u16) -> Headless {
+    let now = world.now() + Duration::minutes(3);
+    Headless::new(world.ana.clone(), &settings(), now, w, h).unwrap()
 }
 
-fn seeded() -> Arc<FakeClient> {
-    let c = FakeClient::new("ana");
-    seed(&c);
-    c
+fn seeded() -> World {
+    let w = World::empty();
+    w.seed();
+    w
 }
 
 macro_rules! both_sizes {
@@ -48,7 +46,7 @@ macro_rules! both_sizes {
 
 #[test]
 fn empty_database() {
-    let c = FakeClient::new("ana");
+    let c = World::empty();
     both_sizes!("empty", c, |h| {});
 }
 
@@ -107,7 +105,7 @@ fn filter_line() {
 
 #[test]
 fn long_title() {
-    let c = FakeClient::new("ana");
+    let c = World::empty();
     let long = "Payment provider webhook retries overwhelm the settlement queue, which backs up into the ledger writer and delays every refund by hours ".repeat(3);
     c.register(&long, I::High, U::High, 1, &["payments", "ledger", "refunds"]);
     both_sizes!("long_title", c, |h| {});
@@ -115,7 +113,7 @@ fn long_title() {
 
 #[test]
 fn very_long_timeline_follows_newest_and_scrolls() {
-    let c = FakeClient::new("ana");
+    let c = World::empty();
     let id = c.register("Flapping health checks on edge-lb", I::Medium, U::High, 2, &["edge"]);
     for n in 1..=300 {
         let text = if n % 7 == 0 {
@@ -266,7 +264,7 @@ fn form_close_lists_what_is_missing() {
 fn engine_unavailable_banner() {
     let c = seeded();
     let mut h = app(&c, 80, 24);
-    *c.down.lock().unwrap() = true;
+    c.ana.set_down(true);
     h.act(Action::Acknowledge);
     insta::assert_snapshot!("banner_80x24", h.draw());
 }
@@ -275,30 +273,32 @@ fn engine_unavailable_banner() {
 
 #[test]
 fn escalation_mid_way_with_a_live_countdown() {
-    let c = FakeClient::new("ana");
-    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
-    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
+    let c = World::with_config(&[common::ESCALATION]);
+    c.paged_mid_way();
     // Level 1 was paged at 09:01; level 2 is due at 09:16.
     let now = common::t0() + Duration::seconds(210);
     for (w, hgt) in [(80u16, 24u16), (60, 16)] {
-        let mut h = Headless::new(c.clone(), &settings(), now, w, hgt).unwrap();
+        let mut h = Headless::new(c.ana.clone(), &settings(), now, w, hgt).unwrap();
         let screen = h.draw();
         assert!(!screen.contains('\u{1b}'), "{screen}");
         insta::assert_snapshot!(format!("escalation_paged_{w}x{hgt}"), screen);
+        // The countdown is the engine's, at its clock: move both.
+        c.set_now(now + Duration::seconds(1));
         h.set_now(now + Duration::seconds(1));
         assert!(h.draw().contains("level 2 in 12:29"), "the countdown ticks:\n{}", h.draw());
+        c.set_now(now);
     }
 }
 
 #[test]
 fn header_names_who_is_on_call_from_the_rota() {
-    let c = FakeClient::new("ana");
+    let c = World::with_config(&[common::ROTA]);
     c.register("db primary down", I::High, U::High, 2, &["db"]);
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    c.carol_covers_bob();
     let now = common::t0() + Duration::minutes(3);
     let mut lines = Vec::new();
     for w in [160u16, 100, 80, 60] {
-        let mut h = Headless::new(c.clone(), &settings(), now, w, 24).unwrap();
+        let mut h = Headless::new(c.ana.clone(), &settings(), now, w, 24).unwrap();
         lines.push(h.draw().lines().next().unwrap().to_owned());
     }
     insta::assert_snapshot!("header_on_call", lines.join("\n"));
@@ -306,10 +306,10 @@ fn header_names_who_is_on_call_from_the_rota() {
 
 #[test]
 fn form_page_names_whom_the_next_level_reaches() {
-    let c = FakeClient::new("ana");
-    let id = c.register("db primary down", I::High, U::High, 2, &["db"]);
-    c.escalations.lock().unwrap().insert(id, common::escalation_fixture(id));
-    let mut h = Headless::new(c.clone(), &settings(), common::t0() + Duration::minutes(4), 80, 24).unwrap();
+    let c = World::with_config(&[common::ESCALATION]);
+    c.paged_mid_way();
+    let mut h =
+        Headless::new(c.ana.clone(), &settings(), common::t0() + Duration::minutes(4), 80, 24).unwrap();
     h.act(Action::Page);
     h.act(Action::NextField);
     h.type_text("replica lag keeps growing");
@@ -319,11 +319,12 @@ fn form_page_names_whom_the_next_level_reaches() {
 #[test]
 fn paged_banner_until_acknowledged() {
     use piket::domain::IncidentId;
-    let c = seeded();
-    *c.page_users.lock().unwrap() = vec!["ana".into()];
+    let c = World::with_config(&[common::PAGING, &common::services(&["logging"])]);
+    c.seed();
     for (w, hgt) in [(80u16, 24u16), (60, 16)] {
-        let mut h = Headless::new(c.clone(), &settings(), c.now() + Duration::seconds(1), w, hgt).unwrap();
-        c.run("ben", Command::Page { id: IncidentId(3), level: None, reason: "disk filling".into() });
+        let mut h =
+            Headless::new(c.ana.clone(), &settings(), c.now() + Duration::seconds(1), w, hgt).unwrap();
+        c.run("ben", Command::Page { id: IncidentId(3), level: Some(1), reason: "disk filling".into() });
         h.send(piket::tui::app::Msg::Tick(c.now()));
         assert_eq!(h.bells, 1);
         // With the server away too: both banners, the body gives way.
@@ -336,8 +337,7 @@ fn paged_banner_until_acknowledged() {
 
 #[test]
 fn schedule_view_with_a_gap_an_overlap_and_an_override() {
-    let c = seeded();
-    *c.rota.lock().unwrap() = Some(common::rota_fixture());
+    let c = World::rota();
     for (w, hgt) in [(80u16, 24u16), (60, 16)] {
         let mut h = app(&c, w, hgt);
         h.act(Action::Schedule);

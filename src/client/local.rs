@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch};
 
 use super::{Client, ClientError, Connection};
@@ -12,11 +12,16 @@ use crate::wire::{
     Change, CloseWindow, EscalationView, MaintenanceList, Outcome, RotaQuery, RotaView, VerifyReport, Whoami,
 };
 
+/// Where a client takes "now" from for the commands it sends.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 pub struct LocalClient {
     engine: Arc<Engine>,
     actor: String,
     /// In process the engine is always there.
     connection: watch::Sender<Connection>,
+    /// The wall clock, or the one a test drives.
+    clock: Clock,
 }
 
 impl LocalClient {
@@ -29,7 +34,19 @@ impl LocalClient {
     /// A client acting as `actor`: for tests and the demo seeder only; front-ends use [`Self::new`].
     #[must_use]
     pub fn with_actor(engine: Arc<Engine>, actor: impl Into<String>) -> Self {
-        Self { engine, actor: actor.into(), connection: watch::Sender::new(Connection::Connected) }
+        Self::with_clock(engine, actor, Arc::new(Utc::now))
+    }
+
+    /// A client acting as `actor` whose commands happen at the time `clock` says: tests drive
+    /// time through it, so what the engine records (and the screen shows) is the same on
+    /// every run.
+    #[must_use]
+    pub fn with_clock(engine: Arc<Engine>, actor: impl Into<String>, clock: Clock) -> Self {
+        Self { engine, actor: actor.into(), connection: watch::Sender::new(Connection::Connected), clock }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
     }
 
     #[must_use]
@@ -66,7 +83,7 @@ impl Client for LocalClient {
     }
 
     fn escalation(&self, id: IncidentId) -> Result<EscalationView, ClientError> {
-        Ok(self.engine.escalation_view(id, Utc::now())?)
+        Ok(self.engine.escalation_view(id, self.now())?)
     }
 
     fn rota(&self, query: RotaQuery) -> Result<RotaView, ClientError> {
@@ -78,11 +95,11 @@ impl Client for LocalClient {
         cmd: crate::domain::RotaCommand,
         source: Source,
     ) -> Result<Vec<Event>, ClientError> {
-        Ok(self.engine.change_rota(&self.actor, source, &cmd, Utc::now())?)
+        Ok(self.engine.change_rota(&self.actor, source, &cmd, self.now())?)
     }
 
     fn execute(&self, cmd: Command, source: Source) -> Result<Outcome, ClientError> {
-        Ok(self.engine.execute(&self.actor, source, &cmd, Utc::now())?)
+        Ok(self.engine.execute(&self.actor, source, &cmd, self.now())?)
     }
 
     fn incident(&self, id: IncidentId) -> Result<Incident, ClientError> {
@@ -114,7 +131,7 @@ impl Client for LocalClient {
         window: crate::domain::alert::MaintenanceWindow,
         source: Source,
     ) -> Result<crate::domain::alert::MaintenanceWindow, ClientError> {
-        Ok(self.engine.set_maintenance(self.actor(), source, &window, chrono::Utc::now())?)
+        Ok(self.engine.set_maintenance(self.actor(), source, &window, self.now())?)
     }
 
     fn close_maintenance(
@@ -124,7 +141,7 @@ impl Client for LocalClient {
         reason: Option<String>,
         source: Source,
     ) -> Result<crate::domain::maintenance::MaintenanceStatus, ClientError> {
-        Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, chrono::Utc::now())?)
+        Ok(self.engine.close_maintenance(self.actor(), source, id, how, reason, self.now())?)
     }
 
     fn maintenance(&self) -> Result<MaintenanceList, ClientError> {

@@ -49,3 +49,11 @@ pub enum Effect {
     Export(IncidentId, chrono_tz::Tz),
     Quit,
 }
+
+impl Effect {
+    /// The effect would change the record (held back while read-only or offline).
+    #[must_use]
+    pub const fn writes(&self) -> bool {
+        matches!(self, Self::Execute { .. } | Self::SetMaintenance(_) | Self::ChangeRota { .. })
+    }
+}

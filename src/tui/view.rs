@@ -23,8 +23,9 @@
 //! ```
 //!
 //! Narrower terminals (80x24 and up) stack the queue above the incident, with the actions pane
-//! beside the detail; `z` zooms the focused pane to the whole body. Below [`MIN_WIDTH`] x
-//! [`MIN_HEIGHT`] the screen says so instead of drawing a broken layout.
+//! beside the detail; `z` zooms the focused pane to the whole body (the geometry is
+//! [`super::layout`]'s, shared with the app's scrolling). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`]
+//! the screen says so instead of drawing a broken layout.
 
 pub mod banner;
 pub mod detail;
@@ -38,63 +39,11 @@ pub mod schedule;
 pub mod timeline;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, Pane};
-
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
-/// From this width the queue and the incident sit side by side.
-pub const WIDE: u16 = 140;
-
-/// Where each region goes; `None` for a pane hidden by zoom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    /// Between the header and the banners: the panes, or the schedule view.
-    pub body: Rect,
-    pub queue: Option<Rect>,
-    pub detail: Option<Rect>,
-    pub escalation: Option<Rect>,
-    pub banner: Rect,
-    pub footer: Rect,
-}
-
-impl Areas {
-    /// The layout for a screen size, with one pane zoomed or none, and `banners` lines of
-    /// banners.
-    #[must_use]
-    pub fn new(area: Rect, zoom: Option<Pane>, banners: u16) -> Self {
-        let [header, body, banner, footer] = area.layout(&Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(banners),
-            Constraint::Length(2),
-        ]));
-        let mut a = Self { header, body, queue: None, detail: None, escalation: None, banner, footer };
-        match zoom {
-            Some(Pane::Queue) => a.queue = Some(body),
-            Some(Pane::Detail) => a.detail = Some(body),
-            Some(Pane::Escalation) => a.escalation = Some(body),
-            None if area.width >= WIDE => {
-                let [q, right] = body
-                    .layout(&Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]));
-                let [d, e] = right.layout(&Layout::vertical([Constraint::Fill(1), Constraint::Length(14)]));
-                (a.queue, a.detail, a.escalation) = (Some(q), Some(d), Some(e));
-            }
-            None => {
-                let [q, bottom] =
-                    body.layout(&Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]));
-                let [d, e] =
-                    bottom.layout(&Layout::horizontal([Constraint::Fill(1), Constraint::Length(30)]));
-                (a.queue, a.detail, a.escalation) = (Some(q), Some(d), Some(e));
-            }
-        }
-        a
-    }
-}
+use super::app::App;
+use super::layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
 
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame<'_>, app: &App) {
@@ -107,10 +56,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
         frame.render_widget(Paragraph::new(Line::from(msg)).wrap(Wrap { trim: true }), area);
         return;
     }
-    let zoom = app.zoom.then_some(app.focus);
+    let zoom = app.pane.zoom.then_some(app.pane.focus);
     let areas = Areas::new(area, zoom, app.banner_lines());
     header::render(frame, areas.header, app);
-    if let Some(sv) = &app.schedule {
+    if let Some(sv) = &app.rota.view {
         schedule::render(frame, areas.body, app, sv);
     } else {
         if let Some(r) = areas.queue {
@@ -125,7 +74,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     }
     banner::render(frame, areas.banner, app);
     footer::render(frame, areas.footer, app);
-    if let Some(f) = &app.form {
+    if let Some(f) = &app.forms.open {
         form::render(frame, area, app, f);
     }
     if let Some(scroll) = app.help {

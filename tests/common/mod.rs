@@ -1,15 +1,16 @@
 //! What more than one test module needs, in one place: `cli` (the binary in a temp dir of its
 //! own, and a `piket serve` with its log), `in_process` (a server in this process; the benches
 //! include it too), `http` (one raw HTTP/1.1 request), `record` (reading an engine's record),
-//! and the waits below.
+//! `tui` (the TUI tests' world: the engine in memory on a clock the test moves), and the
+//! waits below.
 
 #![allow(dead_code)]
 
 pub mod cli;
-pub mod fake;
 pub mod http;
 pub mod in_process;
 pub mod record;
+pub mod tui;
 
 use std::time::{Duration, Instant};
 

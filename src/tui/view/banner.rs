@@ -17,7 +17,7 @@ use crate::tui::app::App;
 #[must_use]
 pub fn page_text(app: &App, width: usize) -> Option<String> {
     use unicode_width::UnicodeWidthStr;
-    let p = app.paged.as_ref()?;
+    let p = app.paging.alert.as_ref()?;
     let mut head = format!(" PAGED: {} level {}", p.incident, p.level);
     if p.round > 1 {
         head.push_str(&format!(" (round {})", p.round));
@@ -28,7 +28,7 @@ pub fn page_text(app: &App, width: usize) -> Option<String> {
     let (hint, dismiss) =
         match app.keymap.first(Action::Acknowledge).filter(|_| app.paged_to_acknowledge().is_some()) {
             // In the schedule view the acknowledge key adds an override: close it first.
-            Some(ack) if app.schedule.is_some() => {
+            Some(ack) if app.rota.view.is_some() => {
                 (format!(" — {back} closes the schedule, then {ack} acknowledges"), String::new())
             }
             Some(ack) => (format!(" — press {ack} to acknowledge"), format!(" ({back} dismisses)")),
@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if let Some(text) = page_text(app, width) {
         lines.push(Line::styled(fit(&text, width), app.theme.error().add_modifier(Modifier::REVERSED)));
     }
-    if let Some(b) = &app.banner {
+    if let Some(b) = &app.link.banner {
         let text = fit(&format!(" ⚠ {} (showing what was last known)", sanitize_line(b)), width);
         lines.push(Line::styled(text, app.theme.error().add_modifier(Modifier::REVERSED)));
     }

@@ -8,16 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 use super::queue::{status_label, status_style};
 use super::{fit, timeline};
 use crate::domain::text::sanitize_line;
-use crate::tui::app::{App, Pane};
-
-/// Lines the fields take above the timeline.
-const FIELD_LINES: u16 = 4;
-
-/// Rows left for the timeline in a detail area.
-#[must_use]
-pub fn timeline_rows(area: Rect) -> usize {
-    usize::from(area.height.saturating_sub(2 + FIELD_LINES))
-}
+use crate::tui::app::App;
+use crate::tui::layout::{FIELD_LINES, Pane};
 
 fn time(app: &App, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map_or_else(|| "–".to_owned(), |t| t.with_timezone(&app.timezone).format("%H:%M").to_string())
@@ -25,7 +17,7 @@ fn time(app: &App, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
-    let focused = app.focus == Pane::Detail;
+    let focused = app.pane.focus == Pane::Detail;
     let Some(inc) = app.selected_incident() else {
         let block = Block::bordered()
             .border_style(th.border(focused))

@@ -26,7 +26,8 @@ use unicode_width::UnicodeWidthStr;
 use super::{countdown, fit, fit_spans};
 use crate::domain::escalation::{Delivery, PageRecord};
 use crate::domain::text::sanitize_line;
-use crate::tui::app::{App, Pane};
+use crate::tui::app::App;
+use crate::tui::layout::Pane;
 use crate::wire::EscalationView;
 
 /// Failed deliveries listed under a level; more are counted.
@@ -154,7 +155,7 @@ fn local(app: &App, p: &PageRecord) -> String {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
-    let focused = app.focus == Pane::Escalation;
+    let focused = app.pane.focus == Pane::Escalation;
     let block = Block::bordered()
         .border_style(th.border(focused))
         .title(Line::styled(" Escalation · actions ", th.border(focused)));
@@ -222,11 +223,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(format!("{key:>6} "), th.accent()),
             Span::raw(fit(&label, width.saturating_sub(7))),
         ]);
-        lines.push(if focused && i == app.action_sel { line.style(th.selected(true)) } else { line });
+        lines.push(if focused && i == app.pane.action_sel { line.style(th.selected(true)) } else { line });
     }
     // Keep the selected action visible when the list is taller than the pane.
     let rows = usize::from(inner.height);
-    let sel_line = lines.len().saturating_sub(actions.len()) + app.action_sel;
+    let sel_line = lines.len().saturating_sub(actions.len()) + app.pane.action_sel;
     let skip = if focused && sel_line >= rows { sel_line + 1 - rows } else { 0 };
     let lines: Vec<Line<'_>> = lines.into_iter().skip(skip).collect();
     frame.render_widget(Paragraph::new(lines), inner);

@@ -9,14 +9,15 @@ use ratatui::widgets::Paragraph;
 use super::fit;
 use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Level, Pane};
+use crate::tui::app::{App, Level};
+use crate::tui::layout::Pane;
 
 /// The actions hinted in the footer for what has focus.
 fn hints(app: &App) -> &'static [Action] {
-    if app.filtering {
+    if app.queue.filtering {
         return &[Action::Cancel];
     }
-    if app.schedule.is_some() {
+    if app.rota.view.is_some() {
         return &[
             Action::SelectNext,
             Action::AddOverride,
@@ -26,7 +27,7 @@ fn hints(app: &App) -> &'static [Action] {
             Action::Quit,
         ];
     }
-    match app.focus {
+    match app.pane.focus {
         Pane::Queue => &[
             Action::SelectNext,
             Action::Open,
@@ -84,12 +85,12 @@ fn short(a: Action) -> &'static str {
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let width = usize::from(area.width);
-    let first = if app.filtering || !app.filter_text.is_empty() {
-        let mut spans = vec![Span::styled(" / ", th.accent()), Span::raw(app.filter_text.clone())];
-        if app.filtering {
+    let first = if app.queue.filtering || !app.queue.filter_text.is_empty() {
+        let mut spans = vec![Span::styled(" / ", th.accent()), Span::raw(app.queue.filter_text.clone())];
+        if app.queue.filtering {
             spans.push(Span::styled("▏", th.accent()));
         }
-        if let Some(p) = app.filter.problems.first() {
+        if let Some(p) = app.queue.filter.problems.first() {
             spans.push(Span::styled(format!("  {p}"), th.error()));
         }
         Line::from(spans)
@@ -100,7 +101,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Some((Level::Error, m)) => {
                 Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.error())
             }
-            None => match &app.read_only {
+            None => match &app.link.read_only {
                 Some(why) => {
                     Line::styled(fit(&format!(" read-only: {}", sanitize_line(why)), width), th.muted())
                 }
@@ -109,13 +110,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
     };
     let mut spans = Vec::new();
-    if app.filtering {
+    if app.queue.filtering {
         // Enter is an editing key, not a binding: it applies the filter as well.
         spans.push(Span::styled(" enter", th.accent()));
         spans.push(Span::styled(" apply ", th.muted()));
     }
     for &a in hints(app) {
-        if app.read_only.is_some() && a.writes() {
+        if app.link.read_only.is_some() && a.writes() {
             continue;
         }
         let Some(key) = app.keymap.first(a) else { continue };

@@ -59,16 +59,7 @@ pub fn deadline_span(
 /// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
 #[must_use]
 pub fn when(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at.with_timezone(&app.timezone);
-    let today = app.now.with_timezone(&app.timezone).date_naive();
-    let days = (local.date_naive() - today).num_days();
-    if days == 0 {
-        local.format("%H:%M").to_string()
-    } else if (1..7).contains(&days) {
-        local.format("%a %H:%M").to_string()
-    } else {
-        local.format("%d %b %H:%M").to_string()
-    }
+    crate::tui::app::schedule::when(at, app.now, app.timezone)
 }
 
 /// People as one short text: "alice", "alice+bob".
@@ -80,7 +71,7 @@ fn people(names: &[String]) -> String {
 fn on_call_spans(app: &App) -> Vec<Span<'static>> {
     let t = &app.theme;
     let mut spans = vec![Span::raw("on call: ")];
-    let Some(rota) = app.rota_now.as_ref().filter(|r| !r.on_call.is_empty()) else {
+    let Some(rota) = app.rota.now.as_ref().filter(|r| !r.on_call.is_empty()) else {
         // No schedules (or no answer yet): the names config.toml gives.
         let names = if app.on_call.is_empty() {
             "nobody configured".to_owned()
@@ -123,17 +114,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let width = usize::from(area.width);
     let sep = || Span::styled(" │ ", t.muted());
-    let [trig, ack, cont] = app.counts;
+    let [trig, ack, cont] = app.queue.counts;
     let narrow = width < 120;
     let (wt, wa, wc) =
         if narrow { ("trig", "ack", "cont") } else { ("triggered", "acknowledged", "contained") };
     // Segments in the order they are dropped when the line is too narrow: last first.
     let mut brand = vec![Span::styled(format!(" piket · {}", sanitize_line(&app.team)), t.accent())];
-    if app.read_only.is_some() {
+    if app.link.read_only.is_some() {
         // The why is on the footer's first line; here the fact, where the eye starts.
         brand.push(Span::styled(" · read-only", t.fg(t.palette.warn).add_modifier(Modifier::BOLD)));
     }
-    let counts = if !app.complete {
+    let counts = if !app.queue.complete {
         vec![Span::styled("counting…", t.muted())]
     } else {
         vec![

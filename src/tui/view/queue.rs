@@ -9,14 +9,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use super::short_duration;
 use crate::domain::text::sanitize_line;
 use crate::domain::{Incident, Status};
-use crate::tui::app::{App, Pane};
+use crate::tui::app::App;
+use crate::tui::layout::Pane;
 use crate::tui::theme::Theme;
-
-/// Rows of incidents that fit in a queue area (borders and the column header taken off).
-#[must_use]
-pub fn body_rows(area: Rect) -> usize {
-    usize::from(area.height.saturating_sub(3))
-}
 
 /// A status as a glyph and a word.
 #[must_use]
@@ -67,29 +62,33 @@ fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
-    let focused = app.focus == Pane::Queue;
-    let what = if app.show_all { "all" } else { "open" };
-    let mut title = if app.loaded && !app.complete {
-        format!(" Queue · first {} {what}, loading the rest · by {} ", app.visible_len(), app.sort.as_str())
+    let focused = app.pane.focus == Pane::Queue;
+    let what = if app.queue.show_all { "all" } else { "open" };
+    let mut title = if app.queue.loaded && !app.queue.complete {
+        format!(
+            " Queue · first {} {what}, loading the rest · by {} ",
+            app.queue.visible_len(),
+            app.queue.sort.as_str()
+        )
     } else {
-        format!(" Queue · {} {what} · by {} ", app.visible_len(), app.sort.as_str())
+        format!(" Queue · {} {what} · by {} ", app.queue.visible_len(), app.queue.sort.as_str())
     };
-    if !app.filter_text.is_empty() {
+    if !app.queue.filter_text.is_empty() {
         title = format!(
             " Queue · {} of {} · by {} · filtered ",
-            app.visible_len(),
-            app.cached_len(),
-            app.sort.as_str()
+            app.queue.visible_len(),
+            app.queue.cached_len(),
+            app.queue.sort.as_str()
         );
     }
     let block =
         Block::bordered().border_style(t.border(focused)).title(Line::styled(title, t.border(focused)));
-    if app.visible_len() == 0 {
-        let text = if !app.loaded {
+    if app.queue.visible_len() == 0 {
+        let text = if !app.queue.loaded {
             "loading…".to_owned()
-        } else if app.cached_len() > 0 {
+        } else if app.queue.cached_len() > 0 {
             "no incident matches the filter (esc clears it)".to_owned()
-        } else if app.show_all {
+        } else if app.queue.show_all {
             "no incidents recorded yet. n registers one.".to_owned()
         } else {
             "no open incidents. n registers one; A shows resolved and closed ones.".to_owned()
@@ -97,15 +96,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), t.muted())).block(block), area);
         return;
     }
-    let rows = body_rows(area);
-    let body = app.rows(app.offset, rows).map(|(i, inc)| {
+    let rows = crate::tui::layout::queue_rows(area);
+    let body = app.queue.rows(app.queue.offset, rows).map(|(i, inc)| {
         let r = row(app, inc);
-        if i == app.sel_row { r.style(t.selected(focused)) } else { r }
+        if i == app.queue.sel_row { r.style(t.selected(focused)) } else { r }
     });
     let header = Row::new(["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
         .style(t.muted().add_modifier(Modifier::BOLD));
     let widths = [
-        Constraint::Length(app.id_width),
+        Constraint::Length(app.queue.id_width),
         Constraint::Length(2),
         Constraint::Length(4),
         Constraint::Length(14),

@@ -13,7 +13,7 @@
 //! └──────────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! Rows come from [`crate::tui::schedule::rows`]; only those on screen are drawn.
+//! Rows come from [`crate::tui::app::schedule::rows`]; only those on screen are drawn.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,37 +21,22 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::header::when;
 use super::{fit, fit_spans};
 use crate::domain::Override;
 use crate::domain::schedule::Segment;
 use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::schedule::{self, Row, ScheduleView};
+use crate::tui::app::schedule::{self, Row, ScheduleView};
 use crate::wire::RotaView;
-
-/// Rows of the view that fit in its area (borders and the legend line taken off).
-#[must_use]
-pub fn body_rows(area: Rect) -> usize {
-    usize::from(area.height.saturating_sub(3))
-}
 
 fn people(names: &[String]) -> String {
     names.iter().map(|p| sanitize_line(p).into_owned()).collect::<Vec<_>>().join("+")
 }
 
 /// "carol for bob in dba · Fri 18:00 → Sat 09:00".
-#[must_use]
-pub fn override_text(app: &App, o: &Override) -> String {
-    let covers = o.covers.as_deref().map(|c| format!(" for {}", sanitize_line(c))).unwrap_or_default();
-    format!(
-        "{}{covers} in {} · {} → {}",
-        sanitize_line(&o.person),
-        sanitize_line(&o.schedule),
-        when(app, o.start),
-        when(app, o.end)
-    )
+fn override_text(app: &App, o: &Override) -> String {
+    schedule::override_text(o, app.now, app.timezone)
 }
 
 /// Who holds one stretch: a name, "GAP" or "OVERLAP a+b", "*" after an override.
@@ -114,7 +99,7 @@ fn schedule_line(app: &App, rota: &RotaView, si: usize) -> Line<'static> {
             } else {
                 spans.push(Span::raw(people(&oc.next)));
             }
-            spans.push(Span::raw(format!(" {}", when(app, at))));
+            spans.push(Span::raw(format!(" {}", super::header::when(app, at))));
         }
     }
     Line::from(spans)

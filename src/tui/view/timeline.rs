@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let n = tl.events.len();
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows);
-    let (from, to) = match app.timeline_top {
+    let (from, to) = match app.pane.timeline_top {
         Some(top) => {
             let top = top.min(n.saturating_sub(1));
             let mut end = top;
@@ -114,7 +114,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         String::new()
     };
-    let follow = if app.timeline_top.is_none() { "" } else { " · scrolled (G follows)" };
+    let follow = if app.pane.timeline_top.is_none() { "" } else { " · scrolled (G follows)" };
     let mut all =
         vec![Line::styled(format!("Timeline ({n}){more}{follow}"), th.muted().add_modifier(Modifier::BOLD))];
     all.extend(lines);

@@ -1,0 +1,312 @@
+//! The incident pane: the selected incident's timeline and escalation as last fetched, the
+//! focus and zoom, the timeline's scroll and the action under the cursor; and which incident
+//! actions the domain allows now, which the escalation pane offers and the keys check.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::decide::{Context, decide};
+use crate::domain::{
+    Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Refusal, Review, Role,
+};
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::KeyMap;
+use crate::tui::layout::Pane;
+use crate::wire::EscalationView;
+
+use super::Msg;
+
+/// The selected incident's timeline as last fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub id: IncidentId,
+    pub events: Vec<Event>,
+}
+
+/// Actions the escalation pane offers, in this order, when the domain allows them.
+pub const INCIDENT_ACTIONS: [Action; 22] = [
+    Action::Acknowledge,
+    Action::Contain,
+    Action::Note,
+    Action::Finding,
+    Action::StatusUpdate,
+    Action::Escalate,
+    Action::Page,
+    Action::Roles,
+    Action::ImpactUp,
+    Action::ImpactDown,
+    Action::UrgencyUp,
+    Action::UrgencyDown,
+    Action::SeverityUp,
+    Action::SeverityDown,
+    Action::OverridePriority,
+    Action::ClearOverride,
+    Action::RootCause,
+    Action::Resolve,
+    Action::Reopen,
+    Action::Close,
+    Action::Export,
+    Action::NewIncident,
+];
+
+#[derive(Debug, Clone)]
+pub struct IncidentPane {
+    pub focus: Pane,
+    pub zoom: bool,
+    pub timeline: Option<Timeline>,
+    /// The selected incident's escalation as last fetched (or why it could not be).
+    pub escalation: Option<(IncidentId, Result<EscalationView, String>)>,
+    /// First timeline event shown; `None` follows the newest.
+    pub timeline_top: Option<usize>,
+    pub action_sel: usize,
+    /// A timeline fetch in flight, so moving fast does not ask twice.
+    timeline_requested: Option<IncidentId>,
+    /// An escalation fetch in flight, likewise.
+    escalation_requested: Option<IncidentId>,
+}
+
+impl Default for IncidentPane {
+    fn default() -> Self {
+        Self {
+            focus: Pane::Queue,
+            zoom: false,
+            timeline: None,
+            escalation: None,
+            timeline_top: None,
+            action_sel: 0,
+            timeline_requested: None,
+            escalation_requested: None,
+        }
+    }
+}
+
+impl IncidentPane {
+    /// The answers about the selected incident (`selected`): its timeline and escalation.
+    pub fn update(&mut self, msg: Msg, selected: Option<IncidentId>) {
+        match msg {
+            Msg::TimelineLoaded(id, Ok(events)) => {
+                if self.timeline_requested == Some(id) {
+                    self.timeline_requested = None;
+                }
+                if Some(id) == selected {
+                    self.timeline = Some(Timeline { id, events });
+                }
+            }
+            Msg::EscalationLoaded(id, r) => {
+                if self.escalation_requested == Some(id) {
+                    self.escalation_requested = None;
+                }
+                let keep_old =
+                    r.is_err() && self.escalation.as_ref().is_some_and(|(old, e)| *old == id && e.is_ok());
+                if Some(id) == selected && !keep_old {
+                    self.escalation = Some((id, r.map_err(|e| super::err_text(&e))));
+                }
+            }
+            Msg::PageLoaded(Err(_))
+            | Msg::ListLoaded(Err(_))
+            | Msg::IncidentLoaded(_, Err(_))
+            | Msg::TimelineLoaded(_, Err(_)) => self.timeline_requested = None,
+            _ => {}
+        }
+    }
+
+    /// The selection moved: the timeline follows the newest, the actions start at the top.
+    pub const fn selection_moved(&mut self) {
+        self.timeline_top = None;
+        self.action_sel = 0;
+    }
+
+    /// What the pane still needs fetched for `selected`, beyond `effects`; and note what is
+    /// on its way.
+    pub fn fetch(&mut self, selected: Option<IncidentId>, effects: &mut Vec<Effect>) {
+        if let Some(id) = selected
+            && self.timeline_of(selected).is_none()
+            && self.timeline_requested != Some(id)
+            && !effects.contains(&Effect::LoadTimeline(id))
+        {
+            effects.push(Effect::LoadTimeline(id));
+        }
+        if let Some(id) = selected
+            && self.escalation_of(selected).is_none()
+            && self.escalation_requested != Some(id)
+            && !effects.contains(&Effect::LoadEscalation(id))
+        {
+            effects.push(Effect::LoadEscalation(id));
+        }
+        for e in effects.iter() {
+            match e {
+                Effect::LoadTimeline(id) => self.timeline_requested = Some(*id),
+                Effect::LoadEscalation(id) => self.escalation_requested = Some(*id),
+                _ => {}
+            }
+        }
+    }
+
+    /// The timeline, when it is `selected`'s.
+    #[must_use]
+    pub fn timeline_of(&self, selected: Option<IncidentId>) -> Option<&Timeline> {
+        self.timeline.as_ref().filter(|t| Some(t.id) == selected)
+    }
+
+    /// The escalation, when it is `selected`'s (`Err`: why it could not be fetched).
+    #[must_use]
+    pub fn escalation_of(&self, selected: Option<IncidentId>) -> Option<Result<&EscalationView, &str>> {
+        self.escalation
+            .as_ref()
+            .filter(|(id, _)| Some(*id) == selected)
+            .map(|(_, e)| e.as_ref().map_err(String::as_str))
+    }
+
+    /// Scroll the timeline of `len` events with `rows` on screen.
+    pub fn scroll(&mut self, a: Action, len: usize, rows: usize) {
+        let top = self.timeline_top.unwrap_or_else(|| len.saturating_sub(rows));
+        let new = match a {
+            Action::SelectNext => Some(top + 1),
+            Action::SelectPrev => Some(top.saturating_sub(1)),
+            Action::SelectFirst => Some(0),
+            Action::SelectLast => None,
+            Action::PageDown => Some(top + rows),
+            Action::PageUp => Some(top.saturating_sub(rows)),
+            _ => self.timeline_top,
+        };
+        // Reaching the end follows new events again.
+        self.timeline_top = new.filter(|t| *t + rows < len);
+    }
+
+    /// Move the cursor over `n` offered actions.
+    pub fn move_action(&mut self, a: Action, n: usize) {
+        self.action_sel = match a {
+            Action::SelectNext | Action::PageDown => (self.action_sel + 1).min(n.saturating_sub(1)),
+            Action::SelectPrev | Action::PageUp => self.action_sel.saturating_sub(1),
+            Action::SelectFirst => 0,
+            Action::SelectLast => n.saturating_sub(1),
+            _ => self.action_sel,
+        };
+    }
+}
+
+/// What deciding whether an action is possible needs: who, when, the rules, the keys (for
+/// words that name one).
+#[derive(Clone, Copy)]
+pub struct Rules<'a> {
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+    pub policy: &'a Policy,
+    pub keymap: &'a KeyMap,
+}
+
+impl Rules<'_> {
+    #[must_use]
+    pub const fn ctx(&self) -> Context<'_> {
+        Context { actor: self.actor, now: self.now, policy: self.policy, paging: None }
+    }
+
+    /// Whether an incident action is possible now; `Err` says why not, in words. `escalation`:
+    /// the incident's, when known.
+    ///
+    /// # Errors
+    /// The domain's refusal.
+    pub fn check(
+        &self,
+        action: Action,
+        inc: &Incident,
+        escalation: Option<&EscalationView>,
+    ) -> Result<(), Refusal> {
+        if action == Action::Page {
+            return self.check_page(inc, escalation);
+        }
+        match probe(action, inc) {
+            Some(cmd) => decide(Some(inc), &cmd, self.ctx(), "tui").map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Paging is decided by the engine with the rota; what the screen already knows is checked
+    /// here, so the key says why not at once.
+    fn check_page(&self, inc: &Incident, escalation: Option<&EscalationView>) -> Result<(), Refusal> {
+        if !inc.status.is_open() {
+            return Err(Refusal {
+                message: format!("{} is {}: reopen it before paging anyone", inc.id, inc.status),
+                next: vec![],
+            });
+        }
+        if escalation.is_some_and(|v| v.policy.is_none()) {
+            let key = self.keymap.first(Action::Escalate).unwrap_or_else(|| "escalate".to_owned());
+            return Err(Refusal {
+                message: format!(
+                    "{} has no escalation policy to page: none of its services names one; {key} records a hand-off by hand",
+                    inc.id
+                ),
+                next: vec![],
+            });
+        }
+        Ok(())
+    }
+
+    /// The priority an impact or urgency key would give (unchanged while set by hand).
+    #[must_use]
+    pub fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
+        let (i, u) = match action {
+            Action::ImpactUp => (inc.impact.raised(), inc.urgency),
+            Action::ImpactDown => (inc.impact.lowered(), inc.urgency),
+            Action::UrgencyUp => (inc.impact, inc.urgency.raised()),
+            Action::UrgencyDown => (inc.impact, inc.urgency.lowered()),
+            _ => return None,
+        };
+        Some(if inc.priority_override.is_some() { inc.priority } else { self.policy.matrix.derive(i, u) })
+    }
+}
+
+/// The command an action would send for an incident, with harmless text for forms; used to
+/// ask the domain whether the action is possible now.
+#[must_use]
+pub fn probe(action: Action, inc: &Incident) -> Option<Command> {
+    let id = inc.id;
+    let t = || "-".to_owned();
+    let up = |changes: FieldChanges| Some(Command::Update { id, changes });
+    match action {
+        Action::Acknowledge => Some(Command::Acknowledge { id }),
+        Action::Contain => Some(Command::Contain { id, action: t() }),
+        Action::Note => Some(Command::Note { id, text: t() }),
+        Action::Finding => Some(Command::Finding { id, text: t() }),
+        Action::RootCause => Some(Command::SetRootCause {
+            id,
+            root_cause: t(),
+            trigger: None,
+            contributing_factors: Vec::new(),
+        }),
+        Action::StatusUpdate => Some(Command::StatusUpdate { id, audience: t(), text: t() }),
+        Action::Escalate => Some(Command::Escalate { id, to: t(), reason: t() }),
+        Action::Roles => {
+            Some(Command::AssignRole { id, role: Role::Scribe, person: Some("\u{0}probe".to_owned()) })
+        }
+        Action::Resolve => Some(Command::Resolve { id, summary: t(), recovered_at: None }),
+        Action::Reopen => Some(Command::Reopen { id, reason: t() }),
+        Action::Close => {
+            Some(Command::RecordReview { id, review: Review { lessons: vec![t()], ..Review::default() } })
+        }
+        Action::ImpactUp => up(FieldChanges { impact: Some(inc.impact.raised()), ..FieldChanges::default() }),
+        Action::ImpactDown => {
+            up(FieldChanges { impact: Some(inc.impact.lowered()), ..FieldChanges::default() })
+        }
+        Action::UrgencyUp => {
+            up(FieldChanges { urgency: Some(inc.urgency.raised()), ..FieldChanges::default() })
+        }
+        Action::UrgencyDown => {
+            up(FieldChanges { urgency: Some(inc.urgency.lowered()), ..FieldChanges::default() })
+        }
+        Action::SeverityUp => {
+            up(FieldChanges { severity: Some(inc.severity.raised()), ..FieldChanges::default() })
+        }
+        Action::SeverityDown => {
+            up(FieldChanges { severity: Some(inc.severity.lowered()), ..FieldChanges::default() })
+        }
+        Action::OverridePriority => Some(Command::OverridePriority {
+            id,
+            priority: if inc.priority == Priority::P1 { Priority::P2 } else { Priority::P1 },
+            reason: t(),
+        }),
+        Action::ClearOverride => Some(Command::ClearPriorityOverride { id }),
+        _ => None,
+    }
+}

@@ -1,0 +1,364 @@
+//! The queue: the incidents the engine last sent, which of them pass the filter and in what
+//! order, the selection and the scroll. Answers from the engine come in through
+//! [`Queue::update`]; keys through [`Queue::navigate`] and the filter line's editing.
+//!
+//! What fits on screen is the caller's to say (`rows`): the queue keeps no geometry.
+
+use std::collections::HashMap;
+
+use crate::domain::policy::Deadline;
+use crate::domain::text::sanitize_line;
+use crate::domain::{Incident, IncidentId, Policy, Query, Sort, Status};
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::filter::{self, Filter};
+use crate::tui::form::Edit;
+
+use super::Msg;
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    incidents: Vec<Incident>,
+    index: HashMap<IncidentId, usize>,
+    /// Positions in `incidents` that pass the filter, in queue order.
+    visible: Vec<usize>,
+    pub counts: [usize; 3],
+    /// Width of the widest incident id in the cache ("INC-100000" is 10).
+    pub id_width: u16,
+    /// Every open incident's running target, soonest first (rebuilt when data changes, so the
+    /// header finds the next one and the overdue count with a binary search per frame).
+    deadlines: Vec<(Deadline, IncidentId)>,
+    pub loaded: bool,
+    /// The whole queue has arrived (not only its first page): counts are final.
+    pub complete: bool,
+    pub selected: Option<IncidentId>,
+    pub sel_row: usize,
+    pub offset: usize,
+    pub show_all: bool,
+    pub sort: Sort,
+    pub filter_text: String,
+    pub filter: Filter,
+    pub filtering: bool,
+    /// Select this incident once it shows up (after registering it).
+    pending_select: Option<IncidentId>,
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        Self {
+            incidents: Vec::new(),
+            index: HashMap::new(),
+            visible: Vec::new(),
+            counts: [0; 3],
+            id_width: 5,
+            deadlines: Vec::new(),
+            loaded: false,
+            complete: false,
+            selected: None,
+            sel_row: 0,
+            offset: 0,
+            show_all: false,
+            sort: Sort::Priority,
+            filter_text: String::new(),
+            filter: Filter::default(),
+            filtering: false,
+            pending_select: None,
+        }
+    }
+}
+
+/// What the queue needs to know from the rest of the app for one message.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// Who `mine` in the filter stands for.
+    pub me: &'a str,
+    /// Targets for the header's deadlines.
+    pub policy: &'a Policy,
+    /// Queue rows on screen now.
+    pub rows: usize,
+}
+
+impl Queue {
+    /// Take the engine's answers about incidents; the effects they lead to.
+    pub fn update(&mut self, msg: Msg, cx: Ctx<'_>) -> Vec<Effect> {
+        match msg {
+            Msg::PageLoaded(Ok(page)) => {
+                if self.complete {
+                    return Vec::new();
+                }
+                self.loaded = true;
+                self.set_list(page, cx);
+                vec![Effect::LoadList { all: self.show_all }]
+            }
+            Msg::ListLoaded(Ok(list)) => {
+                self.loaded = true;
+                self.complete = true;
+                self.set_list(list, cx);
+                Vec::new()
+            }
+            Msg::IncidentLoaded(_, Ok(inc)) => {
+                self.upsert(inc, cx);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    // ---- read access -----------------------------------------------------------------------
+
+    /// How many incidents pass the filter.
+    #[must_use]
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    /// How many incidents are cached (open, or all when the toggle is on).
+    #[must_use]
+    pub fn cached_len(&self) -> usize {
+        self.incidents.len()
+    }
+
+    /// The incident at a queue row.
+    #[must_use]
+    pub fn row(&self, row: usize) -> Option<&Incident> {
+        self.visible.get(row).and_then(|&i| self.incidents.get(i))
+    }
+
+    /// The rows `from..from+n` of the queue, nothing else (render only what is visible).
+    pub fn rows(&self, from: usize, n: usize) -> impl Iterator<Item = (usize, &Incident)> {
+        let end = from.saturating_add(n).min(self.visible.len());
+        let start = from.min(end);
+        self.visible[start..end]
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, &i)| self.incidents.get(i).map(|inc| (start + k, inc)))
+    }
+
+    #[must_use]
+    pub fn incident(&self, id: IncidentId) -> Option<&Incident> {
+        self.index.get(&id).and_then(|&i| self.incidents.get(i))
+    }
+
+    #[must_use]
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        self.selected.and_then(|id| self.incident(id))
+    }
+
+    /// How many running targets are already breached at `now`, and the next one still ahead.
+    #[must_use]
+    pub fn deadlines_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (usize, Option<(IncidentId, Deadline)>) {
+        let overdue = self.deadlines.partition_point(|(d, _)| d.due <= now);
+        (overdue, self.deadlines.get(overdue).map(|(d, id)| (*id, *d)))
+    }
+
+    /// Some open incident has a running target (the header counts it down).
+    #[must_use]
+    pub fn has_deadlines(&self) -> bool {
+        !self.deadlines.is_empty()
+    }
+
+    /// The query the queue shows: the filter, the closed toggle and the sort.
+    #[must_use]
+    pub fn query(&self) -> Query {
+        let mut q = self.filter.query.clone();
+        if self.show_all && q.statuses.is_empty() {
+            q.all = true;
+        }
+        q.sort = self.sort;
+        q
+    }
+
+    #[must_use]
+    pub fn row_of(&self, id: IncidentId) -> Option<usize> {
+        let &pos = self.index.get(&id)?;
+        self.visible.iter().position(|&i| i == pos)
+    }
+
+    // ---- keys ------------------------------------------------------------------------------
+
+    /// Move the selection (`rows`: a page).
+    pub fn navigate(&mut self, a: Action, rows: usize) {
+        let n = self.visible.len();
+        if n == 0 {
+            return;
+        }
+        let row = match a {
+            Action::SelectNext => self.sel_row + 1,
+            Action::SelectPrev => self.sel_row.saturating_sub(1),
+            Action::SelectFirst => 0,
+            Action::SelectLast => n - 1,
+            Action::PageDown => self.sel_row + rows,
+            Action::PageUp => self.sel_row.saturating_sub(rows),
+            _ => self.sel_row,
+        };
+        self.select_row(row.min(n - 1), rows);
+    }
+
+    pub fn select_row(&mut self, row: usize, rows: usize) {
+        self.sel_row = row;
+        self.selected = self.row(row).map(|i| i.id);
+        self.scroll_to_selection(rows);
+    }
+
+    pub fn scroll_to_selection(&mut self, rows: usize) {
+        let n = self.visible.len();
+        if self.sel_row < self.offset {
+            self.offset = self.sel_row;
+        } else if self.sel_row >= self.offset + rows {
+            self.offset = self.sel_row + 1 - rows;
+        }
+        // Do not leave empty rows below the last incident when there are more above.
+        self.offset = self.offset.min(n.saturating_sub(rows));
+    }
+
+    /// Select this incident once it shows up (the answer to its registration).
+    pub const fn select_when_shown(&mut self, id: IncidentId) {
+        self.pending_select = Some(id);
+    }
+
+    /// The next sort order; says which.
+    pub fn cycle_sort(&mut self, cx: Ctx<'_>) {
+        let i = Sort::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
+        self.sort = Sort::ALL[(i + 1) % Sort::ALL.len()];
+        self.refilter(cx);
+    }
+
+    /// Esc on the queue: the filter goes.
+    pub fn clear_filter(&mut self, cx: Ctx<'_>) {
+        self.filter_text.clear();
+        self.refilter(cx);
+    }
+
+    // ---- the filter line -------------------------------------------------------------------
+
+    /// Submit or cancel while the filter line has the keyboard.
+    pub fn filter_action(&mut self, a: Action, cx: Ctx<'_>) {
+        match a {
+            Action::Submit => self.filtering = false,
+            Action::Cancel => {
+                self.filtering = false;
+                self.clear_filter(cx);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn filter_type(&mut self, c: char, cx: Ctx<'_>) {
+        self.filter_text.push(c);
+        self.refilter(cx);
+    }
+
+    pub fn filter_edit(&mut self, e: Edit, cx: Ctx<'_>) {
+        match e {
+            Edit::Backspace => {
+                self.filter_text.pop();
+            }
+            Edit::Clear | Edit::DeleteWord => self.filter_text.clear(),
+            Edit::Enter => self.filtering = false,
+            Edit::Left | Edit::Right | Edit::Home | Edit::End | Edit::Delete => {}
+        }
+        self.refilter(cx);
+    }
+
+    pub fn filter_paste(&mut self, s: &str, cx: Ctx<'_>) {
+        self.filter_text.push_str(&sanitize_line(s));
+        self.refilter(cx);
+    }
+
+    // ---- the cache -------------------------------------------------------------------------
+
+    fn set_list(&mut self, list: Vec<Incident>, cx: Ctx<'_>) {
+        self.incidents = list;
+        self.index = self.incidents.iter().enumerate().map(|(i, inc)| (inc.id, i)).collect();
+        self.recount(cx.policy);
+        self.refilter(cx);
+    }
+
+    fn refilter(&mut self, cx: Ctx<'_>) {
+        self.filter = filter::parse(&self.filter_text, cx.me);
+        let q = self.query();
+        let incs = &self.incidents;
+        let mut vis: Vec<usize> = (0..incs.len()).filter(|&i| q.matches(&incs[i])).collect();
+        vis.sort_by(|&a, &b| q.sort.compare(&incs[a], &incs[b]));
+        self.visible = vis;
+        self.reselect(cx.rows);
+    }
+
+    /// After the visible set changed: keep the selected incident selected (and where it was on
+    /// screen), or the row at the same position when it left the view.
+    fn reselect(&mut self, rows: usize) {
+        if let Some(id) = self.pending_select
+            && let Some(row) = self.row_of(id)
+        {
+            self.pending_select = None;
+            self.selected = Some(id);
+            self.sel_row = row;
+        } else if let Some(row) = self.selected.and_then(|id| self.row_of(id)) {
+            // Keep the row at the same height on screen when it moved.
+            let screen = self.sel_row.saturating_sub(self.offset);
+            self.sel_row = row;
+            self.offset = row.saturating_sub(screen);
+        } else {
+            self.sel_row = self.sel_row.min(self.visible.len().saturating_sub(1));
+            self.selected = self.row(self.sel_row).map(|i| i.id);
+        }
+        self.scroll_to_selection(rows);
+    }
+
+    /// Insert or replace one incident without re-sorting the whole queue.
+    pub fn upsert(&mut self, inc: Incident, cx: Ctx<'_>) {
+        let id = inc.id;
+        // Answers can arrive out of order (several fetches in flight): never go back in time.
+        if self.incident(id).is_some_and(|old| old.last_seq > inc.last_seq) {
+            return;
+        }
+        let pos = if let Some(&pos) = self.index.get(&id) {
+            if let Some(slot) = self.incidents.get_mut(pos) {
+                *slot = inc;
+            }
+            if let Some(v) = self.visible.iter().position(|&i| i == pos) {
+                self.visible.remove(v);
+            }
+            pos
+        } else {
+            self.incidents.push(inc);
+            let pos = self.incidents.len() - 1;
+            self.index.insert(id, pos);
+            pos
+        };
+        let q = self.query();
+        if let Some(new) = self.incidents.get(pos)
+            && q.matches(new)
+        {
+            let incs = &self.incidents;
+            let at = self.visible.partition_point(|&i| q.sort.compare(&incs[i], new).is_lt());
+            self.visible.insert(at, pos);
+        }
+        self.recount(cx.policy);
+        self.reselect(cx.rows);
+    }
+
+    fn recount(&mut self, policy: &Policy) {
+        let mut counts = [0; 3];
+        let mut deadlines = Vec::new();
+        for inc in &self.incidents {
+            match inc.status {
+                Status::Triggered => counts[0] += 1,
+                Status::Acknowledged => counts[1] += 1,
+                Status::Contained => counts[2] += 1,
+                _ => continue,
+            }
+            if let Some(d) = policy.deadline(inc) {
+                deadlines.push((d, inc.id));
+            }
+        }
+        deadlines.sort_unstable_by_key(|(d, id)| (d.due, *id));
+        self.counts = counts;
+        self.deadlines = deadlines;
+        let max_id = self.incidents.iter().map(|i| i.id.0).max().unwrap_or(1);
+        self.id_width = u16::try_from(max_id.to_string().len() + 4).unwrap_or(10);
+    }
+}
