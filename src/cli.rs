@@ -10,8 +10,8 @@ mod maintenance;
 pub mod output;
 mod rota;
 mod rota_output;
-pub mod run;
-pub mod server;
+pub(crate) mod run;
+pub(crate) mod server;
 
 pub use args::{Cli, Cmd};
 pub use run::run;

@@ -29,7 +29,7 @@ use crate::domain::Policy;
 use crate::server::notify::NotifierSettings;
 
 /// The environment variable naming a config file; between `--config` and the default location.
-pub const ENV_VAR: &str = "PIKET_CONFIG";
+pub(crate) const ENV_VAR: &str = "PIKET_CONFIG";
 
 /// Everything config.toml decides. [`Config::default`] equals what an empty file gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl Default for ServerSettings {
 }
 
 impl StoreSettings {
-    pub const DEFAULT_CACHE_MIB: usize = 64;
+    pub(crate) const DEFAULT_CACHE_MIB: usize = 64;
 }
 
 impl Default for StoreSettings {
@@ -124,7 +124,7 @@ impl Default for StoreSettings {
 
 /// SEV1 and SEV4 use DOMAIN.md's words; SEV2 and SEV3 fill the scale between so a responder
 /// choosing under pressure can tell the four apart at a glance.
-pub const DEFAULT_SEVERITY_NAMES: [&str; 4] = [
+pub(crate) const DEFAULT_SEVERITY_NAMES: [&str; 4] = [
     "Critical: customer-visible, many users",
     "Major: customer-visible, some users or a key feature",
     "Moderate: degraded service, few users or internal only",
@@ -189,7 +189,7 @@ impl Config {
 /// `<platform config dir>/piket/config.toml` (e.g. `~/.config/piket/config.toml` on Linux);
 /// `None` when the platform has no home directory to put it in.
 #[must_use]
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "piket").map(|d| d.config_dir().join("config.toml"))
 }
 

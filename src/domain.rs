@@ -6,25 +6,25 @@
 //! front-end renders [`Incident`] and [`Event`].
 
 pub mod alert;
-pub mod alert_summary;
-pub mod command;
-pub mod decide;
-pub mod escalation;
-pub mod event;
-pub mod ids;
-pub mod incident;
-pub mod kpi;
-pub mod lifecycle;
+pub(crate) mod alert_summary;
+pub(crate) mod command;
+pub(crate) mod decide;
+pub(crate) mod escalation;
+pub(crate) mod event;
+pub(crate) mod ids;
+pub(crate) mod incident;
+pub(crate) mod kpi;
+pub(crate) mod lifecycle;
 pub mod maintenance;
-pub mod policy;
-pub mod priority;
-pub mod query;
-pub mod record;
-pub mod refusal;
-pub mod rota;
+pub(crate) mod policy;
+pub(crate) mod priority;
+pub(crate) mod query;
+pub(crate) mod record;
+pub(crate) mod refusal;
+pub(crate) mod rota;
 pub mod schedule;
 pub mod text;
-pub mod time;
+pub(crate) mod time;
 
 pub use alert::{AlertAction, AlertMapping, AlertOutcome, AlertRecord, AlertSignal, ResolvePolicy};
 pub use command::{Command, FieldChanges, NewIncident, RotaCommand};

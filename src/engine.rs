@@ -109,7 +109,7 @@ impl Engine {
     }
 
     #[must_use]
-    pub fn store_path(&self) -> &Path {
+    pub(crate) fn store_path(&self) -> &Path {
         self.store.path()
     }
 

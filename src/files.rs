@@ -37,7 +37,7 @@ impl Access {
     ///
     /// # Errors
     /// No group of that name exists.
-    pub fn for_group(name: Option<&str>) -> Result<Self, FileError> {
+    pub(crate) fn for_group(name: Option<&str>) -> Result<Self, FileError> {
         match name {
             None => Ok(Self::Private),
             Some(n) => match nix::unistd::Group::from_name(n) {
@@ -74,7 +74,7 @@ impl Access {
 
 /// A file that could not be created or opened safely, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum FileError {
+pub(crate) enum FileError {
     #[error("{} already exists: piket does not overwrite files; choose another name, or add --force to replace it", path.display())]
     Exists { path: PathBuf },
     #[error("{} is a symbolic link: piket never writes through one; remove it or choose another name", path.display())]
@@ -111,7 +111,7 @@ fn nofollow() -> i32 {
 ///
 /// # Errors
 /// [`FileError::Exists`], [`FileError::Symlink`], or the creation failed.
-pub fn create_new(path: &Path, access: Access) -> Result<File, FileError> {
+pub(crate) fn create_new(path: &Path, access: Access) -> Result<File, FileError> {
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -130,7 +130,7 @@ pub fn create_new(path: &Path, access: Access) -> Result<File, FileError> {
 
 /// How a kept file is reopened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reopen {
+pub(crate) enum Reopen {
     /// Read and write in place (the database).
     ReadWrite,
     /// Append only (a log).
@@ -143,7 +143,7 @@ pub enum Reopen {
 ///
 /// # Errors
 /// The name is a link, not a regular file, or another user's file; or opening failed.
-pub fn open_kept(path: &Path, access: Access, how: Reopen) -> Result<File, FileError> {
+pub(crate) fn open_kept(path: &Path, access: Access, how: Reopen) -> Result<File, FileError> {
     let mut opts = OpenOptions::new();
     match how {
         Reopen::ReadWrite => opts.read(true).write(true),
@@ -199,7 +199,7 @@ fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError>
 ///
 /// # Errors
 /// The temporary file cannot be created or written, or the rename failed.
-pub fn replace(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
+pub(crate) fn replace(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut n = 0u32;
@@ -226,7 +226,7 @@ pub fn replace(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileErro
 ///
 /// # Errors
 /// See [`create_new`]; or the write failed.
-pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileError> {
     let mut file = create_new(path, access)?;
     file.write_all(bytes).map_err(|e| FileError::io(path, "write", e))
 }
@@ -237,7 +237,7 @@ pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), FileEr
 ///
 /// # Errors
 /// No free name among the first thousand, or the write failed.
-pub fn write_numbered(
+pub(crate) fn write_numbered(
     dir: &Path,
     stem: &str,
     ext: &str,
@@ -263,7 +263,7 @@ pub fn write_numbered(
 ///
 /// # Errors
 /// [`FileError::Readable`], or the file cannot be inspected.
-pub fn check_private(path: &Path) -> Result<(), FileError> {
+pub(crate) fn check_private(path: &Path) -> Result<(), FileError> {
     let meta = std::fs::metadata(path).map_err(|e| FileError::io(path, "read", e))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -279,7 +279,7 @@ pub fn check_private(path: &Path) -> Result<(), FileError> {
 ///
 /// # Errors
 /// [`FileError::Readable`], or the file cannot be read, or it is empty.
-pub fn read_secret(path: &Path) -> Result<String, FileError> {
+pub(crate) fn read_secret(path: &Path) -> Result<String, FileError> {
     check_private(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| FileError::io(path, "read", e))?;
     let secret = text.trim();
@@ -300,14 +300,14 @@ fn is_link(path: &Path) -> bool {
 /// True if `path` names a Unix socket (not following a link): the only kind of file piket ever
 /// removes from its socket path.
 #[must_use]
-pub fn is_socket(path: &Path) -> bool {
+pub(crate) fn is_socket(path: &Path) -> bool {
     use std::os::unix::fs::FileTypeExt;
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
 /// Remove the socket at `path` when the server stops, only if it is still a socket: a file
 /// someone put there since is left alone.
-pub fn remove_socket(path: &Path) {
+pub(crate) fn remove_socket(path: &Path) {
     if is_socket(path) {
         let _ = std::fs::remove_file(path);
     }

@@ -17,7 +17,7 @@ use crate::tui::TuiSettings;
 
 /// Whether standard output is a terminal (the TUI needs one).
 #[must_use]
-pub fn stdout_is_terminal() -> bool {
+pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
@@ -25,7 +25,7 @@ pub fn stdout_is_terminal() -> bool {
 ///
 /// # Errors
 /// No terminal, a bad `[keys]`/`[theme]` config, or a terminal that cannot be set up.
-pub fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()> {
+pub(crate) fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()> {
     if !stdout_is_terminal() {
         bail!(
             "the queue needs a terminal; in scripts use a command instead, e.g. `piket list` (see `piket --help`)"
@@ -63,7 +63,12 @@ pub fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Result<()
 ///
 /// # Errors
 /// An explicit data dir that already holds incidents; storage errors.
-pub fn demo(dir: &Path, explicit: bool, config: Config, no_tui: bool) -> color_eyre::Result<Option<PathBuf>> {
+pub(crate) fn demo(
+    dir: &Path,
+    explicit: bool,
+    config: Config,
+    no_tui: bool,
+) -> color_eyre::Result<Option<PathBuf>> {
     let dir = if explicit { dir.to_owned() } else { dir.join("demo") };
     let socket = dir.join(SOCKET_FILE);
     if let Ok(remote) = crate::client::remote::RemoteClient::connect(&socket) {

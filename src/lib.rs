@@ -20,18 +20,22 @@
 //!
 //! The binary (`main.rs`) may use any of them.
 
+// A `pub` item no path outside the crate reaches is `pub(crate)`, so what is public is exactly
+// what the binary, the tests and the benches use; this keeps it so.
+#![warn(unreachable_pub)]
+
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
-pub mod files;
-pub mod launch;
-pub mod report;
+pub(crate) mod files;
+pub(crate) mod launch;
+pub(crate) mod report;
 pub mod server;
-pub mod start;
+pub(crate) mod start;
 pub mod store;
 pub mod tui;
-pub mod when;
+pub(crate) mod when;
 pub mod wire;

@@ -21,7 +21,7 @@ pub mod gate;
 pub mod ingest;
 pub mod listen;
 pub mod notify;
-pub mod owner;
+pub(crate) mod owner;
 pub mod payload;
 mod peer;
 pub mod scheduler;
@@ -93,7 +93,7 @@ pub enum ServeError {
 ///
 /// # Errors
 /// Another server answers on `path`, or the directory/file cannot be managed.
-pub fn prepare_socket(path: &Path) -> Result<(), ServeError> {
+pub(crate) fn prepare_socket(path: &Path) -> Result<(), ServeError> {
     use std::os::unix::fs::DirBuilderExt;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| {
@@ -338,7 +338,7 @@ async fn serve_inner(
 }
 
 /// The socket's router: the API and the alert receivers, every route behind [`gate::gate`].
-pub fn socket_router(shared: Arc<Shared>, receivers: axum::Router) -> axum::Router {
+pub(crate) fn socket_router(shared: Arc<Shared>, receivers: axum::Router) -> axum::Router {
     api::router(Arc::clone(&shared))
         .merge(receivers)
         .layer(axum::middleware::from_fn_with_state(shared, gate::gate))

@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use color_eyre::eyre::eyre;
 
-pub use connect::{PROBE, WAIT_LIMIT, connect_or_start, pid_alive};
-pub use open::{open_engine, open_engine_as};
-pub use paths::{DB_FILE, LOG_FILE, SOCKET_FILE, create_private_dir, data_dir, socket_path};
-pub use serve::serve;
+pub(crate) use connect::{PROBE, WAIT_LIMIT, connect_or_start, pid_alive};
+pub(crate) use open::open_engine;
+pub(crate) use paths::{SOCKET_FILE, data_dir, socket_path};
+pub(crate) use serve::serve;
 
 use crate::client::Client;
 use crate::client::local::LocalClient;
@@ -41,7 +41,7 @@ pub struct Flags {
 ///
 /// # Errors
 /// The file does not parse or holds a bad value (file:line:column in the message).
-pub fn load_config(flags: &Flags) -> color_eyre::Result<Config> {
+pub(crate) fn load_config(flags: &Flags) -> color_eyre::Result<Config> {
     Ok(Config::load(flags.config.as_deref()).map_err(|e| eyre!("{e}"))?.config)
 }
 
@@ -50,7 +50,7 @@ pub fn load_config(flags: &Flags) -> color_eyre::Result<Config> {
 ///
 /// # Errors
 /// See [`connect_or_start`] and [`open_engine`].
-pub fn client(flags: &Flags, config: &Config, dir: &Path) -> color_eyre::Result<Arc<dyn Client>> {
+pub(crate) fn client(flags: &Flags, config: &Config, dir: &Path) -> color_eyre::Result<Arc<dyn Client>> {
     Ok(if flags.embedded {
         Arc::new(LocalClient::new(Arc::new(open_engine(dir, config)?)))
     } else {

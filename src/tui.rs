@@ -19,14 +19,14 @@ pub mod app;
 pub mod effect;
 pub mod event;
 pub mod export;
-pub mod filter;
+pub(crate) mod filter;
 pub mod form;
 pub mod headless;
-pub mod keymap;
-pub mod layout;
+pub(crate) mod keymap;
+pub(crate) mod layout;
 mod refusal;
 pub mod terminal;
-pub mod theme;
+pub(crate) mod theme;
 pub mod view;
 
 use std::collections::BTreeMap;

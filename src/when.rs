@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 ///
 /// # Errors
 /// A sentence naming the forms that are accepted.
-pub fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     parse(s, tz, now, Toward::Past)
 }
 
@@ -26,7 +26,7 @@ pub fn parse_time(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, 
 ///
 /// # Errors
 /// A sentence naming the forms that are accepted.
-pub fn parse_time_ahead(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_time_ahead(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     parse(s, tz, now, Toward::Future)
 }
 
@@ -104,7 +104,7 @@ const AHEAD: &str =
 
 /// "90s", "10m", "2h", "3d", "1h30m", "2w".
 #[must_use]
-pub fn parse_span(s: &str) -> Option<Duration> {
+pub(crate) fn parse_span(s: &str) -> Option<Duration> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -139,7 +139,7 @@ pub fn parse_span(s: &str) -> Option<Duration> {
 ///
 /// # Errors
 /// A sentence naming the accepted forms.
-pub fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, String> {
     let t = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(d);
@@ -177,7 +177,7 @@ fn weekday(s: &str) -> Option<Weekday> {
 ///
 /// # Errors
 /// A sentence with examples of what is understood.
-pub fn parse_ahead(s: &str, tz: Tz, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_ahead(s: &str, tz: Tz, after: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err(help(s, AHEAD));
@@ -224,7 +224,7 @@ pub fn parse_ahead(s: &str, tz: Tz, after: DateTime<Utc>) -> Result<DateTime<Utc
 ///
 /// # Errors
 /// A sentence with examples of what is understood.
-pub fn parse_until(s: &str, tz: Tz, from: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_until(s: &str, tz: Tz, from: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = s.trim();
     if let Some(d) = parse_span(t).filter(|d| *d > Duration::zero()) {
         return Ok(from + d);

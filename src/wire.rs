@@ -5,10 +5,10 @@
 //! without knowing the others. Their serde is the API's JSON (docs/API.md): renaming a field
 //! here changes what every script sees.
 
-pub mod error;
-pub mod escalation;
+pub(crate) mod error;
+pub(crate) mod escalation;
 pub mod media;
-pub mod rota;
+pub(crate) mod rota;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,7 @@ pub struct Whoami {
 impl Whoami {
     /// Why this user cannot change anything, in words for the screen; `None`: they can.
     #[must_use]
-    pub fn read_only_reason(&self) -> Option<String> {
+    pub(crate) fn read_only_reason(&self) -> Option<String> {
         self.read_only.then(|| {
             format!(
                 "{} is listed in [server] read-only on this server (its admin can change that)",

@@ -23,7 +23,7 @@ use crate::wire::Outcome;
 
 /// The exit status when standard output is a pipe whose reader has gone: 128 + SIGPIPE (13),
 /// what a shell reports for `yes | head -1`'s `yes`.
-pub const CLOSED_PIPE: u8 = 141;
+pub(crate) const CLOSED_PIPE: u8 = 141;
 
 /// Standard output refused what a command printed.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +33,7 @@ pub struct OutputError(#[source] pub std::io::Error);
 impl OutputError {
     /// The reader of the pipe has gone: nobody is left to tell, so nothing is said.
     #[must_use]
-    pub fn is_closed_pipe(&self) -> bool {
+    pub(crate) fn is_closed_pipe(&self) -> bool {
         self.0.kind() == std::io::ErrorKind::BrokenPipe
     }
 
@@ -54,14 +54,14 @@ impl OutputError {
 ///
 /// # Errors
 /// Standard output cannot be written (a closed pipe, a full disk).
-pub fn emit(line: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
+pub(crate) fn emit(line: std::fmt::Arguments<'_>) -> Result<(), OutputError> {
     let mut out = std::io::stdout().lock();
     out.write_fmt(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()).map_err(OutputError)
 }
 
 /// One line on standard error. A closed stderr has nobody to tell, so its error is dropped
 /// rather than a panic (`eprintln!`).
-pub fn warn(line: std::fmt::Arguments<'_>) {
+pub(crate) fn warn(line: std::fmt::Arguments<'_>) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_fmt(line).and_then(|()| err.write_all(b"\n"));
 }
@@ -105,7 +105,7 @@ fn fit(s: &str, width: usize) -> String {
 
 /// What a committed command did, one line per event.
 #[must_use]
-pub fn outcome(o: &Outcome) -> String {
+pub(crate) fn outcome(o: &Outcome) -> String {
     let mut s = String::new();
     for ev in &o.events {
         let _ = writeln!(s, "{} #{} {}", o.incident, ev.seq, sanitize_line(&ev.kind.describe()));
@@ -365,7 +365,7 @@ const fn flag(input: Input) -> &'static str {
 /// The way forward after a refusal, as command lines. `id` is the incident the refused
 /// command was about: the lifecycle steps and a hand-off need it and are left out without.
 #[must_use]
-pub fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) -> Vec<String> {
+pub(crate) fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) -> Vec<String> {
     steps
         .iter()
         .filter_map(|st| {

@@ -88,7 +88,7 @@ pub(super) fn show(ctx: &Ctx, a: &ScheduleShowArgs) -> Result<ExitCode, Fail> {
 /// `piket schedule check`: the config file alone. Exit 1 on a gap; 2 for a config or usage
 /// error, so CI can tell a rota with a hole from a file it could not read.
 #[must_use]
-pub fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCode {
+pub(super) fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) -> ExitCode {
     let usage = |msg: &str| {
         errln!("piket: {}", crate::domain::text::sanitize(msg));
         ExitCode::from(2)

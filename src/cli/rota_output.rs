@@ -16,14 +16,14 @@ use crate::wire::Outcome;
 use crate::wire::{EscalationView, RotaView};
 
 /// What to write when the config has no `[schedules]`: how to add one.
-pub const NO_SCHEDULES: &str = "no schedules are configured. Add one to the config file, e.g.\n\n  \
+pub(super) const NO_SCHEDULES: &str = "no schedules are configured. Add one to the config file, e.g.\n\n  \
      [people.alice]\n  [people.bob]\n  [schedules.primary]\n  \
      rotations = [{ members = [\"alice\", \"bob\"], shift = \"weekly\", handoff = \"09:00\", start = \"2026-11-02\" }]\n\n\
      then `piket schedule check` shows whether it covers every hour.";
 
 /// "Wed 25 Nov 09:00" in the display zone.
 #[must_use]
-pub fn day_time(t: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn day_time(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%a %d %b %H:%M").to_string()
 }
 
@@ -65,7 +65,7 @@ fn ids(list: &[u32]) -> String {
 
 /// `piket oncall`: a line per schedule, who now and who next.
 #[must_use]
-pub fn on_call(view: &RotaView, tz: Tz) -> String {
+pub(super) fn on_call(view: &RotaView, tz: Tz) -> String {
     let mut s = format!("on call at {}\n", full(view.at, tz));
     let width = view.on_call.iter().map(|o| sanitize_line(&o.schedule).chars().count()).max().unwrap_or(0);
     let next = |o: &crate::wire::OnCall| match o.next_at {
@@ -113,7 +113,7 @@ fn segment(seg: &Segment, tz: Tz) -> String {
 
 /// `piket schedule show`: every segment of each schedule, then its DST-moved hand-offs.
 #[must_use]
-pub fn schedule_show(coverage: &[Coverage], from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn schedule_show(coverage: &[Coverage], from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> String {
     let mut s = format!("from {} to {} ({tz})\n", full(from, tz), full(to, tz));
     for c in coverage {
         let _ = writeln!(s, "\n{}", sanitize_line(&c.schedule));
@@ -130,7 +130,12 @@ pub fn schedule_show(coverage: &[Coverage], from: DateTime<Utc>, to: DateTime<Ut
 
 /// `piket schedule check`: per schedule, only what needs a look (gaps, overlaps, DST).
 #[must_use]
-pub fn schedule_check(coverage: &[Coverage], from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn schedule_check(
+    coverage: &[Coverage],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    tz: Tz,
+) -> String {
     let mut s =
         format!("the rota as configured (no overrides), {} to {} ({tz}):\n", full(from, tz), full(to, tz));
     let mut gappy = 0;
@@ -189,7 +194,7 @@ fn override_line(o: &Override, tz: Tz, now: DateTime<Utc>) -> String {
 
 /// `piket override list`.
 #[must_use]
-pub fn overrides(list: &[Override], tz: Tz, now: DateTime<Utc>) -> String {
+pub(super) fn overrides(list: &[Override], tz: Tz, now: DateTime<Utc>) -> String {
     if list.is_empty() {
         return "no overrides in force or to come".to_owned();
     }
@@ -203,7 +208,7 @@ pub fn overrides(list: &[Override], tz: Tz, now: DateTime<Utc>) -> String {
 
 /// What an override command recorded on the rota timeline.
 #[must_use]
-pub fn rota_events(events: &[crate::domain::Event], tz: Tz, now: DateTime<Utc>) -> String {
+pub(super) fn rota_events(events: &[crate::domain::Event], tz: Tz, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     for ev in events {
         let line = match &ev.kind {
@@ -218,7 +223,7 @@ pub fn rota_events(events: &[crate::domain::Event], tz: Tz, now: DateTime<Utc>) 
 
 /// `piket page`: who was paged.
 #[must_use]
-pub fn paged(o: &Outcome) -> String {
+pub(super) fn paged(o: &Outcome) -> String {
     let mut s = String::new();
     for ev in &o.events {
         let line = match &ev.kind {
@@ -243,7 +248,7 @@ pub fn paged(o: &Outcome) -> String {
 
 /// The line about what happens next, or why nothing will.
 #[must_use]
-pub fn next_step(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> String {
+pub(super) fn next_step(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> String {
     if let Some(n) = &v.next {
         let what = sanitize_line(&n.what);
         return if n.at <= now {
@@ -299,7 +304,7 @@ fn delivery_line(d: &Delivery, tz: Tz) -> String {
 
 /// `piket escalation INC-n`: the chain, level by level, with what happened under each.
 #[must_use]
-pub fn escalation(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> String {
+pub(super) fn escalation(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> String {
     let Some(policy) = &v.policy else {
         return format!(
             "{} follows no escalation policy: none of its services names one and no [escalation] \

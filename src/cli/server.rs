@@ -17,7 +17,12 @@ use crate::start::{PROBE, WAIT_LIMIT, pid_alive, socket_path};
 ///
 /// # Errors
 /// Stopping did not finish in time.
-pub fn server_cmd(cli: &Cli, config: &Config, dir: &Path, cmd: &ServerCmd) -> color_eyre::Result<ExitCode> {
+pub(crate) fn server_cmd(
+    cli: &Cli,
+    config: &Config,
+    dir: &Path,
+    cmd: &ServerCmd,
+) -> color_eyre::Result<ExitCode> {
     let socket = socket_path(&cli.flags(), config, dir);
     let client = match RemoteClient::connect(&socket) {
         Ok(c) => c,

@@ -64,7 +64,7 @@ pub struct Health {
 /// (an open TUI). Given by the front-end that knows how and when that is allowed
 /// (`start`: not on another user's socket, not in a directory systemd runs), so this
 /// layer knows neither. Blocks until the started server answers or says why not.
-pub type Restart = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+pub(crate) type Restart = std::sync::Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 pub struct RemoteClient {
     socket: PathBuf,
@@ -130,7 +130,7 @@ impl RemoteClient {
     /// Let the change feed start a server again when it finds none (see [`Restart`]); set
     /// before the first [`Client::subscribe`].
     #[must_use]
-    pub fn with_restart(mut self, restart: Restart) -> Self {
+    pub(crate) fn with_restart(mut self, restart: Restart) -> Self {
         self.restart = Some(restart);
         self
     }
@@ -142,7 +142,7 @@ impl RemoteClient {
 
     /// The version of piket the server runs (it may predate this binary after an upgrade).
     #[must_use]
-    pub fn server_version(&self) -> &str {
+    pub(crate) fn server_version(&self) -> &str {
         &self.server_version
     }
 
@@ -164,7 +164,7 @@ impl RemoteClient {
     ///
     /// # Errors
     /// The server cannot be reached or refuses (another user's server).
-    pub fn stop_server(&self) -> Result<(), ClientError> {
+    pub(crate) fn stop_server(&self) -> Result<(), ClientError> {
         self.call::<serde_json::Value>(Method::POST, "/v1/server/stop".to_owned(), None, None).map(|_| ())
     }
 

@@ -142,7 +142,7 @@ pub(crate) struct TargetsFile {
 
 impl TargetsFile {
     /// In priority order, so index = priority number - 1 like `Policy::targets`.
-    pub fn entries(&self) -> [Option<&Spanned<TargetFile>>; 5] {
+    pub(super) fn entries(&self) -> [Option<&Spanned<TargetFile>>; 5] {
         [self.p1.as_ref(), self.p2.as_ref(), self.p3.as_ref(), self.p4.as_ref(), self.p5.as_ref()]
     }
 }
@@ -172,7 +172,7 @@ pub(crate) struct SeveritiesFile {
 }
 
 impl SeveritiesFile {
-    pub fn entries(self) -> [Option<Name>; 4] {
+    pub(super) fn entries(self) -> [Option<Name>; 4] {
         [self.sev1, self.sev2, self.sev3, self.sev4]
     }
 }

@@ -209,7 +209,7 @@ from_str_value!(Hours, ActiveHours, "a daily window like \"08:00-20:00\"", parse
 
 /// `Target` holds a String, so it is not `Copy`; written out instead of the macro.
 #[derive(Debug, Clone)]
-pub(crate) struct Target(pub PageTarget);
+pub(super) struct Target(pub PageTarget);
 
 impl<'de> Deserialize<'de> for Target {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -96,7 +96,7 @@ pub struct AlertRecord {
 }
 
 /// What to do about a truncated Alertmanager notification; the log and the incident say it.
-pub const TRUNCATED_ADVICE: &str = "Alertmanager left those alerts out (max_alerts in the receiver's \
+pub(crate) const TRUNCATED_ADVICE: &str = "Alertmanager left those alerts out (max_alerts in the receiver's \
     webhook_config), so piket never saw them and they open no incident; raise max_alerts (0: all)";
 
 impl AlertRecord {
@@ -109,7 +109,7 @@ impl AlertRecord {
     /// How many alerts the Alertmanager notification carrying this one left out
     /// (`truncatedAlerts`); `None` when it left none out.
     #[must_use]
-    pub fn truncated_alerts(&self) -> Option<u64> {
+    pub(crate) fn truncated_alerts(&self) -> Option<u64> {
         self.detail("truncatedAlerts").and_then(|n| n.parse().ok()).filter(|n| *n > 0)
     }
 }
@@ -188,7 +188,7 @@ impl AlertState {
     /// Returns `Some(true)` when it has just started flapping, `Some(false)` when it has just
     /// become stable again, `None` when nothing about flapping changed. Deterministic: only
     /// the recorded change times and the rule decide.
-    pub fn note_change(&mut self, now: DateTime<Utc>, rule: FlapRule) -> Option<bool> {
+    pub(crate) fn note_change(&mut self, now: DateTime<Utc>, rule: FlapRule) -> Option<bool> {
         let t = now.timestamp_micros();
         let from = t - rule.window.num_microseconds().unwrap_or(i64::MAX);
         self.changes.retain(|c| *c > from);
@@ -352,7 +352,7 @@ impl AlertMapping {
 
     /// Whether incidents of `service` resolve when all their alerts have.
     #[must_use]
-    pub fn auto_resolves(&self, service: Option<&str>) -> bool {
+    pub(crate) fn auto_resolves(&self, service: Option<&str>) -> bool {
         service.is_some_and(|s| self.auto_resolve_services.iter().any(|a| a == s))
     }
 }

@@ -34,7 +34,7 @@ pub struct AlertSummary {
 impl AlertSummary {
     /// Firing by its latest state (`firing`, `trigger`, `acknowledge`, a silent heartbeat).
     #[must_use]
-    pub fn is_firing(&self) -> bool {
+    pub(crate) fn is_firing(&self) -> bool {
         !matches!(self.status.as_str(), "resolved" | "resolve" | "beat")
     }
 }

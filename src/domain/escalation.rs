@@ -96,7 +96,7 @@ pub struct Progress {
 impl Progress {
     /// Fold a whole timeline.
     #[must_use]
-    pub fn from_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Self> {
+    pub(crate) fn from_timeline<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Self> {
         let mut it = events.into_iter();
         let first = it.next()?;
         let mut p = Self::new(first.recorded_at);
@@ -130,7 +130,7 @@ impl Progress {
 
     /// Fold one event's payload; what the engine uses for steps it has decided but not yet
     /// stored, so several steps can be decided in one pass.
-    pub fn apply_kind(&mut self, kind: &EventKind, at: DateTime<Utc>, actor: &str, source: Source) {
+    pub(crate) fn apply_kind(&mut self, kind: &EventKind, at: DateTime<Utc>, actor: &str, source: Source) {
         if !matches!(source, Source::Timer | Source::Alert) {
             self.last_worked_at = self.last_worked_at.max(at);
         }
@@ -193,14 +193,14 @@ impl Progress {
 
     /// Whether any level was paged in the current run and nobody has acknowledged.
     #[must_use]
-    pub const fn is_running(&self) -> bool {
+    pub(crate) const fn is_running(&self) -> bool {
         self.policy.is_some() && self.open && self.acknowledged_at.is_none() && !self.exhausted
     }
 }
 
 /// What the policy does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Page { level: u32, round: u32, reason: String },
     Exhausted { rounds: u32 },
     ExpireAcknowledgement { idle: Duration },
@@ -209,7 +209,7 @@ pub enum Step {
 /// The next step and when it is due, or `None` when nothing will happen without a person
 /// (acknowledged and no acknowledge timeout, exhausted, resolved, no policy).
 #[must_use]
-pub fn due(
+pub(crate) fn due(
     p: &Progress,
     policy: &EscalationPolicy,
     ack_timeout: Option<Duration>,
@@ -259,7 +259,7 @@ fn minutes(d: Duration) -> String {
 
 /// The rota an escalation consults at one instant.
 #[derive(Debug, Clone, Copy)]
-pub struct At<'a> {
+pub(crate) struct At<'a> {
     pub rota: &'a Rota,
     pub overrides: &'a [Override],
     pub now: DateTime<Utc>,
@@ -269,7 +269,7 @@ pub struct At<'a> {
 /// due at once. Bounded by the policy's size, so a policy whose levels all reach nobody ends
 /// in "exhausted" rather than a loop.
 #[must_use]
-pub fn fire(p: &Progress, policy: &EscalationPolicy, at: At<'_>) -> Vec<EventKind> {
+pub(crate) fn fire(p: &Progress, policy: &EscalationPolicy, at: At<'_>) -> Vec<EventKind> {
     let mut p = p.clone();
     let mut out = Vec::new();
     let bound = policy.levels.len() * (policy.repeat as usize + 1) + 2;
@@ -318,7 +318,7 @@ fn page(policy: &EscalationPolicy, level: u32, round: u32, reason: String, at: A
 /// The events that start an incident's policy, if it has one and has not started: on
 /// registration, or when a service with a policy is added to an unacknowledged incident.
 #[must_use]
-pub fn start(inc: &Incident, p: &Progress, rota: &Rota) -> Option<EventKind> {
+pub(crate) fn start(inc: &Incident, p: &Progress, rota: &Rota) -> Option<EventKind> {
     if p.policy.is_some() || !inc.status.is_open() || inc.acknowledged_at.is_some() {
         return None;
     }
@@ -330,7 +330,7 @@ pub fn start(inc: &Incident, p: &Progress, rota: &Rota) -> Option<EventKind> {
 ///
 /// # Errors
 /// The incident is not open, has no policy, the level does not exist or reaches nobody now.
-pub fn by_hand(
+pub(crate) fn by_hand(
     inc: &Incident,
     p: &Progress,
     level: Option<u32>,

@@ -25,7 +25,7 @@ impl IncidentId {
 
     /// A timeline of the record that is not an incident (rota, maintenance, suppressed).
     #[must_use]
-    pub fn is_record_only(self) -> bool {
+    pub(crate) fn is_record_only(self) -> bool {
         self == Self::ROTA || self == Self::MAINTENANCE || self == Self::SUPPRESSED
     }
 }

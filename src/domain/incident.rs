@@ -341,13 +341,13 @@ impl Incident {
 
     /// A major incident (SEV1/SEV2) needs a commander, updates and a review.
     #[must_use]
-    pub const fn is_major(&self) -> bool {
+    pub(crate) const fn is_major(&self) -> bool {
         self.severity.is_major()
     }
 
     /// Left out of KPIs by default.
     #[must_use]
-    pub const fn excluded_from_kpis(&self) -> bool {
+    pub(crate) const fn excluded_from_kpis(&self) -> bool {
         self.drill || self.near_miss
     }
 }

@@ -26,14 +26,14 @@ use super::priority::{Priority, Severity};
 /// The registration times a report covers: `since <= opened_at < until`. Half-open, so that
 /// consecutive windows (one week, the next week) never count an incident twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Window {
+pub(crate) struct Window {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
 
 impl Window {
     #[must_use]
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+    pub(crate) fn contains(&self, t: DateTime<Utc>) -> bool {
         self.since <= t && t < self.until
     }
 }
@@ -41,7 +41,7 @@ impl Window {
 /// One of the duration KPIs: which two times of an incident it subtracts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Measure {
+pub(crate) enum Measure {
     /// MTTA: registered (first alert) -> acknowledged.
     Acknowledge,
     /// MTTD: impact started -> detected; only where someone recorded when the impact started.
@@ -55,11 +55,12 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Self; 5] = [Self::Acknowledge, Self::Detect, Self::Contain, Self::Resolve, Self::Restore];
+    pub(crate) const ALL: [Self; 5] =
+        [Self::Acknowledge, Self::Detect, Self::Contain, Self::Resolve, Self::Restore];
 
     /// The name a responder knows it by.
     #[must_use]
-    pub const fn label(self) -> &'static str {
+    pub(crate) const fn label(self) -> &'static str {
         match self {
             Self::Acknowledge => "MTTA (acknowledge)",
             Self::Detect => "MTTD (detect)",
@@ -71,7 +72,7 @@ impl Measure {
 
     /// The two times it subtracts, for legends.
     #[must_use]
-    pub const fn definition(self) -> &'static str {
+    pub(crate) const fn definition(self) -> &'static str {
         match self {
             Self::Acknowledge => "registered -> acknowledged",
             Self::Detect => "impact started -> detected",
@@ -86,7 +87,7 @@ impl Measure {
     /// A negative difference (a start time typed in later that lies after the end) is a record
     /// that contradicts itself; it is left out rather than allowed to pull a mean below zero.
     #[must_use]
-    pub fn of(self, inc: &Incident) -> Option<Duration> {
+    pub(crate) fn of(self, inc: &Incident) -> Option<Duration> {
         let (start, end) = match self {
             Self::Acknowledge => (Some(inc.opened_at), inc.acknowledged_at),
             Self::Detect => (inc.impact_started_at, Some(inc.detected_at)),
@@ -101,7 +102,7 @@ impl Measure {
 
 /// Count, mean, median and p90 of a set of durations; all `None` when there are none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Stat {
+pub(crate) struct Stat {
     pub count: usize,
     #[serde(serialize_with = "secs_opt")]
     pub mean: Option<Duration>,
@@ -140,7 +141,7 @@ fn nearest_rank(sorted: &[Duration], pct: usize) -> Option<Duration> {
 
 impl Stat {
     #[must_use]
-    pub fn of(mut samples: Vec<Duration>) -> Self {
+    pub(crate) fn of(mut samples: Vec<Duration>) -> Self {
         if samples.is_empty() {
             return Self::default();
         }
@@ -161,7 +162,7 @@ impl Stat {
 
 /// Registered and resolved in one ISO week (UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WeekCount {
+pub(crate) struct WeekCount {
     /// `2026-W47`.
     pub week: String,
     pub registered: usize,
@@ -170,7 +171,7 @@ pub struct WeekCount {
 
 /// Counts for one value of a breakdown (a severity, a priority, a category, a service).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     pub key: String,
     pub registered: usize,
     /// Resolved or closed.
@@ -187,7 +188,7 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 /// How often one target clock was met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Rate {
+pub(crate) struct Rate {
     pub breached: usize,
     pub met: usize,
     /// Still running and not yet overdue: neither breached nor met.
@@ -197,7 +198,7 @@ pub struct Rate {
 impl Rate {
     /// Breached share of the decided ones; `None` when none is decided yet.
     #[must_use]
-    pub fn share(&self) -> Option<f64> {
+    pub(crate) fn share(&self) -> Option<f64> {
         let decided = self.breached + self.met;
         (decided > 0).then(|| ratio(self.breached, decided))
     }
@@ -205,7 +206,7 @@ impl Rate {
 
 /// Target breaches of one priority. Priorities without a target for a clock count nothing there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct BreachRate {
+pub(crate) struct BreachRate {
     pub priority: Priority,
     pub acknowledge: Rate,
     pub resolve: Rate,
@@ -213,21 +214,21 @@ pub struct BreachRate {
 
 /// Major incidents (SEV1/SEV2) that are closed, and how many of those have a review recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct ReviewShare {
+pub(crate) struct ReviewShare {
     pub closed_major: usize,
     pub reviewed: usize,
 }
 
 impl ReviewShare {
     #[must_use]
-    pub fn share(&self) -> Option<f64> {
+    pub(crate) fn share(&self) -> Option<f64> {
         (self.closed_major > 0).then(|| ratio(self.reviewed, self.closed_major))
     }
 }
 
 /// An action item that is not done and whose due date has passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OverdueAction {
+pub(crate) struct OverdueAction {
     pub incident: IncidentId,
     pub item: u32,
     pub text: String,
@@ -239,7 +240,7 @@ pub struct OverdueAction {
 
 /// Everything `piket stats` shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KpiReport {
+pub(crate) struct KpiReport {
     pub window: Window,
     pub now: DateTime<Utc>,
     pub include_drills: bool,
@@ -276,7 +277,7 @@ pub struct KpiReport {
 impl KpiReport {
     /// The stat of one measure, for front-ends that iterate over [`Measure::ALL`].
     #[must_use]
-    pub const fn stat(&self, m: Measure) -> &Stat {
+    pub(crate) const fn stat(&self, m: Measure) -> &Stat {
         match m {
             Measure::Acknowledge => &self.mtta,
             Measure::Detect => &self.mttd,
@@ -290,7 +291,7 @@ impl KpiReport {
 /// `2026-W47`: ISO weeks, because a responder's week starts on Monday and a week number is what
 /// a team retro refers to.
 #[must_use]
-pub fn week_label(t: DateTime<Utc>) -> String {
+pub(crate) fn week_label(t: DateTime<Utc>) -> String {
     let w = t.iso_week();
     format!("{}-W{:02}", w.year(), w.week())
 }
@@ -409,7 +410,7 @@ fn overdue(incs: &[&Incident], today: NaiveDate) -> Vec<OverdueAction> {
 
 /// The KPI report over the incidents registered in `window`.
 #[must_use]
-pub fn report(
+pub(crate) fn report(
     incidents: &[Incident],
     policy: &Policy,
     window: Window,

@@ -49,7 +49,7 @@ pub struct MaintenanceStatus {
 impl MaintenanceStatus {
     /// When the window stops (stopped) keeping alerts from opening incidents.
     #[must_use]
-    pub fn effective_end(&self) -> DateTime<Utc> {
+    pub(crate) fn effective_end(&self) -> DateTime<Utc> {
         match &self.closed {
             Some(c) if c.cancelled => self.start,
             Some(c) => c.at.min(self.end),
@@ -77,7 +77,7 @@ impl MaintenanceStatus {
 
 /// Every window set, in id order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Book {
+pub(crate) struct Book {
     pub windows: Vec<MaintenanceStatus>,
 }
 
@@ -88,12 +88,12 @@ fn when(t: DateTime<Utc>) -> String {
 impl Book {
     /// The window of `service` in force at `t`, if any (the earliest set, when several are).
     #[must_use]
-    pub fn in_force(&self, service: &str, t: DateTime<Utc>) -> Option<&MaintenanceStatus> {
+    pub(crate) fn in_force(&self, service: &str, t: DateTime<Utc>) -> Option<&MaintenanceStatus> {
         self.windows.iter().find(|w| w.service == service && w.covers(t))
     }
 
     #[must_use]
-    pub fn next_id(&self) -> u32 {
+    pub(crate) fn next_id(&self) -> u32 {
         self.windows.last().map_or(0, |w| w.id).saturating_add(1)
     }
 
@@ -104,7 +104,7 @@ impl Book {
     /// an unknown or closed window, a kind that does not belong on this timeline): what
     /// `verify` reports. The engine only writes what [`Book::decide_set`] and
     /// [`Book::decide_close`] allowed, so it never meets one.
-    pub fn apply(&mut self, kind: &EventKind, actor: &str, at: DateTime<Utc>) -> Result<(), String> {
+    pub(crate) fn apply(&mut self, kind: &EventKind, actor: &str, at: DateTime<Utc>) -> Result<(), String> {
         match kind {
             EventKind::MaintenanceSet(w) => {
                 if w.id != self.next_id() {
@@ -154,7 +154,7 @@ impl Book {
     ///
     /// # Errors
     /// An empty service or reason, an end not after the start, or an end already past.
-    pub fn decide_set(
+    pub(crate) fn decide_set(
         &self,
         window: &MaintenanceWindow,
         actor: &str,
@@ -181,7 +181,7 @@ impl Book {
     /// An unknown id, a window already ended or cancelled, already over, or one the other
     /// command fits (ending one that has not started, cancelling one in force), each with the
     /// command to use instead.
-    pub fn decide_close(
+    pub(crate) fn decide_close(
         &self,
         id: u32,
         cancel: bool,
@@ -240,7 +240,7 @@ impl Book {
 
 /// The timeline these events belong on.
 #[must_use]
-pub const fn timeline_of(kind: &EventKind) -> Option<IncidentId> {
+pub(crate) const fn timeline_of(kind: &EventKind) -> Option<IncidentId> {
     match kind {
         EventKind::MaintenanceSet(_)
         | EventKind::MaintenanceEnded { .. }

@@ -44,7 +44,7 @@ impl Default for ClosingRules {
 
 impl ClosingRules {
     #[must_use]
-    pub fn review_required(&self, inc: &Incident) -> bool {
+    pub(crate) fn review_required(&self, inc: &Incident) -> bool {
         self.review_for_severities.contains(&inc.severity)
             || self.review_for_priorities.contains(&inc.priority)
     }
@@ -108,7 +108,7 @@ pub struct Deadline {
 impl Deadline {
     /// Time left (negative once breached).
     #[must_use]
-    pub fn remaining(&self, now: DateTime<Utc>) -> Duration {
+    pub(crate) fn remaining(&self, now: DateTime<Utc>) -> Duration {
         self.due - now
     }
 }
@@ -139,7 +139,7 @@ impl Policy {
     /// Whether the acknowledge / resolve targets were met, for KPI breach rates. `None`: no
     /// target, or not reached yet and not yet overdue.
     #[must_use]
-    pub fn breached(&self, inc: &Incident, clock: Clock, now: DateTime<Utc>) -> Option<bool> {
+    pub(crate) fn breached(&self, inc: &Incident, clock: Clock, now: DateTime<Utc>) -> Option<bool> {
         let target = self.target(inc.priority);
         let (due, done) = match clock {
             Clock::Acknowledge => (inc.opened_at + target.acknowledge?, inc.acknowledged_at),

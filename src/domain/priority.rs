@@ -33,7 +33,7 @@ macro_rules! level_enum {
 
             /// One step higher, saturating: the keyboard "raise" action.
             #[must_use]
-            pub const fn raised(self) -> Self {
+            pub(crate) const fn raised(self) -> Self {
                 match self {
                     Self::High | Self::Medium => Self::High,
                     Self::Low => Self::Medium,
@@ -42,7 +42,7 @@ macro_rules! level_enum {
 
             /// One step lower, saturating.
             #[must_use]
-            pub const fn lowered(self) -> Self {
+            pub(crate) const fn lowered(self) -> Self {
                 match self {
                     Self::High => Self::Medium,
                     Self::Medium | Self::Low => Self::Low,
@@ -94,7 +94,7 @@ impl Priority {
     pub const P1: Self = Self(1);
     pub const P2: Self = Self(2);
     pub const P3: Self = Self(3);
-    pub const P4: Self = Self(4);
+    pub(crate) const P4: Self = Self(4);
     pub const P5: Self = Self(5);
     pub const ALL: [Self; 5] = [Self::P1, Self::P2, Self::P3, Self::P4, Self::P5];
 
@@ -166,19 +166,19 @@ impl Severity {
 
     /// SEV1 and SEV2 are major incidents: a commander, stakeholder updates, a review.
     #[must_use]
-    pub const fn is_major(self) -> bool {
+    pub(crate) const fn is_major(self) -> bool {
         self.0 <= 2
     }
 
     /// One step more severe (toward SEV1), saturating.
     #[must_use]
-    pub const fn raised(self) -> Self {
+    pub(crate) const fn raised(self) -> Self {
         if self.0 > 1 { Self(self.0 - 1) } else { self }
     }
 
     /// One step less severe (toward SEV4), saturating.
     #[must_use]
-    pub const fn lowered(self) -> Self {
+    pub(crate) const fn lowered(self) -> Self {
         if self.0 < 4 { Self(self.0 + 1) } else { self }
     }
 }

@@ -41,7 +41,7 @@ impl Sort {
 
     /// The order of two incidents under this sort; ties broken by id so it is total.
     #[must_use]
-    pub fn compare(self, a: &Incident, b: &Incident) -> Ordering {
+    pub(crate) fn compare(self, a: &Incident, b: &Incident) -> Ordering {
         let by = match self {
             Self::Priority => a.priority.cmp(&b.priority).then(a.opened_at.cmp(&b.opened_at)),
             Self::Newest => b.opened_at.cmp(&a.opened_at),
@@ -92,7 +92,7 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
 impl Query {
     /// Only the open queue is asked for, so the store may answer from its queue index.
     #[must_use]
-    pub fn open_only(&self) -> bool {
+    pub(crate) fn open_only(&self) -> bool {
         !self.all && (self.statuses.is_empty() || self.statuses.iter().all(|s| s.is_open()))
     }
 

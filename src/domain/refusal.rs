@@ -84,7 +84,7 @@ impl Step {
 
     /// The lifecycle steps possible from a status.
     #[must_use]
-    pub fn from_status(status: Status) -> Vec<Self> {
+    pub(crate) fn from_status(status: Status) -> Vec<Self> {
         match status {
             Status::Triggered => vec![Self::Acknowledge, Self::Contain, Self::Resolve],
             Status::Acknowledged => vec![Self::Contain, Self::Resolve],

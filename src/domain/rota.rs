@@ -79,7 +79,7 @@ impl EscalationPolicy {
     }
 
     #[must_use]
-    pub fn level_count(&self) -> u32 {
+    pub(crate) fn level_count(&self) -> u32 {
         u32::try_from(self.levels.len()).unwrap_or(u32::MAX)
     }
 }
@@ -112,7 +112,7 @@ impl Rota {
     /// its team's), else the default. Drills page nobody: a drill that woke the real rota at
     /// night would teach people to ignore pages.
     #[must_use]
-    pub fn policy_for(&self, inc: &Incident) -> Option<&EscalationPolicy> {
+    pub(crate) fn policy_for(&self, inc: &Incident) -> Option<&EscalationPolicy> {
         if inc.drill {
             return None;
         }
@@ -163,12 +163,6 @@ impl Rota {
     #[must_use]
     pub fn on_call(&self, at: DateTime<Utc>, overrides: &[Override]) -> Vec<(String, Vec<String>)> {
         self.schedules.iter().map(|(name, s)| (name.clone(), s.on_call(at, overrides))).collect()
-    }
-
-    /// The person a terminal's OS user is.
-    #[must_use]
-    pub fn person_of_user(&self, user: &str) -> Option<&Person> {
-        self.people.values().find(|p| p.user.as_deref() == Some(user))
     }
 
     #[must_use]

@@ -136,7 +136,7 @@ pub const MAX_COVERAGE: Duration = Duration::days(366);
 /// on different instants for the same wall-clock time. The explanation is there because a moved
 /// hand-off surprises people; `schedule check` shows it instead of letting them find out at 03:00.
 #[must_use]
-pub fn local_instant(zone: Tz, local: NaiveDateTime) -> (DateTime<Utc>, Option<String>) {
+pub(crate) fn local_instant(zone: Tz, local: NaiveDateTime) -> (DateTime<Utc>, Option<String>) {
     match zone.from_local_datetime(&local) {
         LocalResult::Single(t) => (t.to_utc(), None),
         LocalResult::Ambiguous(first, _) => {

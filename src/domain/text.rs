@@ -16,9 +16,9 @@ use std::borrow::Cow;
 
 /// Longest title accepted; a title is a line in a queue, not a report. Alert titles are cut
 /// to it, registrations refused over it ([`super::decide`]).
-pub const MAX_TITLE_CHARS: usize = 500;
+pub(crate) const MAX_TITLE_CHARS: usize = 500;
 /// Longest free text (note, summary, update) accepted: 64 KiB.
-pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// Remove escape sequences and control characters; keep newlines, turn tabs into spaces.
 #[must_use]
@@ -28,7 +28,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 
 /// As [`sanitize`], and newlines become spaces too: for one-line cells (titles in a queue).
 #[must_use]
-pub fn sanitize_line(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize_line(s: &str) -> Cow<'_, str> {
     clean(s, false)
 }
 

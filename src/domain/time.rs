@@ -9,14 +9,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// Serde adapter for `DateTime<Utc>`.
-pub mod ts {
+pub(crate) mod ts {
     use super::{DateTime, Deserialize, Deserializer, Serializer, TimeZone, Utc};
 
     /// Serialize as RFC 3339 for humans, microseconds for binary formats.
     ///
     /// # Errors
     /// Propagates the serializer's error.
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
             s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         } else {
@@ -28,7 +28,7 @@ pub mod ts {
     ///
     /// # Errors
     /// A malformed timestamp or one out of chrono's range.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         if d.is_human_readable() {
             let s = String::deserialize(d)?;
             DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
@@ -42,7 +42,7 @@ pub mod ts {
 }
 
 /// Serde adapter for `Option<DateTime<Utc>>`, same forms as [`ts`].
-pub mod ts_opt {
+pub(crate) mod ts_opt {
     use super::{DateTime, Deserialize, Deserializer, Serializer, Utc};
 
     #[derive(serde::Serialize, Deserialize)]
@@ -50,13 +50,13 @@ pub mod ts_opt {
 
     /// # Errors
     /// Propagates the serializer's error.
-    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         serde::Serialize::serialize(&t.map(Wrap), s)
     }
 
     /// # Errors
     /// A malformed timestamp.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
     }
 }
@@ -64,6 +64,6 @@ pub mod ts_opt {
 /// Truncate to whole microseconds, the resolution of the store, so that a value read back
 /// equals the value written.
 #[must_use]
-pub fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_micros(t.timestamp_micros()).single().unwrap_or(t)
 }

@@ -20,7 +20,7 @@ use crate::wire::{Change, EscalationView, LevelView, NextStep, Outcome};
 use super::{Engine, EngineError};
 
 /// An incident's progress and the seq of the last event folded into it.
-pub type Tracked = (Progress, u32);
+pub(super) type Tracked = (Progress, u32);
 
 /// What the scheduler starts from: the escalations to follow and the global sequence they
 /// were read at.
@@ -77,7 +77,11 @@ impl Engine {
     ///
     /// # Errors
     /// Not found, or store failure.
-    pub fn escalation_view(&self, id: IncidentId, now: DateTime<Utc>) -> Result<EscalationView, EngineError> {
+    pub(crate) fn escalation_view(
+        &self,
+        id: IncidentId,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationView, EngineError> {
         let r = self.store.read()?;
         let inc = r.incident(id)?.ok_or(EngineError::NotFound(id))?;
         let progress = Progress::from_timeline(&r.timeline(id)?);
@@ -149,7 +153,7 @@ impl Engine {
     ///
     /// # Errors
     /// Store failure.
-    pub fn open_escalations(&self) -> Result<Escalations, EngineError> {
+    pub(crate) fn open_escalations(&self) -> Result<Escalations, EngineError> {
         let r = self.store.read()?;
         let (_, cursor) = r.head()?;
         let rota = self.rota();
@@ -182,7 +186,11 @@ impl Engine {
     ///
     /// # Errors
     /// Store failure.
-    pub fn fire_due(&self, id: IncidentId, now: DateTime<Utc>) -> Result<Option<Outcome>, EngineError> {
+    pub(crate) fn fire_due(
+        &self,
+        id: IncidentId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Outcome>, EngineError> {
         let now = to_micros(now);
         let overrides = self.overrides();
         let _order = self.commit_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

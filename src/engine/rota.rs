@@ -10,7 +10,7 @@ use super::Engine;
 
 impl Engine {
     #[must_use]
-    pub fn rota_view(&self, q: RotaQuery) -> RotaView {
+    pub(crate) fn rota_view(&self, q: RotaQuery) -> RotaView {
         let rota = self.rota();
         let overrides = self.overrides();
         let to = q.at + Duration::days(i64::from(q.days)).min(MAX_COVERAGE);

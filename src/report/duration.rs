@@ -5,7 +5,7 @@ use chrono::Duration;
 /// `42s`, `4m 12s`, `2h 05m`, `3d 4h`: two units at most, because at 3 a.m. "2h 05m" is read
 /// at a glance and "2:05:17.332" is not. Rounded down; negative durations get a minus sign.
 #[must_use]
-pub fn human_duration(d: Duration) -> String {
+pub(crate) fn human_duration(d: Duration) -> String {
     if d < Duration::zero() {
         return format!("-{}", human_duration(-d));
     }

@@ -288,7 +288,7 @@ fn timeline(out: &mut String, events: &[Event]) {
 
 /// The Markdown incident report.
 #[must_use]
-pub fn markdown(
+pub(crate) fn markdown(
     inc: &Incident,
     timeline_events: &[Event],
     chain_head: &str,
@@ -339,7 +339,7 @@ fn payload(ev: &Event) -> Value {
 /// Text is left as recorded (not sanitised): JSON consumers are programs, and escaping is the
 /// serialiser's job; a tool that prints it to a terminal must sanitise as the TUI does.
 #[must_use]
-pub fn event_json(ev: &Event) -> Value {
+pub(crate) fn event_json(ev: &Event) -> Value {
     j!({
         "incident": ev.incident.to_string(),
         "seq": ev.seq,
@@ -355,7 +355,7 @@ pub fn event_json(ev: &Event) -> Value {
 
 /// The JSON export: the incident summary, its timeline as flat events, and the chain head.
 #[must_use]
-pub fn json(inc: &Incident, timeline_events: &[Event], chain_head: &str) -> Value {
+pub(crate) fn json(inc: &Incident, timeline_events: &[Event], chain_head: &str) -> Value {
     j!({
         "incident": serde_json::to_value(inc).unwrap_or_else(|e| j!({ "error": e.to_string() })),
         "timeline": timeline_events.iter().map(event_json).collect::<Vec<_>>(),

@@ -100,7 +100,7 @@ fn stat_row(m: Measure, s: &Stat) -> Vec<String> {
 
 /// The report as aligned plain text; times in `tz`, durations as [`human_duration`].
 #[must_use]
-pub fn render_text(report: &KpiReport, tz: Tz) -> String {
+pub(crate) fn render_text(report: &KpiReport, tz: Tz) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

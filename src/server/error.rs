@@ -11,7 +11,7 @@ use crate::wire::{ErrorBody, ErrorEnvelope};
 
 /// An error as the API reports it: its status, and the body as [`ErrorBody`] says.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub(super) struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
@@ -20,7 +20,7 @@ pub struct ApiError {
 
 impl ApiError {
     #[must_use]
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self { status, code: code.to_owned(), message: message.into(), next: Vec::new() }
     }
 

@@ -33,12 +33,12 @@ const REPLAY_STEP: usize = 1024;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct FeedParams {
+pub(super) struct FeedParams {
     /// Last global sequence the client has seen; absent: from now on.
     after: Option<u64>,
 }
 
-pub async fn changes(
+pub(super) async fn changes(
     State(s): State<Arc<Shared>>,
     _: Extension<Caller>,
     params: Result<Query<FeedParams>, QueryRejection>,

@@ -79,7 +79,7 @@ pub const ROUTES: &[Route] = &[
 /// The caller of a request, named by the kernel and the passwd database: the actor of
 /// everything it writes. Inserted by the gate; a handler takes it as `Extension<Caller>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub user: String,
     pub uid: u32,
     pub pid: Option<i32>,

@@ -40,11 +40,11 @@ fn actor(caller: Option<Extension<Caller>>) -> Option<String> {
 }
 
 /// PagerDuty's payload limit: 512 KB.
-pub const PAGERDUTY_BODY_LIMIT: usize = 512 * 1024;
+pub(crate) const PAGERDUTY_BODY_LIMIT: usize = 512 * 1024;
 /// Alertmanager and plain JSON bodies: a whole group of a large fleet fits.
-pub const ALERT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+pub(crate) const ALERT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// Heartbeat bodies are read only to tell a resolved notification from a beat.
-pub const HEARTBEAT_BODY_LIMIT: usize = ALERT_BODY_LIMIT;
+pub(crate) const HEARTBEAT_BODY_LIMIT: usize = ALERT_BODY_LIMIT;
 /// Requests decided in one transaction at most.
 const MAX_BATCH: usize = 512;
 

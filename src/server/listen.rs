@@ -107,7 +107,7 @@ pub fn raise_nofile() -> u64 {
 
 /// Who a connection counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PeerKey {
+pub(crate) enum PeerKey {
     Uid(Option<u32>),
     Ip(IpAddr),
 }
@@ -124,7 +124,7 @@ impl std::fmt::Display for PeerKey {
 
 /// Open connections per peer and in total, shared by both listeners.
 #[derive(Debug)]
-pub struct Conns {
+pub(crate) struct Conns {
     caps: Caps,
     state: Mutex<ConnState>,
 }
@@ -142,12 +142,12 @@ const LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl Conns {
     #[must_use]
-    pub fn new(caps: Caps) -> Arc<Self> {
+    pub(crate) fn new(caps: Caps) -> Arc<Self> {
         Arc::new(Self { caps, state: Mutex::new(ConnState::default()) })
     }
 
     #[must_use]
-    pub const fn caps(&self) -> Caps {
+    pub(crate) const fn caps(&self) -> Caps {
         self.caps
     }
 
@@ -189,7 +189,7 @@ impl Conns {
 
 /// One admitted connection; dropping it frees its place.
 #[derive(Debug)]
-pub struct Ticket {
+pub(crate) struct Ticket {
     conns: Arc<Conns>,
     key: PeerKey,
 }
@@ -283,7 +283,7 @@ where
 ///
 /// # Errors
 /// Never today; the type leaves room for a listener that fails for good.
-pub async fn serve_unix(
+pub(crate) async fn serve_unix(
     listener: UnixListener,
     app: Router,
     conns: Arc<Conns>,
@@ -316,13 +316,13 @@ pub async fn serve_unix(
 }
 
 /// The TLS acceptor in force, swapped on reload; `None`: plain HTTP.
-pub type TlsSlot = Arc<std::sync::RwLock<Option<tokio_rustls::TlsAcceptor>>>;
+pub(crate) type TlsSlot = Arc<std::sync::RwLock<Option<tokio_rustls::TlsAcceptor>>>;
 
 /// Serve `app` on TCP until `stop` flips; requests carry `ConnectInfo<SocketAddr>`.
 ///
 /// # Errors
 /// Never today; the type leaves room for a listener that fails for good.
-pub async fn serve_tcp(
+pub(crate) async fn serve_tcp(
     listener: TcpListener,
     app: Router,
     tls: TlsSlot,
@@ -399,7 +399,7 @@ where
 /// A request body that must arrive whole within its deadline, counted from the head: a
 /// client that sends half a body and stalls gets an error (the handler answers 400 and the
 /// connection closes) instead of holding a descriptor and a task forever.
-pub struct TimedBody {
+pub(crate) struct TimedBody {
     inner: Incoming,
     deadline: Pin<Box<tokio::time::Sleep>>,
     limit: Duration,
@@ -413,7 +413,7 @@ impl TimedBody {
 
 #[derive(Debug, thiserror::Error)]
 #[error("the request body did not arrive within {0:?} (server.body-timeout)")]
-pub struct BodyTimeout(Duration);
+pub(crate) struct BodyTimeout(Duration);
 
 impl HttpBody for TimedBody {
     type Data = Bytes;
@@ -451,7 +451,7 @@ impl HttpBody for TimedBody {
 /// request waits behind at most two of theirs, however many they send. The change feed
 /// takes no turn: it waits on nothing but new changes.
 #[derive(Debug)]
-pub struct Turns {
+pub(crate) struct Turns {
     per_user: Mutex<HashMap<Option<u32>, Arc<tokio::sync::Semaphore>>>,
     each: usize,
 }
@@ -461,7 +461,7 @@ pub const TURNS_PER_USER: usize = 2;
 
 impl Turns {
     #[must_use]
-    pub fn new(each: usize) -> Self {
+    pub(crate) fn new(each: usize) -> Self {
         Self {
             per_user: Mutex::new(HashMap::new()),
             each: each.clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
@@ -476,7 +476,7 @@ impl Turns {
 
 /// Middleware: wait for the caller's turn, run the handler, give the turn back when the
 /// response head is ready (a streamed body holds no turn).
-pub async fn take_turn(
+pub(crate) async fn take_turn(
     axum::extract::State(turns): axum::extract::State<Arc<Turns>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,

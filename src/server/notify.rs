@@ -171,9 +171,9 @@ fn arguments(argv: &[String], req: &PageRequest) -> Vec<String> {
 const OUTPUT_TAIL: usize = 2048;
 /// After the program exits, how long to wait for output still in its pipes. A background
 /// process it left behind may hold them open forever.
-pub const OUTPUT_GRACE: Duration = Duration::from_millis(200);
+pub(crate) const OUTPUT_GRACE: Duration = Duration::from_millis(200);
 /// After a killed program, how long to wait to reap it.
-pub const REAP_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const REAP_GRACE: Duration = Duration::from_secs(1);
 
 /// One run of the program, bounded by `limit`; on a timeout its process group is killed and the
 /// program reaped before this returns.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Owner {
+pub(crate) struct Owner {
     pub pid: u32,
     pub user: String,
     pub socket: PathBuf,
@@ -18,7 +18,7 @@ pub struct Owner {
 }
 
 #[must_use]
-pub fn file_of(db: &Path) -> PathBuf {
+pub(crate) fn file_of(db: &Path) -> PathBuf {
     let mut name = db.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
     name.push(".owner");
     db.with_file_name(name)
@@ -31,7 +31,7 @@ pub fn file_of(db: &Path) -> PathBuf {
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write(
+pub(crate) fn write(
     db: &Path,
     socket: &Path,
     user: &str,
@@ -47,19 +47,19 @@ pub fn write(
     crate::files::replace(&file_of(db), text.as_bytes(), access)
 }
 
-pub fn remove(db: &Path) {
+pub(crate) fn remove(db: &Path) {
     let _ = std::fs::remove_file(file_of(db));
 }
 
 #[must_use]
-pub fn read(db: &Path) -> Option<Owner> {
+pub(crate) fn read(db: &Path) -> Option<Owner> {
     serde_json::from_str(&std::fs::read_to_string(file_of(db)).ok()?).ok()
 }
 
 /// "piket serve (pid 4242, user ops, socket /run/piket/piket.sock, since ...)" if the owner
 /// file names a live process.
 #[must_use]
-pub fn describe(db: &Path) -> Option<String> {
+pub(crate) fn describe(db: &Path) -> Option<String> {
     let o = read(db)?;
     let pid = i32::try_from(o.pid).ok()?;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).ok()?;

@@ -74,7 +74,7 @@ impl Scheduler {
     /// startup through the others only (see [`deliver`]); one with every result recorded is
     /// left alone.
     #[must_use]
-    pub fn undelivered(&self) -> Vec<Dispatch> {
+    pub(crate) fn undelivered(&self) -> Vec<Dispatch> {
         let st = self.state();
         st.tracked
             .iter()
@@ -109,7 +109,7 @@ impl Scheduler {
     ///
     /// # Errors
     /// Store failure.
-    pub fn catch_up(&self) -> Result<Vec<Dispatch>, EngineError> {
+    pub(crate) fn catch_up(&self) -> Result<Vec<Dispatch>, EngineError> {
         let mut pages = Vec::new();
         loop {
             let after = self.state().cursor;

@@ -39,7 +39,7 @@ static SENDERS: LazyLock<Mutex<HashMap<String, Slot>>> = LazyLock::new(|| Mutex:
 
 /// Whether a status is a refusal worth telling the sender's operator about.
 #[must_use]
-pub const fn is_refusal(status: StatusCode) -> bool {
+pub(super) const fn is_refusal(status: StatusCode) -> bool {
     matches!(status.as_u16(), 400 | 401 | 403 | 413 | 429)
 }
 
@@ -65,13 +65,13 @@ fn admit(map: &mut HashMap<String, Slot>, sender: &str, now: Instant) -> Option<
 
 /// Whether a line about `key` may be written now (at most one a minute); `Some(left out
 /// since the last one)` if so. For other lines a sender can cause at will.
-pub fn once_a_minute(key: &str) -> Option<u64> {
+pub(super) fn once_a_minute(key: &str) -> Option<u64> {
     let mut map = SENDERS.lock().unwrap_or_else(PoisonError::into_inner);
     admit(&mut map, key, Instant::now())
 }
 
 /// Write one line for a refused request, unless this sender already had one this minute.
-pub fn note(sender: &str, method: &Method, path: &str, status: StatusCode, reason: &str) {
+pub(super) fn note(sender: &str, method: &Method, path: &str, status: StatusCode, reason: &str) {
     let Some(left_out) = once_a_minute(sender) else { return };
     let reason: String = sanitize_line(reason).chars().take(MAX_REASON).collect();
     let more = if left_out > 0 {
@@ -110,7 +110,7 @@ fn reason_of(body: &[u8]) -> String {
 }
 
 /// Log `resp` if it refuses the sender; the response goes out unchanged.
-pub async fn log_if_refused(sender: &str, method: &Method, path: &str, resp: Response) -> Response {
+pub(super) async fn log_if_refused(sender: &str, method: &Method, path: &str, resp: Response) -> Response {
     if !is_refusal(resp.status()) {
         return resp;
     }
@@ -122,7 +122,7 @@ pub async fn log_if_refused(sender: &str, method: &Method, path: &str, resp: Res
 
 /// Middleware of the TCP listener, outside the token check so a wrong token is logged too.
 /// The sender is its IP address (the port changes with every connection).
-pub async fn tcp(req: Request, next: Next) -> Response {
+pub(super) async fn tcp(req: Request, next: Next) -> Response {
     let sender = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -66,7 +66,7 @@ impl Credentials {
     }
 
     #[must_use]
-    pub fn tls_enabled(&self) -> bool {
+    pub(crate) fn tls_enabled(&self) -> bool {
         self.tls_files.is_some()
     }
 
@@ -102,7 +102,7 @@ impl Credentials {
 /// # Errors
 /// A file is missing or open to other users, holds no certificate or no key, or the key does
 /// not fit the certificate.
-pub fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
+pub(crate) fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};

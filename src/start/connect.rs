@@ -16,10 +16,10 @@ use crate::server::owner;
 /// The safety net of a client waiting for a server it started, or for one it asked to stop.
 /// Neither waits for a clock: they wait for the event (the socket answering, the child
 /// exiting, the pid going away). This only ends a wait for a server that hangs.
-pub const WAIT_LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const WAIT_LIMIT: Duration = Duration::from_secs(120);
 /// How often the socket is tried while a started server gets ready (nothing signals
 /// "listening" but a connection that succeeds), and a stopping one's pid while it goes.
-pub const PROBE: Duration = Duration::from_millis(10);
+pub(crate) const PROBE: Duration = Duration::from_millis(10);
 
 /// Connect to the server, starting one (detached) if nothing answers on the socket.
 ///
@@ -29,7 +29,11 @@ pub const PROBE: Duration = Duration::from_millis(10);
 /// # Errors
 /// The server may not be started here, it exited at start (with its reason), or it did not
 /// answer within [`WAIT_LIMIT`].
-pub fn connect_or_start(flags: &Flags, config: &Config, dir: &Path) -> color_eyre::Result<RemoteClient> {
+pub(crate) fn connect_or_start(
+    flags: &Flags,
+    config: &Config,
+    dir: &Path,
+) -> color_eyre::Result<RemoteClient> {
     let starter = Arc::new(Starter {
         socket: socket_path(flags, config, dir),
         dir: dir.to_owned(),
@@ -199,7 +203,7 @@ fn winner(db: &Path, socket: &Path) -> Option<u32> {
 /// Whether `pid` is a process that has not exited. A zombie (exited, not yet reaped by its
 /// parent) counts as gone: it serves nothing and holds nothing.
 #[must_use]
-pub fn pid_alive(pid: u32) -> bool {
+pub(crate) fn pid_alive(pid: u32) -> bool {
     let Ok(raw) = i32::try_from(pid) else { return false };
     match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
         Ok(()) | Err(nix::errno::Errno::EPERM) => {}

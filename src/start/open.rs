@@ -14,13 +14,13 @@ use crate::store::{StoreError, StoreOptions};
 ///
 /// # Errors
 /// The directory cannot be made, or the store refuses (held, newer schema, damaged).
-pub fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
+pub(crate) fn open_engine(dir: &Path, config: &Config) -> color_eyre::Result<Engine> {
     open_engine_as(dir, config, crate::files::Access::Private)
 }
 
 /// [`open_engine`] with the access the server's files get: 0640 for the socket group in team
 /// mode. Only `piket serve` asks for it; an embedded piket keeps the file private.
-pub fn open_engine_as(
+pub(super) fn open_engine_as(
     dir: &Path,
     config: &Config,
     access: crate::files::Access,

@@ -19,15 +19,15 @@ use super::Flags;
 use crate::config::Config;
 
 /// The database file inside the data dir.
-pub const DB_FILE: &str = "piket.redb";
-pub const SOCKET_FILE: &str = "piket.sock";
-pub const LOG_FILE: &str = "serve.log";
+pub(super) const DB_FILE: &str = "piket.redb";
+pub(crate) const SOCKET_FILE: &str = "piket.sock";
+pub(super) const LOG_FILE: &str = "serve.log";
 
 /// Where the database lives: --data-dir / PIKET_DATA_DIR, then config, then the platform dir.
 ///
 /// # Errors
 /// No home directory to derive a default from.
-pub fn data_dir(flag: Option<&Path>, config: &Config) -> color_eyre::Result<PathBuf> {
+pub(crate) fn data_dir(flag: Option<&Path>, config: &Config) -> color_eyre::Result<PathBuf> {
     if let Some(d) = flag.or(config.data_dir.as_deref()) {
         return Ok(d.to_owned());
     }
@@ -43,7 +43,7 @@ fn explicit_dir(flags: &Flags, config: &Config) -> bool {
 
 /// The socket for this invocation (see the module doc for the order).
 #[must_use]
-pub fn socket_path(flags: &Flags, config: &Config, dir: &Path) -> PathBuf {
+pub(crate) fn socket_path(flags: &Flags, config: &Config, dir: &Path) -> PathBuf {
     if let Some(s) = flags.socket.as_ref().or(config.server.socket.as_ref()) {
         return s.clone();
     }
@@ -68,7 +68,7 @@ pub(super) fn log_path(flags: &Flags, config: &Config, dir: &Path) -> PathBuf {
 ///
 /// # Errors
 /// It cannot be created.
-pub fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
+pub(super) fn create_private_dir(dir: &Path) -> color_eyre::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());

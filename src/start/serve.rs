@@ -18,7 +18,12 @@ use crate::server::{ServerOptions, owner};
 /// # Errors
 /// The database is held (naming the holder), another server answers on the socket, or the
 /// socket cannot be served.
-pub fn serve(flags: &Flags, config: &Config, dir: &Path, detached: bool) -> color_eyre::Result<ExitCode> {
+pub(crate) fn serve(
+    flags: &Flags,
+    config: &Config,
+    dir: &Path,
+    detached: bool,
+) -> color_eyre::Result<ExitCode> {
     if detached {
         // Own session: the terminal that happened to start us can close without taking the
         // server with it.

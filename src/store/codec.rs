@@ -34,7 +34,7 @@ pub fn chain(prev: &Hash, canonical: &[u8]) -> Hash {
 ///
 /// # Errors
 /// Serialisation failed (it cannot for these types, but the error is not hidden).
-pub fn encode_event(ev: &Event, prev: &Hash) -> Result<(Vec<u8>, Hash), StoreError> {
+pub(super) fn encode_event(ev: &Event, prev: &Hash) -> Result<(Vec<u8>, Hash), StoreError> {
     let body = postcard::to_stdvec(ev).map_err(|e| StoreError::Encode(e.to_string()))?;
     let hash = chain(prev, &body);
     let mut out = Vec::with_capacity(1 + HASH_LEN + body.len());
@@ -45,7 +45,7 @@ pub fn encode_event(ev: &Event, prev: &Hash) -> Result<(Vec<u8>, Hash), StoreErr
 }
 
 /// A stored event split into its parts.
-pub struct StoredEvent<'a> {
+pub(super) struct StoredEvent<'a> {
     pub hash: Hash,
     /// The canonical bytes the hash covers.
     pub body: &'a [u8],
@@ -53,7 +53,7 @@ pub struct StoredEvent<'a> {
 
 /// # Errors
 /// An unknown version or a value too short to hold a hash.
-pub fn split_event(bytes: &[u8]) -> Result<StoredEvent<'_>, StoreError> {
+pub(super) fn split_event(bytes: &[u8]) -> Result<StoredEvent<'_>, StoreError> {
     match bytes.split_first() {
         Some((&EVENT_V1, rest)) if rest.len() >= HASH_LEN => {
             let (hash, body) = rest.split_at(HASH_LEN);
@@ -76,13 +76,13 @@ pub fn decode_event_body(body: &[u8]) -> Result<Event, StoreError> {
 
 /// # Errors
 /// See [`split_event`] and [`decode_event_body`].
-pub fn decode_event(bytes: &[u8]) -> Result<Event, StoreError> {
+pub(super) fn decode_event(bytes: &[u8]) -> Result<Event, StoreError> {
     decode_event_body(split_event(bytes)?.body)
 }
 
 /// # Errors
 /// Serialisation failed.
-pub fn encode_incident(inc: &Incident) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode_incident(inc: &Incident) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![INCIDENT_V1];
     postcard::to_io(inc, &mut out).map_err(|e| StoreError::Encode(e.to_string()))?;
     Ok(out)
@@ -90,7 +90,7 @@ pub fn encode_incident(inc: &Incident) -> Result<Vec<u8>, StoreError> {
 
 /// # Errors
 /// Unknown version or undecodable bytes.
-pub fn decode_incident(bytes: &[u8]) -> Result<Incident, StoreError> {
+pub(super) fn decode_incident(bytes: &[u8]) -> Result<Incident, StoreError> {
     match bytes.split_first() {
         Some((&INCIDENT_V1, rest)) => postcard::from_bytes(rest)
             .map_err(|e| StoreError::Corrupt(format!("an incident summary does not decode: {e}"))),
@@ -105,13 +105,13 @@ pub fn decode_incident(bytes: &[u8]) -> Result<Incident, StoreError> {
 ///
 /// # Errors
 /// Serialisation failed.
-pub fn encode_alert_state(state: &AlertState) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode_alert_state(state: &AlertState) -> Result<Vec<u8>, StoreError> {
     postcard::to_allocvec(state).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
 }
 
 /// # Errors
 /// Undecodable bytes.
-pub fn decode_alert_state(bytes: &[u8]) -> Result<AlertState, StoreError> {
+pub(super) fn decode_alert_state(bytes: &[u8]) -> Result<AlertState, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("alert state: {e}")))
 }
 

@@ -158,7 +158,7 @@ actions! {
 impl Action {
     /// Main-screen actions that keep working in the schedule view (moving, help, back, quit).
     #[must_use]
-    pub const fn works_in_schedule(self) -> bool {
+    pub(crate) const fn works_in_schedule(self) -> bool {
         matches!(
             self,
             Self::Quit

@@ -9,12 +9,12 @@
 //! tick, a change from the feed, the answer to an earlier effect — hands it to the parts it
 //! concerns and returns the [`Effect`]s to run. Nothing else mutates the app; views only read it.
 
-pub mod connection;
-pub mod forms;
-pub mod incident;
-pub mod paging;
-pub mod queue;
-pub mod schedule;
+pub(crate) mod connection;
+pub(crate) mod forms;
+pub(crate) mod incident;
+pub(crate) mod paging;
+pub(crate) mod queue;
+pub(crate) mod schedule;
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -255,7 +255,7 @@ impl App {
 
     /// The earliest hand-off ahead in any schedule, from the last on-call answer.
     #[must_use]
-    pub fn next_handoff(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_handoff(&self) -> Option<DateTime<Utc>> {
         self.rota.next_handoff()
     }
 
@@ -281,7 +281,7 @@ impl App {
 
     /// The priority an impact or urgency key would give (unchanged while set by hand).
     #[must_use]
-    pub fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
+    pub(crate) fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
         self.rules().priority_after(action, inc)
     }
 
@@ -298,14 +298,14 @@ impl App {
 
     /// The page banner's incident while it can still be acknowledged.
     #[must_use]
-    pub fn paged_to_acknowledge(&self) -> Option<&Incident> {
+    pub(crate) fn paged_to_acknowledge(&self) -> Option<&Incident> {
         let p = self.paging.alert.as_ref()?;
         self.incident(p.incident).filter(|inc| self.check(Action::Acknowledge, inc).is_ok())
     }
 
     /// Lines of banners above the footer: the page, the lost connection.
     #[must_use]
-    pub fn banner_lines(&self) -> u16 {
+    pub(crate) fn banner_lines(&self) -> u16 {
         u16::from(self.paging.alert.is_some()) + u16::from(self.link.banner.is_some())
     }
 
@@ -317,19 +317,19 @@ impl App {
 
     /// The layout now.
     #[must_use]
-    pub fn areas(&self) -> Areas {
+    pub(crate) fn areas(&self) -> Areas {
         Areas::new(self.area(), self.pane.zoom.then_some(self.pane.focus), self.banner_lines())
     }
 
     /// Queue rows that fit on screen now.
     #[must_use]
-    pub fn queue_rows(&self) -> usize {
+    pub(crate) fn queue_rows(&self) -> usize {
         self.areas().queue.map_or(1, |r| layout::queue_rows(r).max(1))
     }
 
     /// Rows of the schedule view that fit on screen now.
     #[must_use]
-    pub fn schedule_rows(&self) -> usize {
+    pub(crate) fn schedule_rows(&self) -> usize {
         let body = Areas::new(self.area(), None, self.banner_lines()).body;
         layout::schedule_rows(body).max(1)
     }

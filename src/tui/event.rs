@@ -71,7 +71,7 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 
 /// Run one effect against the client, blocking; the message that carries its answer.
 /// `Quit` is the caller's business and yields `None`.
-pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
+pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
         Effect::Quit | Effect::Bell => return None,
         Effect::LoadPage { all, limit } => {
@@ -109,7 +109,7 @@ pub fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
 /// means "quit now", and quitting through the loop lets the terminal guard restore the screen.
 /// Made before the terminal is touched, so a signal that arrives while it is being set up is
 /// already ours and not the default action, which would leave the terminal raw.
-pub struct Signals {
+pub(crate) struct Signals {
     term: Signal,
     hup: Signal,
     int: Signal,
@@ -120,7 +120,7 @@ impl Signals {
     ///
     /// # Errors
     /// A handler could not be installed.
-    pub fn new() -> std::io::Result<Self> {
+    pub(crate) fn new() -> std::io::Result<Self> {
         Ok(Self {
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
@@ -142,7 +142,7 @@ impl Signals {
 ///
 /// # Errors
 /// The terminal failed (drawing or reading input).
-pub async fn run_loop(
+pub(crate) async fn run_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     client: Arc<dyn Client>,

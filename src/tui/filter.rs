@@ -14,7 +14,7 @@ pub struct Filter {
 
 /// Parse the filter text. `me` is who `mine` stands for.
 #[must_use]
-pub fn parse(text: &str, me: &str) -> Filter {
+pub(crate) fn parse(text: &str, me: &str) -> Filter {
     let mut query = Query::default();
     let mut problems = Vec::new();
     let mut words: Vec<&str> = Vec::new();

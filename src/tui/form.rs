@@ -102,7 +102,7 @@ impl Field {
 
     /// The text before and after the cursor.
     #[must_use]
-    pub fn split_at_cursor(&self) -> (&str, &str) {
+    pub(crate) fn split_at_cursor(&self) -> (&str, &str) {
         self.value.split_at(self.cursor.min(self.value.len()))
     }
 
@@ -252,7 +252,7 @@ impl Form {
     }
 
     /// Mark the required fields left empty; true when none is.
-    pub fn check_required(&mut self) -> bool {
+    pub(crate) fn check_required(&mut self) -> bool {
         let mut first_bad = None;
         for (i, f) in self.fields.iter_mut().enumerate() {
             if f.required && f.trimmed().is_empty() {
@@ -312,7 +312,7 @@ impl Form {
 
     /// A form about one incident.
     #[must_use]
-    pub fn for_incident(kind: FormKind, inc: &Incident, policy: &Policy, on_call: &[String]) -> Self {
+    pub(crate) fn for_incident(kind: FormKind, inc: &Incident, policy: &Policy, on_call: &[String]) -> Self {
         let (title, fields) = match kind {
             FormKind::NewIncident | FormKind::AddOverride | FormKind::RemoveOverride => {
                 return Self::new_incident(policy);
@@ -403,22 +403,17 @@ impl Form {
         form
     }
 
-    #[must_use]
-    pub fn focused(&self) -> Option<&Field> {
-        self.fields.get(self.focus)
-    }
-
-    pub fn next_field(&mut self) {
+    pub(crate) fn next_field(&mut self) {
         self.focus = (self.focus + 1) % self.fields.len().max(1);
     }
 
-    pub fn prev_field(&mut self) {
+    pub(crate) fn prev_field(&mut self) {
         let n = self.fields.len().max(1);
         self.focus = (self.focus + n - 1) % n;
     }
 
     /// Type a character into the focused field.
-    pub fn type_char(&mut self, c: char) {
+    pub(crate) fn type_char(&mut self, c: char) {
         let Some(f) = self.fields.get_mut(self.focus) else { return };
         f.error = None;
         match &f.kind {
@@ -488,7 +483,7 @@ impl Form {
     }
 
     /// Insert pasted text into the focused field (newlines become spaces in one-line fields).
-    pub fn paste(&mut self, text: &str) {
+    pub(crate) fn paste(&mut self, text: &str) {
         let Some(f) = self.fields.get_mut(self.focus) else { return };
         match f.kind {
             FieldKind::Line => {

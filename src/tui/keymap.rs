@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::{Action, Scope};
 
 /// The bindings piket ships with.
-pub const DEFAULT_KEYS: &str = include_str!("../../assets/default-keys.toml");
+pub(crate) const DEFAULT_KEYS: &str = include_str!("../../assets/default-keys.toml");
 
 /// One key with its modifiers, normalised so that `G` and shift-g are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,7 +50,7 @@ pgup, pgdn, home, end, backspace, delete, space, f1..f12), optionally after ctrl
 impl Key {
     /// The key a terminal event stands for; `None` for keys piket never binds.
     #[must_use]
-    pub fn from_event(ev: &KeyEvent) -> Option<Self> {
+    pub(crate) fn from_event(ev: &KeyEvent) -> Option<Self> {
         let code = match ev.code {
             KeyCode::Char(c) => KeyCodeOrd::Char(c),
             KeyCode::F(n) => KeyCodeOrd::F(n),
@@ -81,7 +81,7 @@ impl Key {
 
     /// A plain printable character: typed into fields, so never a form binding.
     #[must_use]
-    pub const fn is_text(self) -> bool {
+    pub(crate) const fn is_text(self) -> bool {
         matches!(self.code, KeyCodeOrd::Char(_)) && !self.ctrl && !self.alt
     }
 }

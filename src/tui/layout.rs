@@ -24,14 +24,14 @@ impl Pane {
     }
 }
 
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub(crate) const MIN_WIDTH: u16 = 60;
+pub(crate) const MIN_HEIGHT: u16 = 16;
 /// From this width the queue and the incident sit side by side.
-pub const WIDE: u16 = 140;
+pub(crate) const WIDE: u16 = 140;
 
 /// Where each region goes; `None` for a pane hidden by zoom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
+pub(crate) struct Areas {
     pub header: Rect,
     /// Between the header and the banners: the panes, or the schedule view.
     pub body: Rect,
@@ -46,7 +46,7 @@ impl Areas {
     /// The layout for a screen size, with one pane zoomed or none, and `banners` lines of
     /// banners.
     #[must_use]
-    pub fn new(area: Rect, zoom: Option<Pane>, banners: u16) -> Self {
+    pub(crate) fn new(area: Rect, zoom: Option<Pane>, banners: u16) -> Self {
         let [header, body, banner, footer] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
@@ -77,22 +77,22 @@ impl Areas {
 }
 
 /// Lines the detail pane's fields take above the timeline.
-pub const FIELD_LINES: u16 = 4;
+pub(crate) const FIELD_LINES: u16 = 4;
 
 /// Rows of incidents that fit in a queue area (borders and the column header taken off).
 #[must_use]
-pub fn queue_rows(area: Rect) -> usize {
+pub(crate) fn queue_rows(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(3))
 }
 
 /// Rows left for the timeline in a detail area.
 #[must_use]
-pub fn timeline_rows(area: Rect) -> usize {
+pub(crate) fn timeline_rows(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(2 + FIELD_LINES))
 }
 
 /// Rows of the schedule view that fit in its area (borders and the legend line taken off).
 #[must_use]
-pub fn schedule_rows(area: Rect) -> usize {
+pub(crate) fn schedule_rows(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(3))
 }

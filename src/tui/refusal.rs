@@ -9,7 +9,7 @@ use crate::domain::{Input, Refusal, Step};
 /// The refusal's message, then the fields to check and the steps that fit, e.g. "the override
 /// ends before it starts: check From and Until".
 #[must_use]
-pub fn text(r: &Refusal) -> String {
+pub(super) fn text(r: &Refusal) -> String {
     let fields: Vec<&str> = r
         .next
         .iter()

@@ -66,7 +66,7 @@ slots! {
 /// Why one `[theme]` entry cannot be used; the config loader places each at its own spot in
 /// the file (the name, or the colour).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryError {
+pub(crate) enum EntryError {
     /// The name is not a slot of the palette.
     Name(String),
     /// The colour cannot be read.
@@ -77,7 +77,7 @@ pub enum EntryError {
 ///
 /// # Errors
 /// An unknown slot, or a colour that cannot be read, in one sentence that says what to write.
-pub fn entry<'a>(name: &'a str, value: &str) -> Result<(&'a str, Color), EntryError> {
+pub(crate) fn entry<'a>(name: &'a str, value: &str) -> Result<(&'a str, Color), EntryError> {
     // config.example.toml's wording for the triggered colour.
     let slot = if name == "unacknowledged" { "triggered" } else { name };
     if !Palette::NAMES.contains(&slot) {
@@ -127,7 +127,7 @@ impl Theme {
     }
 
     #[must_use]
-    pub fn muted(&self) -> Style {
+    pub(crate) fn muted(&self) -> Style {
         if self.no_color { Style::new().add_modifier(Modifier::DIM) } else { self.fg(self.palette.muted) }
     }
 
@@ -147,7 +147,7 @@ impl Theme {
     }
 
     #[must_use]
-    pub fn border(&self, focused: bool) -> Style {
+    pub(crate) fn border(&self, focused: bool) -> Style {
         if focused { self.accent() } else { self.muted() }
     }
 
@@ -157,7 +157,7 @@ impl Theme {
     }
 
     #[must_use]
-    pub fn info(&self) -> Style {
+    pub(crate) fn info(&self) -> Style {
         self.fg(self.palette.info)
     }
 }

@@ -27,16 +27,16 @@
 //! [`super::layout`]'s, shared with the app's scrolling). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`]
 //! the screen says so instead of drawing a broken layout.
 
-pub mod banner;
-pub mod detail;
-pub mod escalation;
-pub mod footer;
-pub mod form;
-pub mod header;
-pub mod help;
+pub(crate) mod banner;
+pub(crate) mod detail;
+pub(crate) mod escalation;
+pub(crate) mod footer;
+pub(crate) mod form;
+pub(crate) mod header;
+pub(crate) mod help;
 pub mod queue;
-pub mod schedule;
-pub mod timeline;
+pub(crate) mod schedule;
+pub(crate) mod timeline;
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
 
 /// Short human duration: `45s`, `12m`, `3h05m`, `2d04h`.
 #[must_use]
-pub fn short_duration(d: chrono::Duration) -> String {
+pub(crate) fn short_duration(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);
     match s {
         0..60 => format!("{s}s"),
@@ -108,7 +108,7 @@ pub fn countdown(d: chrono::Duration) -> String {
 
 /// Cut a string to a display width, with an ellipsis when cut.
 #[must_use]
-pub fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
     let mut out = String::new();
     let mut w = 0;
@@ -132,7 +132,7 @@ pub fn fit(s: &str, width: usize) -> String {
 
 /// Cut spans to a display width; an ellipsis marks the cut.
 #[must_use]
-pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+pub(crate) fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
     use unicode_width::UnicodeWidthChar;
     if spans.iter().map(Span::width).sum::<usize>() <= width {
         return spans;
@@ -168,13 +168,13 @@ pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
 
 /// Greedy word wrap to a display width; long words are cut.
 #[must_use]
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     wrap_hanging(text, width, width)
 }
 
 /// Word wrap where the first line has `first` columns and the others `rest`.
 #[must_use]
-pub fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
+pub(crate) fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     let mut out: Vec<String> = Vec::new();
     let limit = |out: &Vec<String>| if out.is_empty() { first.max(1) } else { rest.max(1) };

@@ -39,9 +39,9 @@ pub enum WebhookFormat {
 }
 
 impl NotifierSettings {
-    pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-    pub const DEFAULT_RETRIES: u32 = 2;
-    pub const DEFAULT_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
+    pub(crate) const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+    pub(crate) const DEFAULT_RETRIES: u32 = 2;
+    pub(crate) const DEFAULT_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 }
 
 /// Placeholder names a command's arguments may hold, in the order the docs list them.

@@ -13,7 +13,7 @@ use crate::store::error::StoreError;
 use super::scan;
 use super::tables::{self, meta};
 
-pub struct RedbReader {
+pub(super) struct RedbReader {
     txn: ReadTransaction,
 }
 

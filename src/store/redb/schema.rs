@@ -183,7 +183,7 @@ fn read_u32(bytes: &[u8]) -> Option<u32> {
 ///
 /// # Errors
 /// [`StoreError::Newer`] for a file from a newer piket; a damaged version record.
-pub fn prepare(db: &redb::Database, path: &std::path::Path) -> Result<(), StoreError> {
+pub(super) fn prepare(db: &redb::Database, path: &std::path::Path) -> Result<(), StoreError> {
     let txn = db.begin_write()?;
     let found = {
         let mut m = txn.open_table(tables::META)?;

@@ -13,7 +13,7 @@ use super::tables::{self, meta};
 
 /// Tables of one write transaction, opened once (habit: iroh-docs `Tables`). The chain head
 /// and the counters are read at the start and written once by [`RedbWriter::finish`].
-pub struct RedbWriter<'txn> {
+pub(super) struct RedbWriter<'txn> {
     events: Table<'txn, u64, &'static [u8]>,
     timeline: Table<'txn, (u64, u32), u64>,
     incidents: Table<'txn, u64, &'static [u8]>,

@@ -67,7 +67,7 @@ impl Link {
     }
 
     /// Hold back the writes among `effects` that must not be sent now, and say why.
-    pub fn hold_writes(&self, effects: &mut Vec<Effect>) -> Option<Held> {
+    pub(crate) fn hold_writes(&self, effects: &mut Vec<Effect>) -> Option<Held> {
         if !effects.iter().any(Effect::writes) {
             return None;
         }
@@ -91,7 +91,7 @@ impl Link {
 
 /// Writes held back, and the words for the responder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Held {
+pub(crate) enum Held {
     /// This user may not write: an open form has no point.
     ReadOnly(String),
     /// The server is away: the form stays, to be sent again.

@@ -33,7 +33,7 @@ pub struct Ctx<'a> {
 }
 
 impl Forms {
-    pub fn type_char(&mut self, c: char) {
+    pub(crate) fn type_char(&mut self, c: char) {
         if let Some(f) = self.open.as_mut()
             && !f.submitting
         {
@@ -52,19 +52,19 @@ impl Forms {
         Vec::new()
     }
 
-    pub fn paste(&mut self, s: &str) {
+    pub(crate) fn paste(&mut self, s: &str) {
         if let Some(f) = self.open.as_mut() {
             f.paste(s);
         }
     }
 
-    pub fn next_field(&mut self) {
+    pub(crate) fn next_field(&mut self) {
         if let Some(f) = self.open.as_mut() {
             f.next_field();
         }
     }
 
-    pub fn prev_field(&mut self) {
+    pub(crate) fn prev_field(&mut self) {
         if let Some(f) = self.open.as_mut() {
             f.prev_field();
         }
@@ -84,7 +84,7 @@ impl Forms {
     }
 
     /// Check the open form and send what it stands for; a refusal stays on the form.
-    pub fn submit(&mut self, cx: Ctx<'_>) -> Vec<Effect> {
+    pub(crate) fn submit(&mut self, cx: Ctx<'_>) -> Vec<Effect> {
         let Some(mut form) = self.open.take() else { return Vec::new() };
         if form.submitting {
             self.open = Some(form);
@@ -110,7 +110,7 @@ impl Forms {
 
 /// The form an incident action opens; `None`: the action is its command (no text to ask for).
 #[must_use]
-pub const fn kind_for(a: Action) -> Option<FormKind> {
+pub(crate) const fn kind_for(a: Action) -> Option<FormKind> {
     Some(match a {
         Action::Contain => FormKind::Contain,
         Action::Note => FormKind::Note,
@@ -130,7 +130,7 @@ pub const fn kind_for(a: Action) -> Option<FormKind> {
 
 /// The page form, with the levels and whom "next" reaches when the escalation is known.
 #[must_use]
-pub fn page_form(inc: &Incident, escalation: Option<&EscalationView>) -> Form {
+pub(crate) fn page_form(inc: &Incident, escalation: Option<&EscalationView>) -> Form {
     let Some(view) = escalation else {
         return Form::page(inc, 0, "next: the level after the last one paged");
     };

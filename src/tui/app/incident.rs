@@ -24,7 +24,7 @@ pub struct Timeline {
 }
 
 /// Actions the escalation pane offers, in this order, when the domain allows them.
-pub const INCIDENT_ACTIONS: [Action; 22] = [
+pub(crate) const INCIDENT_ACTIONS: [Action; 22] = [
     Action::Acknowledge,
     Action::Contain,
     Action::Note,
@@ -111,14 +111,14 @@ impl IncidentPane {
     }
 
     /// The selection moved: the timeline follows the newest, the actions start at the top.
-    pub const fn selection_moved(&mut self) {
+    pub(crate) const fn selection_moved(&mut self) {
         self.timeline_top = None;
         self.action_sel = 0;
     }
 
     /// What the pane still needs fetched for `selected`, beyond `effects`; and note what is
     /// on its way.
-    pub fn fetch(&mut self, selected: Option<IncidentId>, effects: &mut Vec<Effect>) {
+    pub(crate) fn fetch(&mut self, selected: Option<IncidentId>, effects: &mut Vec<Effect>) {
         if let Some(id) = selected
             && self.timeline_of(selected).is_none()
             && self.timeline_requested != Some(id)
@@ -144,13 +144,16 @@ impl IncidentPane {
 
     /// The timeline, when it is `selected`'s.
     #[must_use]
-    pub fn timeline_of(&self, selected: Option<IncidentId>) -> Option<&Timeline> {
+    pub(crate) fn timeline_of(&self, selected: Option<IncidentId>) -> Option<&Timeline> {
         self.timeline.as_ref().filter(|t| Some(t.id) == selected)
     }
 
     /// The escalation, when it is `selected`'s (`Err`: why it could not be fetched).
     #[must_use]
-    pub fn escalation_of(&self, selected: Option<IncidentId>) -> Option<Result<&EscalationView, &str>> {
+    pub(crate) fn escalation_of(
+        &self,
+        selected: Option<IncidentId>,
+    ) -> Option<Result<&EscalationView, &str>> {
         self.escalation
             .as_ref()
             .filter(|(id, _)| Some(*id) == selected)
@@ -158,7 +161,7 @@ impl IncidentPane {
     }
 
     /// Scroll the timeline of `len` events with `rows` on screen.
-    pub fn scroll(&mut self, a: Action, len: usize, rows: usize) {
+    pub(crate) fn scroll(&mut self, a: Action, len: usize, rows: usize) {
         let top = self.timeline_top.unwrap_or_else(|| len.saturating_sub(rows));
         let new = match a {
             Action::SelectNext => Some(top + 1),
@@ -174,7 +177,7 @@ impl IncidentPane {
     }
 
     /// Move the cursor over `n` offered actions.
-    pub fn move_action(&mut self, a: Action, n: usize) {
+    pub(crate) fn move_action(&mut self, a: Action, n: usize) {
         self.action_sel = match a {
             Action::SelectNext | Action::PageDown => (self.action_sel + 1).min(n.saturating_sub(1)),
             Action::SelectPrev | Action::PageUp => self.action_sel.saturating_sub(1),
@@ -197,7 +200,7 @@ pub struct Rules<'a> {
 
 impl Rules<'_> {
     #[must_use]
-    pub const fn ctx(&self) -> Context<'_> {
+    pub(crate) const fn ctx(&self) -> Context<'_> {
         Context { actor: self.actor, now: self.now, policy: self.policy, paging: None }
     }
 
@@ -245,7 +248,7 @@ impl Rules<'_> {
 
     /// The priority an impact or urgency key would give (unchanged while set by hand).
     #[must_use]
-    pub fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
+    pub(crate) fn priority_after(&self, action: Action, inc: &Incident) -> Option<Priority> {
         let (i, u) = match action {
             Action::ImpactUp => (inc.impact.raised(), inc.urgency),
             Action::ImpactDown => (inc.impact.lowered(), inc.urgency),
@@ -260,7 +263,7 @@ impl Rules<'_> {
 /// The command an action would send for an incident, with harmless text for forms; used to
 /// ask the domain whether the action is possible now.
 #[must_use]
-pub fn probe(action: Action, inc: &Incident) -> Option<Command> {
+pub(crate) fn probe(action: Action, inc: &Incident) -> Option<Command> {
     let id = inc.id;
     let t = || "-".to_owned();
     let up = |changes: FieldChanges| Some(Command::Update { id, changes });

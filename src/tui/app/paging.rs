@@ -55,7 +55,7 @@ impl Paging {
 
     /// The banner goes once its incident is acknowledged after the page, or is over.
     /// `inc`: the banner's incident as the queue has it.
-    pub fn settle(&mut self, inc: Option<&Incident>) {
+    pub(crate) fn settle(&mut self, inc: Option<&Incident>) {
         if let Some(p) = &self.alert
             && let Some(inc) = inc.filter(|inc| inc.id == p.incident)
             && (!inc.status.is_open() || inc.acknowledged_at.is_some_and(|at| at >= p.at))
@@ -66,7 +66,7 @@ impl Paging {
 
     /// Esc: the banner goes (the page stays in the timeline and the escalation pane);
     /// whether there was one.
-    pub fn dismiss(&mut self) -> bool {
+    pub(crate) fn dismiss(&mut self) -> bool {
         self.alert.take().is_some()
     }
 }

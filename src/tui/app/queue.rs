@@ -114,7 +114,7 @@ impl Queue {
 
     /// How many incidents are cached (open, or all when the toggle is on).
     #[must_use]
-    pub fn cached_len(&self) -> usize {
+    pub(crate) fn cached_len(&self) -> usize {
         self.incidents.len()
     }
 
@@ -146,7 +146,7 @@ impl Queue {
 
     /// How many running targets are already breached at `now`, and the next one still ahead.
     #[must_use]
-    pub fn deadlines_at(
+    pub(crate) fn deadlines_at(
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> (usize, Option<(IncidentId, Deadline)>) {
@@ -156,7 +156,7 @@ impl Queue {
 
     /// Some open incident has a running target (the header counts it down).
     #[must_use]
-    pub fn has_deadlines(&self) -> bool {
+    pub(crate) fn has_deadlines(&self) -> bool {
         !self.deadlines.is_empty()
     }
 
@@ -172,7 +172,7 @@ impl Queue {
     }
 
     #[must_use]
-    pub fn row_of(&self, id: IncidentId) -> Option<usize> {
+    pub(crate) fn row_of(&self, id: IncidentId) -> Option<usize> {
         let &pos = self.index.get(&id)?;
         self.visible.iter().position(|&i| i == pos)
     }
@@ -180,7 +180,7 @@ impl Queue {
     // ---- keys ------------------------------------------------------------------------------
 
     /// Move the selection (`rows`: a page).
-    pub fn navigate(&mut self, a: Action, rows: usize) {
+    pub(crate) fn navigate(&mut self, a: Action, rows: usize) {
         let n = self.visible.len();
         if n == 0 {
             return;
@@ -197,13 +197,13 @@ impl Queue {
         self.select_row(row.min(n - 1), rows);
     }
 
-    pub fn select_row(&mut self, row: usize, rows: usize) {
+    pub(crate) fn select_row(&mut self, row: usize, rows: usize) {
         self.sel_row = row;
         self.selected = self.row(row).map(|i| i.id);
         self.scroll_to_selection(rows);
     }
 
-    pub fn scroll_to_selection(&mut self, rows: usize) {
+    pub(crate) fn scroll_to_selection(&mut self, rows: usize) {
         let n = self.visible.len();
         if self.sel_row < self.offset {
             self.offset = self.sel_row;
@@ -215,19 +215,19 @@ impl Queue {
     }
 
     /// Select this incident once it shows up (the answer to its registration).
-    pub const fn select_when_shown(&mut self, id: IncidentId) {
+    pub(crate) const fn select_when_shown(&mut self, id: IncidentId) {
         self.pending_select = Some(id);
     }
 
     /// The next sort order; says which.
-    pub fn cycle_sort(&mut self, cx: Ctx<'_>) {
+    pub(crate) fn cycle_sort(&mut self, cx: Ctx<'_>) {
         let i = Sort::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
         self.sort = Sort::ALL[(i + 1) % Sort::ALL.len()];
         self.refilter(cx);
     }
 
     /// Esc on the queue: the filter goes.
-    pub fn clear_filter(&mut self, cx: Ctx<'_>) {
+    pub(crate) fn clear_filter(&mut self, cx: Ctx<'_>) {
         self.filter_text.clear();
         self.refilter(cx);
     }
@@ -235,7 +235,7 @@ impl Queue {
     // ---- the filter line -------------------------------------------------------------------
 
     /// Submit or cancel while the filter line has the keyboard.
-    pub fn filter_action(&mut self, a: Action, cx: Ctx<'_>) {
+    pub(crate) fn filter_action(&mut self, a: Action, cx: Ctx<'_>) {
         match a {
             Action::Submit => self.filtering = false,
             Action::Cancel => {
@@ -246,12 +246,12 @@ impl Queue {
         }
     }
 
-    pub fn filter_type(&mut self, c: char, cx: Ctx<'_>) {
+    pub(crate) fn filter_type(&mut self, c: char, cx: Ctx<'_>) {
         self.filter_text.push(c);
         self.refilter(cx);
     }
 
-    pub fn filter_edit(&mut self, e: Edit, cx: Ctx<'_>) {
+    pub(crate) fn filter_edit(&mut self, e: Edit, cx: Ctx<'_>) {
         match e {
             Edit::Backspace => {
                 self.filter_text.pop();
@@ -263,7 +263,7 @@ impl Queue {
         self.refilter(cx);
     }
 
-    pub fn filter_paste(&mut self, s: &str, cx: Ctx<'_>) {
+    pub(crate) fn filter_paste(&mut self, s: &str, cx: Ctx<'_>) {
         self.filter_text.push_str(&sanitize_line(s));
         self.refilter(cx);
     }
@@ -309,7 +309,7 @@ impl Queue {
     }
 
     /// Insert or replace one incident without re-sorting the whole queue.
-    pub fn upsert(&mut self, inc: Incident, cx: Ctx<'_>) {
+    pub(crate) fn upsert(&mut self, inc: Incident, cx: Ctx<'_>) {
         let id = inc.id;
         // Answers can arrive out of order (several fetches in flight): never go back in time.
         if self.incident(id).is_some_and(|old| old.last_seq > inc.last_seq) {

@@ -18,7 +18,7 @@ use crate::wire::{RotaQuery, RotaView};
 use super::Msg;
 
 /// How many days the view covers.
-pub const DAYS: u32 = 14;
+pub(crate) const DAYS: u32 = 14;
 
 /// What one line of the view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl ScheduleView {
 
     /// The override under the cursor, if the cursor is on one.
     #[must_use]
-    pub fn selected_override(&self) -> Option<&Override> {
+    pub(crate) fn selected_override(&self) -> Option<&Override> {
         match self.rows.get(self.cursor)? {
             Row::Override(i) => self.view()?.overrides.get(*i),
             _ => None,
@@ -78,7 +78,7 @@ impl ScheduleView {
     }
 
     /// Move the cursor to `row` and scroll so it shows among `visible` rows.
-    pub fn move_to(&mut self, row: usize, visible: usize) {
+    pub(crate) fn move_to(&mut self, row: usize, visible: usize) {
         let visible = visible.max(1);
         self.cursor = row.min(self.rows.len().saturating_sub(1));
         if self.cursor < self.offset {
@@ -93,7 +93,7 @@ impl ScheduleView {
 /// Midnight of a local date, as an instant (the first instant of the day where midnight is
 /// skipped or repeated by a clock change).
 #[must_use]
-pub fn day_start(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn day_start(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let midnight = date.and_time(chrono::NaiveTime::MIN);
     tz.from_local_datetime(&midnight)
         .earliest()
@@ -103,7 +103,7 @@ pub fn day_start(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
 
 /// The segments of a schedule that overlap `[from, to)`, in order.
 #[must_use]
-pub fn segments_between(segments: &[Segment], from: DateTime<Utc>, to: DateTime<Utc>) -> &[Segment] {
+pub(crate) fn segments_between(segments: &[Segment], from: DateTime<Utc>, to: DateTime<Utc>) -> &[Segment] {
     let first = segments.partition_point(|s| s.end <= from);
     let last = segments.partition_point(|s| s.start < to);
     segments.get(first..last.max(first)).unwrap_or_default()
@@ -112,7 +112,7 @@ pub fn segments_between(segments: &[Segment], from: DateTime<Utc>, to: DateTime<
 /// The rows for a rota: per schedule its heading, its daylight-saving notes and one row per
 /// day from the query's local date; then the overrides.
 #[must_use]
-pub fn rows(rota: &RotaView, tz: Tz) -> Vec<Row> {
+pub(crate) fn rows(rota: &RotaView, tz: Tz) -> Vec<Row> {
     let first = rota.at.with_timezone(&tz).date_naive();
     let mut out = Vec::new();
     for (si, cov) in rota.coverage.iter().enumerate() {
@@ -153,14 +153,14 @@ pub struct Ctx {
 
 impl Rota {
     /// Ask who is on call now (for the header).
-    pub const fn load_on_call(&mut self, now: DateTime<Utc>) -> Effect {
+    pub(crate) const fn load_on_call(&mut self, now: DateTime<Utc>) -> Effect {
         self.asked_at = Some(now);
         Effect::LoadRota(RotaQuery { at: now, days: 0 })
     }
 
     /// The earliest hand-off ahead in any schedule, from the last on-call answer.
     #[must_use]
-    pub fn next_handoff(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_handoff(&self) -> Option<DateTime<Utc>> {
         self.now.as_ref()?.on_call.iter().filter_map(|o| o.next_at).min()
     }
 
@@ -215,7 +215,7 @@ impl Rota {
     }
 
     /// Keys that move or close the open view (`rows`: a page); `false` for any other key.
-    pub fn navigate(&mut self, a: Action, rows: usize) -> bool {
+    pub(crate) fn navigate(&mut self, a: Action, rows: usize) -> bool {
         let Some(sv) = self.view.as_mut() else { return false };
         let last = sv.rows.len().saturating_sub(1);
         match a {
@@ -236,7 +236,7 @@ impl Rota {
     ///
     /// # Errors
     /// The rota has not loaded, or has no schedules.
-    pub fn add_override_form(&self) -> Result<Form, &'static str> {
+    pub(crate) fn add_override_form(&self) -> Result<Form, &'static str> {
         let Some(sv) = self.view.as_ref() else { return Err("the schedule has not loaded yet") };
         let Some(view) = sv.view() else { return Err("the schedule has not loaded yet") };
         let schedules: Vec<String> =
@@ -256,7 +256,7 @@ impl Rota {
 
     /// The form that removes the override under the cursor, if it is on one.
     #[must_use]
-    pub fn remove_override_form(&self, now: DateTime<Utc>, tz: Tz) -> Option<Form> {
+    pub(crate) fn remove_override_form(&self, now: DateTime<Utc>, tz: Tz) -> Option<Form> {
         let o = self.view.as_ref().and_then(ScheduleView::selected_override)?;
         Some(Form::remove_override(o.id, &override_text(o, now, tz)))
     }
@@ -264,7 +264,7 @@ impl Rota {
 
 /// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
 #[must_use]
-pub fn when(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn when(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
     let today = now.with_timezone(&tz).date_naive();
     let days = (local.date_naive() - today).num_days();
@@ -279,7 +279,7 @@ pub fn when(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
 
 /// "carol for bob in dba · Fri 18:00 → Sat 09:00".
 #[must_use]
-pub fn override_text(o: &Override, now: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn override_text(o: &Override, now: DateTime<Utc>, tz: Tz) -> String {
     let covers = o.covers.as_deref().map(|c| format!(" for {}", sanitize_line(c))).unwrap_or_default();
     format!(
         "{}{covers} in {} · {} → {}",

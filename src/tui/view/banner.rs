@@ -15,7 +15,7 @@ use crate::tui::app::App;
 /// "PAGED: INC-12 level 1 — db primary down — press a to acknowledge (esc dismisses)", made
 /// to fit: the title is cut first, then the dismiss hint; the key to acknowledge stays.
 #[must_use]
-pub fn page_text(app: &App, width: usize) -> Option<String> {
+pub(crate) fn page_text(app: &App, width: usize) -> Option<String> {
     use unicode_width::UnicodeWidthStr;
     let p = app.paging.alert.as_ref()?;
     let mut head = format!(" PAGED: {} level {}", p.incident, p.level);
@@ -52,7 +52,7 @@ pub fn page_text(app: &App, width: usize) -> Option<String> {
     Some(format!("{head}{tail}"))
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let mut lines = Vec::new();
     if let Some(text) = page_text(app, width) {

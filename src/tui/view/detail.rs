@@ -15,7 +15,7 @@ fn time(app: &App, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map_or_else(|| "–".to_owned(), |t| t.with_timezone(&app.timezone).format("%H:%M").to_string())
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let focused = app.pane.focus == Pane::Detail;
     let Some(inc) = app.selected_incident() else {

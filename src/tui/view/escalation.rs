@@ -153,7 +153,7 @@ fn local(app: &App, p: &PageRecord) -> String {
     p.at.with_timezone(&app.timezone).format("%H:%M").to_string()
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let focused = app.pane.focus == Pane::Escalation;
     let block = Block::bordered()

@@ -82,7 +82,7 @@ fn short(a: Action) -> &'static str {
     }
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let width = usize::from(area.width);
     let first = if app.queue.filtering || !app.queue.filter_text.is_empty() {

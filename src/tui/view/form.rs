@@ -17,7 +17,7 @@ use crate::tui::form::{FieldKind, Form, FormKind};
 /// Rows a multi-line field shows.
 const TEXT_ROWS: usize = 4;
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
     let th = &app.theme;
     let popup = area.centered(Constraint::Max(84), Constraint::Max(area.height.saturating_sub(2).max(10)));
     let submit = app.keymap.first(Action::Submit).unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::tui::app::App;
 
 /// The style of a countdown: calm, within its last quarter, or breached.
 #[must_use]
-pub fn clock_style(app: &App, remaining: chrono::Duration, target: Option<chrono::Duration>) -> Style {
+pub(crate) fn clock_style(app: &App, remaining: chrono::Duration, target: Option<chrono::Duration>) -> Style {
     let t = &app.theme;
     if remaining <= chrono::Duration::zero() {
         t.error().add_modifier(Modifier::REVERSED)
@@ -29,7 +29,7 @@ pub fn clock_style(app: &App, remaining: chrono::Duration, target: Option<chrono
 
 /// "INC-7 ack in 04:12", coloured by how much of the target is left.
 #[must_use]
-pub fn deadline_span(
+pub(crate) fn deadline_span(
     app: &App,
     id: crate::domain::IncidentId,
     d: crate::domain::policy::Deadline,
@@ -58,7 +58,7 @@ pub fn deadline_span(
 
 /// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
 #[must_use]
-pub fn when(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn when(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
     crate::tui::app::schedule::when(at, app.now, app.timezone)
 }
 
@@ -110,7 +110,7 @@ fn on_call_spans(app: &App) -> Vec<Span<'static>> {
 /// The narrowest useful on-call segment ("on call: alic…").
 const ON_CALL_MIN: usize = 14;
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let t = &app.theme;
     let width = usize::from(area.width);
     let sep = || Span::styled(" │ ", t.muted());

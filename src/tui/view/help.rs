@@ -12,7 +12,7 @@ use crate::tui::app::App;
 
 /// The help text as lines (also what the snapshot test keeps honest).
 #[must_use]
-pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let th = &app.theme;
     let mut out = Vec::new();
     let mut scope = None;
@@ -41,7 +41,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize) {
     let th = &app.theme;
     let popup = area.centered(Constraint::Max(96), Constraint::Percentage(90));
     let inner = Block::bordered().inner(popup);

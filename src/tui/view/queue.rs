@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 
 /// A status as a glyph and a word.
 #[must_use]
-pub const fn status_label(s: Status) -> &'static str {
+pub(crate) const fn status_label(s: Status) -> &'static str {
     match s {
         Status::Triggered => "● triggered",
         Status::Acknowledged => "◐ acknowledged",
@@ -26,7 +26,7 @@ pub const fn status_label(s: Status) -> &'static str {
 }
 
 #[must_use]
-pub fn status_style(t: &Theme, s: Status) -> Style {
+pub(crate) fn status_style(t: &Theme, s: Status) -> Style {
     let p = &t.palette;
     match s {
         Status::Triggered => t.fg(p.triggered).add_modifier(Modifier::BOLD),

@@ -143,7 +143,7 @@ fn row_line(app: &App, rota: &RotaView, row: Row) -> Line<'static> {
     }
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, sv: &ScheduleView) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, sv: &ScheduleView) {
     let th = &app.theme;
     let width = usize::from(area.width.saturating_sub(2));
     let title = fit(&format!(" On call · next {} days · times in {} ", schedule::DAYS, app.timezone), width);

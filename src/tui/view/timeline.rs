@@ -56,7 +56,7 @@ fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
     lines
 }
 
-pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if area.height == 0 {
         return;
     }
