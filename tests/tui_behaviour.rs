@@ -96,16 +96,93 @@ fn changes_from_others_keep_selection_and_scroll() {
     );
 }
 
+/// The footer's message, as the responder reads it.
+fn said(h: &Headless) -> String {
+    h.app.message.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()
+}
+
+/// The queue row of INC-`id` on screen.
+fn queue_line(h: &mut Headless, id: u64) -> Option<String> {
+    let needle = format!("INC-{id} ");
+    h.draw().lines().find(|l| l.contains(&needle)).map(str::to_owned)
+}
+
 #[test]
-fn a_resolved_incident_leaves_the_open_queue_and_the_next_row_is_selected() {
+fn a_resolved_incident_stays_selected_shown_as_resolved_until_the_responder_moves() {
     let c = seeded();
     let mut h = app(&c);
     select(&mut h, 2);
     let row = h.app.queue.sel_row;
+    // Someone else resolves it: it leaves the open queue, but not the responder's selection.
     c.run("ben", Command::Resolve { id: IncidentId(2), summary: "failed over".into(), recovered_at: None });
     h.send(Msg::Tick(c.now()));
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)), "the selection did not jump");
     assert_eq!(h.app.queue.sel_row, row);
+    let line = queue_line(&mut h, 2).expect("INC-2 is still on screen");
+    assert!(line.contains("resolved"), "shown as resolved: {line}");
+    // The next key acts on the incident on screen, INC-2, never on its neighbour.
+    h.act(Action::Note);
+    assert!(h.app.form().is_some_and(|f| f.title.ends_with("INC-2")), "{:?}", h.app.form().map(|f| &f.title));
+    h.act(Action::Cancel);
+    // A reload of the whole queue (the feed lagged) keeps it too.
+    h.send(Msg::FeedLagged);
+    assert_eq!(h.app.queue.selected, Some(IncidentId(2)));
+    // The responder moves: now it goes, and the row below is selected.
+    let below = h.app.queue.row(row + 1).map(|i| i.id);
+    h.act(Action::SelectNext);
+    assert_eq!(h.app.queue.selected, below);
+    assert!(queue_line(&mut h, 2).is_none(), "INC-2 left the open queue once the responder moved");
+    h.act(Action::SelectPrev);
     assert_ne!(h.app.queue.selected, Some(IncidentId(2)));
+}
+
+#[test]
+fn resolving_through_the_form_keeps_that_incident_selected_and_names_it() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 3);
+    h.act(Action::Resolve);
+    h.type_text("freed 40 GB of old logs");
+    h.act(Action::Submit);
+    assert_eq!(c.incident(IncidentId(3)).status, Status::Resolved);
+    assert!(said(&h).starts_with("INC-3: resolved"), "{}", said(&h));
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
+    assert!(queue_line(&mut h, 3).is_some_and(|l| l.contains("resolved")), "{}", h.draw());
+    // Its next action is the one a resolved incident allows: reopen, on INC-3.
+    h.act(Action::Reopen);
+    assert!(h.app.form().is_some_and(|f| f.title == "Reopen · INC-3"));
+}
+
+#[test]
+fn every_write_names_its_incident_in_its_confirmation() {
+    let c = seeded();
+    let mut h = app(&c);
+    select(&mut h, 3);
+    // A key that is its own command.
+    h.act(Action::Acknowledge);
+    assert_eq!(said(&h), "INC-3: acknowledged");
+    h.act(Action::ImpactUp);
+    assert!(said(&h).starts_with("INC-3: impact"), "{}", said(&h));
+    // A form.
+    h.act(Action::Note);
+    h.type_text("cache warmed");
+    h.act(Action::Submit);
+    assert_eq!(said(&h), "INC-3: cache warmed");
+    // A key the domain refuses, before anything is sent.
+    h.act(Action::Reopen);
+    assert!(said(&h).starts_with("INC-3: reopen not possible"), "{}", said(&h));
+    // A write the engine could not take: the refusal names the incident once, first.
+    c.ana.set_down(true);
+    h.act(Action::Note);
+    h.type_text("still slow");
+    h.act(Action::Submit);
+    assert!(said(&h).starts_with("INC-3: Note: "), "{}", said(&h));
+    h.act(Action::Cancel);
+    // Held back while the server is away: named too.
+    h.send(Msg::Connection(piket::client::Connection::Lost("the piket server went away".into())));
+    h.act(Action::SeverityUp);
+    assert!(said(&h).starts_with("INC-3: not sent"), "{}", said(&h));
+    c.ana.set_down(false);
 }
 
 #[test]
@@ -641,7 +718,7 @@ fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
     let screen = h.draw();
     assert!(
         screen.contains(
-            "PAGED: INC-1 level 1 — Checkout API returns 502 for 30% of requests — press a to acknowledge"
+            "PAGED: INC-1 level 1 — Checkout API returns 502 for 30% of requests — ! ack INC-1 (paged) · esc dismisses"
         ),
         "{screen}"
     );
@@ -649,12 +726,50 @@ fn a_page_for_me_rings_once_and_shows_a_banner_until_acknowledged() {
     h.send(Msg::Tick(c.now()));
     assert_eq!(h.bells, 1, "a note is not a page");
     assert_eq!(h.app.queue.selected, Some(IncidentId(3)), "the page does not move the selection");
-    // `a` acknowledges the incident that paged, as the banner says; the banner goes.
-    h.act(Action::Acknowledge);
-    assert_eq!(c.incident(IncidentId(1)).status, piket::domain::Status::Acknowledged);
+    // The banner's own key acknowledges the incident it names, and selects it; the banner goes.
+    h.act(Action::AcknowledgePage);
+    assert_eq!(c.incident(IncidentId(1)).status, Status::Acknowledged);
+    assert_eq!(said(&h), "INC-1: acknowledged");
     assert!(h.app.paging.alert.is_none());
     assert_eq!(h.app.queue.selected, Some(IncidentId(1)));
     assert!(!h.draw().contains("PAGED"));
+}
+
+/// With a P1 selected and a P3 paged, `a` acked the P3: the queue's keys act on the selected
+/// incident whatever the banner says, and the banner's key is its own.
+#[test]
+fn while_the_banner_is_up_the_queue_keys_act_on_the_selected_incident() {
+    let c = paging();
+    let mut h = opened_now(&c);
+    select(&mut h, 1);
+    page(&c, 3, 1, "disk filling");
+    h.send(Msg::Tick(c.now()));
+    assert!(h.draw().contains("! ack INC-3 (paged)"), "{}", h.draw());
+    h.act(Action::Acknowledge);
+    assert_eq!(c.incident(IncidentId(1)).status, Status::Acknowledged, "the selected one");
+    assert_eq!(c.incident(IncidentId(3)).status, Status::Triggered, "not the paged one");
+    assert_eq!(said(&h), "INC-1: acknowledged");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(1)));
+    assert!(h.draw().contains("! ack INC-3 (paged)"), "the banner stays until its incident is acked");
+    // Every main-screen key has one action: the banner's key shadows none of the queue's.
+    let km = &h.app.keymap;
+    let banner = km.keys(Action::AcknowledgePage).to_vec();
+    assert!(!banner.is_empty());
+    for a in Action::ALL.iter().filter(|a| **a != Action::AcknowledgePage) {
+        for k in km.keys(*a) {
+            if a.scope() == piket::tui::action::Scope::Normal {
+                assert!(!banner.contains(k), "{k} is both the banner's and {}", a.name());
+            }
+        }
+    }
+    h.act(Action::AcknowledgePage);
+    assert_eq!(c.incident(IncidentId(3)).status, Status::Acknowledged);
+    assert_eq!(said(&h), "INC-3: acknowledged");
+    assert_eq!(h.app.queue.selected, Some(IncidentId(3)));
+    assert!(!h.draw().contains("PAGED"));
+    // No banner: the key says so and writes nothing.
+    writes_nothing(&c, &mut h, 1, |h| h.act(Action::AcknowledgePage));
+    assert_eq!(said(&h), "no page to acknowledge");
 }
 
 #[test]

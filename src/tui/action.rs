@@ -95,8 +95,10 @@ actions! {
     ToggleClosed = "toggle_closed", Normal;
     /// Register a new incident (form)
     NewIncident = "new_incident", Normal;
-    /// Acknowledge the selected incident
+    /// Acknowledge the selected incident (never the paged one: the banner has its own key)
     Acknowledge = "acknowledge", Normal;
+    /// Acknowledge the incident the PAGED banner names, whatever is selected, and select it
+    AcknowledgePage = "acknowledge_page", Normal;
     /// Raise the impact; the priority is recomputed at once
     ImpactUp = "impact_up", Normal;
     /// Lower the impact; the priority is recomputed at once
@@ -171,6 +173,7 @@ impl Action {
                 | Self::PageUp
                 | Self::Back
                 | Self::Schedule
+                | Self::AcknowledgePage
         )
     }
 }
@@ -184,6 +187,7 @@ impl Action {
             self,
             Self::NewIncident
                 | Self::Acknowledge
+                | Self::AcknowledgePage
                 | Self::ImpactUp
                 | Self::ImpactDown
                 | Self::UrgencyUp

@@ -88,6 +88,9 @@ pub enum Msg {
 #[derive(Debug, Clone)]
 pub struct Executed {
     pub what: String,
+    /// The incident the commands were for (`None`: a registration, which has no id yet), so
+    /// a refusal names it as a confirmation does.
+    pub incident: Option<IncidentId>,
     pub outcomes: Vec<Outcome>,
     pub error: Option<ClientError>,
 }
@@ -360,16 +363,24 @@ impl App {
         // Whatever moved the selection, the detail pane needs that incident's timeline, and
         // the escalation pane its escalation.
         self.pane.fetch(self.queue.selected, &mut effects);
+        // A write held back names its incident too, as its confirmation would have.
+        let held_for = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Execute { cmds, .. } => cmds.first().and_then(Command::incident),
+                _ => None,
+            })
+            .map_or_else(String::new, |id| format!("{id}: "));
         match self.link.hold_writes(&mut effects) {
             Some(Held::ReadOnly(text)) => {
                 self.forms.open = None;
-                self.say(Level::Error, text);
+                self.say(Level::Error, format!("{held_for}{text}"));
             }
             Some(Held::Offline(text)) => {
                 if let Some(f) = self.forms.open.as_mut() {
                     f.submitting = false;
                 }
-                self.say(Level::Error, text);
+                self.say(Level::Error, format!("{held_for}{text}"));
             }
             None => {}
         }
@@ -551,9 +562,14 @@ impl App {
 
     fn on_executed(&mut self, x: Executed) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let mut said: Vec<String> = Vec::new();
+        // What was recorded, per incident in the order they came: every line names its incident.
+        let mut said: Vec<(IncidentId, Vec<String>)> = Vec::new();
         for o in &x.outcomes {
-            said.extend(o.events.iter().map(|e| one_line(&e.kind.describe())));
+            let lines = o.events.iter().map(|e| one_line(&e.kind.describe()));
+            match said.iter_mut().find(|(id, _)| *id == o.incident) {
+                Some((_, l)) => l.extend(lines),
+                None => said.push((o.incident, lines.collect())),
+            }
             if matches!(o.events.first().map(|e| &e.kind), Some(crate::domain::EventKind::Registered(_))) {
                 self.queue.select_when_shown(o.incident);
                 self.pane.focus = Pane::Queue;
@@ -564,22 +580,31 @@ impl App {
                 effects.push(Effect::LoadEscalation(o.incident));
             }
         }
-        let who = x.outcomes.first().map(|o| o.incident.to_string()).unwrap_or_default();
+        let said: Vec<String> =
+            said.iter().map(|(id, lines)| format!("{id}: {}", lines.join("; "))).collect();
         self.link.answered(x.error.as_ref());
         match x.error {
             None => {
                 self.forms.answered(Ok(()));
-                self.say(Level::Info, format!("{who}: {}", said.join("; ")));
+                self.say(Level::Info, said.join(" · "));
             }
             Some(e) => {
                 let done = if said.is_empty() {
                     String::new()
                 } else {
-                    format!(" (recorded first: {})", said.join("; "))
+                    format!(" (recorded first: {})", said.join(" · "))
                 };
                 let text = format!("{}{done}", err_text(&e));
                 self.forms.answered(Err(&text));
-                self.say(Level::Error, format!("{}: {text}", x.what));
+                // A form's title ends with its incident ("Note · INC-3"): name it once, first.
+                let what = match x.incident {
+                    Some(id) => {
+                        let what = x.what.strip_suffix(&format!(" · {id}")).unwrap_or(&x.what);
+                        format!("{id}: {what}")
+                    }
+                    None => x.what,
+                };
+                self.say(Level::Error, format!("{what}: {text}"));
             }
         }
         effects.dedup();
@@ -611,6 +636,10 @@ impl App {
             let text = format!("{} would change the record; read-only: {why}", a.name().replace('_', " "));
             self.say(Level::Error, text);
             return Vec::new();
+        }
+        if a == Action::AcknowledgePage {
+            // The banner's own key, in the schedule view too: it names what it acts on.
+            return self.acknowledge_page();
         }
         if self.rota.view.is_some() {
             return self.on_schedule_action(a);
@@ -692,7 +721,6 @@ impl App {
                 self.forms.open = Some(Form::new_incident(&self.policy));
                 Vec::new()
             }
-            Action::Acknowledge if self.paged_to_acknowledge().is_some() => self.acknowledge_page(),
             other => self.incident_action(other),
         }
     }
@@ -745,14 +773,20 @@ impl App {
         Vec::new()
     }
 
-    /// The banner says "press a to acknowledge": `a` acknowledges the incident that paged,
-    /// whatever is selected, and selects it when the queue shows it.
+    /// The banner's own key ("! ack INC-7 (paged)"): acknowledges the incident the banner
+    /// names, whatever is selected, and selects it so the responder sees what was acted on.
+    /// `a` stays the selected incident's: a key that meant two incidents acked the wrong one.
     fn acknowledge_page(&mut self) -> Vec<Effect> {
-        let Some(id) = self.paged_to_acknowledge().map(|inc| inc.id) else { return Vec::new() };
-        if let Some(row) = self.queue.row_of(id) {
-            let rows = self.queue_rows();
-            self.queue.select_row(row, rows);
-        }
+        let Some(id) = self.paged_to_acknowledge().map(|inc| inc.id) else {
+            let text = match &self.paging.alert {
+                Some(p) => format!("{}: acknowledge not possible now", p.incident),
+                None => "no page to acknowledge".to_owned(),
+            };
+            self.say(Level::Error, text);
+            return Vec::new();
+        };
+        let rows = self.queue_rows();
+        self.queue.select_id(id, rows);
         vec![Effect::Execute { cmds: vec![Command::Acknowledge { id }], what: "acknowledge".to_owned() }]
     }
 
@@ -762,7 +796,8 @@ impl App {
             return Vec::new();
         };
         if let Err(r) = self.check(a, inc) {
-            let msg = format!("{} not possible: {}", a.name().replace('_', " "), super::refusal::text(&r));
+            let msg =
+                format!("{}: {} not possible: {}", inc.id, a.name().replace('_', " "), super::refusal::text(&r));
             self.say(Level::Error, msg);
             return Vec::new();
         }

@@ -85,6 +85,7 @@ pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         Effect::LoadWhoami => Msg::WhoamiLoaded(client.whoami()),
         Effect::CheckPages(id) => Msg::PagesChecked(id, client.timeline(id)),
         Effect::Execute { cmds, what } => {
+            let incident = cmds.first().and_then(crate::domain::Command::incident);
             let mut outcomes = Vec::new();
             let mut error = None;
             for cmd in cmds {
@@ -96,7 +97,7 @@ pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
                     }
                 }
             }
-            Msg::Executed(Box::new(Executed { what, outcomes, error }))
+            Msg::Executed(Box::new(Executed { what, incident, outcomes, error }))
         }
         Effect::SetMaintenance(w) => Msg::MaintenanceSet(client.set_maintenance(w, Source::Tui)),
         Effect::ChangeRota { cmd, what } => Msg::RotaChanged(what, client.change_rota(cmd, Source::Tui)),

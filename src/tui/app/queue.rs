@@ -41,6 +41,10 @@ pub struct Queue {
     pub filtering: bool,
     /// Select this incident once it shows up (after registering it).
     pending_select: Option<IncidentId>,
+    /// The selected incident, kept on its row after it stopped passing the filter (resolved,
+    /// so out of the open queue) until the responder moves: the selection never jumps to
+    /// another incident by itself, so the next key acts on the incident the responder sees.
+    pub kept: Option<IncidentId>,
 }
 
 impl Default for Queue {
@@ -63,6 +67,7 @@ impl Default for Queue {
             filter: Filter::default(),
             filtering: false,
             pending_select: None,
+            kept: None,
         }
     }
 }
@@ -87,14 +92,14 @@ impl Queue {
                     return Vec::new();
                 }
                 self.loaded = true;
-                self.set_list(page, cx);
-                vec![Effect::LoadList { all: self.show_all }]
+                let mut fx = self.set_list(page, cx);
+                fx.push(Effect::LoadList { all: self.show_all });
+                fx
             }
             Msg::ListLoaded(Ok(list)) => {
                 self.loaded = true;
                 self.complete = true;
-                self.set_list(list, cx);
-                Vec::new()
+                self.set_list(list, cx)
             }
             Msg::IncidentLoaded(_, Ok(inc)) => {
                 self.upsert(inc, cx);
@@ -194,7 +199,34 @@ impl Queue {
             Action::PageUp => self.sel_row.saturating_sub(rows),
             _ => self.sel_row,
         };
-        self.select_row(row.min(n - 1), rows);
+        match self.row(row.min(n - 1)).map(|i| i.id) {
+            Some(id) => self.select_id(id, rows),
+            None => self.select_row(row.min(n - 1), rows),
+        }
+    }
+
+    /// Select an incident the queue shows; the kept one goes unless it is this one.
+    pub(crate) fn select_id(&mut self, id: IncidentId, rows: usize) {
+        if self.kept != Some(id) {
+            self.release();
+        }
+        if let Some(row) = self.row_of(id) {
+            self.select_row(row, rows);
+        }
+    }
+
+    /// The responder moved: the kept incident leaves the rows when it no longer passes.
+    fn release(&mut self) {
+        let Some(id) = self.kept.take() else { return };
+        let q = self.query();
+        if let Some(&pos) = self.index.get(&id)
+            && !self.incidents.get(pos).is_some_and(|inc| q.matches(inc))
+        {
+            self.visible.retain(|&i| i != pos);
+            if let Some(row) = self.selected.and_then(|sel| self.row_of(sel)) {
+                self.sel_row = row;
+            }
+        }
     }
 
     pub(crate) fn select_row(&mut self, row: usize, rows: usize) {
@@ -223,12 +255,14 @@ impl Queue {
     pub(crate) fn cycle_sort(&mut self, cx: Ctx<'_>) {
         let i = Sort::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
         self.sort = Sort::ALL[(i + 1) % Sort::ALL.len()];
+        self.kept = None;
         self.refilter(cx);
     }
 
     /// Esc on the queue: the filter goes.
     pub(crate) fn clear_filter(&mut self, cx: Ctx<'_>) {
         self.filter_text.clear();
+        self.kept = None;
         self.refilter(cx);
     }
 
@@ -248,6 +282,7 @@ impl Queue {
 
     pub(crate) fn filter_type(&mut self, c: char, cx: Ctx<'_>) {
         self.filter_text.push(c);
+        self.kept = None;
         self.refilter(cx);
     }
 
@@ -260,28 +295,44 @@ impl Queue {
             Edit::Enter => self.filtering = false,
             Edit::Left | Edit::Right | Edit::Home | Edit::End | Edit::Delete => {}
         }
+        self.kept = None;
         self.refilter(cx);
     }
 
     pub(crate) fn filter_paste(&mut self, s: &str, cx: Ctx<'_>) {
         self.filter_text.push_str(&sanitize_line(s));
+        self.kept = None;
         self.refilter(cx);
     }
 
     // ---- the cache -------------------------------------------------------------------------
 
-    fn set_list(&mut self, list: Vec<Incident>, cx: Ctx<'_>) {
+    fn set_list(&mut self, mut list: Vec<Incident>, cx: Ctx<'_>) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        // The selected incident missing from a fresh list left it (resolved meanwhile): keep
+        // what we knew on its row and ask for it, rather than select another incident.
+        if let Some(id) = self.selected
+            && !list.iter().any(|inc| inc.id == id)
+            && let Some(old) = self.incident(id)
+        {
+            list.push(old.clone());
+            self.kept = Some(id);
+            fx.push(Effect::LoadIncident(id));
+        }
         self.incidents = list;
         self.index = self.incidents.iter().enumerate().map(|(i, inc)| (inc.id, i)).collect();
         self.recount(cx.policy);
         self.refilter(cx);
+        fx
     }
 
     fn refilter(&mut self, cx: Ctx<'_>) {
         self.filter = filter::parse(&self.filter_text, cx.me);
         let q = self.query();
         let incs = &self.incidents;
-        let mut vis: Vec<usize> = (0..incs.len()).filter(|&i| q.matches(&incs[i])).collect();
+        let kept = self.kept.and_then(|id| self.index.get(&id).copied());
+        let mut vis: Vec<usize> =
+            (0..incs.len()).filter(|&i| q.matches(&incs[i]) || Some(i) == kept).collect();
         vis.sort_by(|&a, &b| q.sort.compare(&incs[a], &incs[b]));
         self.visible = vis;
         self.reselect(cx.rows);
@@ -294,6 +345,10 @@ impl Queue {
             && let Some(row) = self.row_of(id)
         {
             self.pending_select = None;
+            if self.kept.is_some_and(|k| k != id) {
+                self.release();
+            }
+            let row = self.row_of(id).unwrap_or(row);
             self.selected = Some(id);
             self.sel_row = row;
         } else if let Some(row) = self.selected.and_then(|id| self.row_of(id)) {
@@ -315,12 +370,14 @@ impl Queue {
         if self.incident(id).is_some_and(|old| old.last_seq > inc.last_seq) {
             return;
         }
+        let mut was_visible = false;
         let pos = if let Some(&pos) = self.index.get(&id) {
             if let Some(slot) = self.incidents.get_mut(pos) {
                 *slot = inc;
             }
             if let Some(v) = self.visible.iter().position(|&i| i == pos) {
                 self.visible.remove(v);
+                was_visible = true;
             }
             pos
         } else {
@@ -330,8 +387,12 @@ impl Queue {
             pos
         };
         let q = self.query();
+        let matches = self.incidents.get(pos).is_some_and(|new| q.matches(new));
+        if !matches && was_visible && self.selected == Some(id) {
+            self.kept = Some(id);
+        }
         if let Some(new) = self.incidents.get(pos)
-            && q.matches(new)
+            && (matches || self.kept == Some(id))
         {
             let incs = &self.incidents;
             let at = self.visible.partition_point(|&i| q.sort.compare(&incs[i], new).is_lt());

@@ -12,8 +12,10 @@ use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 
-/// "PAGED: INC-12 level 1 — db primary down — press a to acknowledge (esc dismisses)", made
-/// to fit: the title is cut first, then the dismiss hint; the key to acknowledge stays.
+/// "PAGED: INC-12 level 1 — db primary down — ! ack INC-12 (paged) · esc dismisses", made to
+/// fit: the title is cut first, then the dismiss hint; the banner's key and the incident it
+/// acknowledges stay. The banner has a key of its own (`acknowledge_page`), never `a`: the
+/// queue's keys act on the selected incident whatever the banner says.
 #[must_use]
 pub(crate) fn page_text(app: &App, width: usize) -> Option<String> {
     use unicode_width::UnicodeWidthStr;
@@ -25,15 +27,12 @@ pub(crate) fn page_text(app: &App, width: usize) -> Option<String> {
     let title =
         app.incident(p.incident).map(|inc| sanitize_line(&inc.title).into_owned()).unwrap_or_default();
     let back = app.keymap.first(Action::Back).unwrap_or_else(|| "esc".to_owned());
-    let (hint, dismiss) =
-        match app.keymap.first(Action::Acknowledge).filter(|_| app.paged_to_acknowledge().is_some()) {
-            // In the schedule view the acknowledge key adds an override: close it first.
-            Some(ack) if app.rota.view.is_some() => {
-                (format!(" — {back} closes the schedule, then {ack} acknowledges"), String::new())
-            }
-            Some(ack) => (format!(" — press {ack} to acknowledge"), format!(" ({back} dismisses)")),
-            None => (format!(" — {back} dismisses"), String::new()),
-        };
+    let hint = match app.keymap.first(Action::AcknowledgePage).filter(|_| app.paged_to_acknowledge().is_some())
+    {
+        Some(key) => format!(" — {key} ack {} (paged)", p.incident),
+        None => String::new(),
+    };
+    let dismiss = format!(" · {back} dismisses");
     let sep = if title.is_empty() { "" } else { " — " };
     // The whole title with the dismiss hint, else without it, else the title cut.
     for tail in [format!("{hint}{dismiss}"), hint.clone()] {
@@ -45,11 +44,7 @@ pub(crate) fn page_text(app: &App, width: usize) -> Option<String> {
     if room >= 10 {
         return Some(format!("{head} — {}{hint}", fit(&title, room)));
     }
-    let tail = match app.keymap.first(Action::Acknowledge).filter(|_| app.paged_to_acknowledge().is_some()) {
-        Some(ack) => format!(" — {ack}: acknowledge"),
-        None => String::new(),
-    };
-    Some(format!("{head}{tail}"))
+    Some(format!("{head}{hint}"))
 }
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
