@@ -595,7 +595,7 @@ fn a_page_for_this_user_rings_the_bell_and_shows_a_banner() {
         &data,
         &["new", "db primary down", "-s", "db", "-i", "high", "-u", "high", "--severity", "2"],
     );
-    t.wait_for("PAGED: INC-1 level 1 — db primary down — press a to acknowledge");
+    t.wait_for("PAGED: INC-1 level 1 — db primary down — ! ack INC-1 (paged)");
     t.wait_for_bells(1);
 
     // Another client pages level 1 again by hand, through the API on the socket.
@@ -614,9 +614,78 @@ fn a_page_for_this_user_rings_the_bell_and_shows_a_banner() {
     assert_eq!(later.bells(), 0, "pages from before a terminal opened are history");
     assert!(!later.text().contains("PAGED"), "{}", later.text());
 
-    t.keys("a");
+    t.keys("!");
     t.wait_for("INC-1: acknowledged");
     assert!(!t.text().contains("PAGED"), "the banner goes with the acknowledgement:\n{}", t.text());
+}
+
+/// The queue's rows on screen that name INC-`id` (the queue box: "│INC-2 ...").
+fn queue_rows_of(t: &Tui, id: u32) -> Vec<String> {
+    let needle = format!("│INC-{id} ");
+    t.text().lines().filter(|l| l.contains(&needle)).map(str::to_owned).collect()
+}
+
+/// The 03:00 case: a P1 selected, a P3 paging this user. `a` acknowledges the selected P1,
+/// never the paged P3; the banner's own key, which names the paged incident, acknowledges it
+/// and selects it. Resolving that incident keeps it selected, shown as resolved, so the next
+/// key acts on it; only when the responder moves does it leave the open queue.
+#[test]
+fn the_banner_key_acts_on_the_paged_incident_and_the_queue_keys_on_the_selected_one() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    write_rota_config(home.path());
+    let config = home.path().join("config").join("piket").join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[services.api]\n");
+    std::fs::write(&config, text).unwrap();
+    let mut t = Tui::start(home.path(), &data);
+    t.wait_for("on call: me (ops)");
+    // INC-1 is P1 on a service without a policy: nobody is paged. INC-2, P5 on db, pages me.
+    ok(home.path(), &data, &["new", "api down for everyone", "-s", "api", "-i", "high", "-u", "high", "--severity", "1"]);
+    t.wait_for("api down for everyone");
+    ok(home.path(), &data, &["new", "db disk filling", "-s", "db", "-i", "low", "-u", "low", "--severity", "4"]);
+    t.wait_for("! ack INC-2 (paged)");
+    t.wait_for_bells(1);
+    assert!(queue_rows_of(&t, 1).iter().any(|r| r.contains("P1")), "{}", t.text());
+
+    // `a` is the selected incident's, whatever the banner says.
+    t.keys("a");
+    t.wait_for("INC-1: acknowledged");
+    assert_eq!(show_json(home.path(), &data, "1")["status"], "acknowledged");
+    assert_eq!(show_json(home.path(), &data, "2")["status"], "triggered", "the paged one was not touched");
+    assert!(t.text().contains("! ack INC-2 (paged)"), "the banner stays:\n{}", t.text());
+
+    // The banner's key: the paged incident, named on screen, now selected.
+    t.keys("!");
+    t.wait_for("INC-2: acknowledged");
+    assert_eq!(show_json(home.path(), &data, "2")["status"], "acknowledged");
+    assert!(!t.text().contains("PAGED"), "{}", t.text());
+
+    // Resolve the selected INC-2: it stays selected and on screen, shown as resolved.
+    t.keys("R");
+    t.wait_for("Resolve · INC-2");
+    t.keys("grew the volume");
+    t.keys(CTRL_S);
+    t.wait_for("INC-2: resolved");
+    assert_eq!(show_json(home.path(), &data, "2")["status"], "resolved");
+    assert!(queue_rows_of(&t, 2).iter().any(|r| r.contains("resolved")), "{}", t.text());
+    // The next key acts on INC-2, the incident on screen, not on INC-1.
+    t.keys("m");
+    t.wait_for("Note · INC-2");
+    t.keys("\x1b");
+    t.wait_for("cancelled; nothing was written");
+    // The responder moves: INC-1 is selected and the resolved INC-2 leaves the open queue.
+    t.keys("k");
+    let deadline = Instant::now() + WAIT_LIMIT;
+    while !queue_rows_of(&t, 2).is_empty() {
+        assert!(Instant::now() < deadline, "INC-2 stayed after moving:\n{}", t.text());
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    t.keys("m");
+    t.wait_for("Note · INC-1");
+    t.keys("\x1b");
+    t.keys("q");
+    t.assert_restored("q");
 }
 
 /// A real server whose config lists this user in `[server] read-only`: the queue says so and
