@@ -179,7 +179,7 @@ escalation-policy = "dba"
     h.send(Msg::Tick(Utc::now()));
     assert_eq!(h.bells, 1);
     let screen = h.draw();
-    assert!(screen.contains("PAGED: INC-1 level 1 — db primary down — press a to acknowledge"), "{screen}");
+    assert!(screen.contains("PAGED: INC-1 level 1 — db primary down — ! ack INC-1 (paged)"), "{screen}");
     assert!(screen.contains("dba · level 2 in 1"), "the countdown to level 2: {screen}");
 
     // Ben pages level 2 by hand: ben is paged, not ana; no second bell here.

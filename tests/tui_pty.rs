@@ -641,9 +641,17 @@ fn the_banner_key_acts_on_the_paged_incident_and_the_queue_keys_on_the_selected_
     let mut t = Tui::start(home.path(), &data);
     t.wait_for("on call: me (ops)");
     // INC-1 is P1 on a service without a policy: nobody is paged. INC-2, P5 on db, pages me.
-    ok(home.path(), &data, &["new", "api down for everyone", "-s", "api", "-i", "high", "-u", "high", "--severity", "1"]);
+    ok(
+        home.path(),
+        &data,
+        &["new", "api down for everyone", "-s", "api", "-i", "high", "-u", "high", "--severity", "1"],
+    );
     t.wait_for("api down for everyone");
-    ok(home.path(), &data, &["new", "db disk filling", "-s", "db", "-i", "low", "-u", "low", "--severity", "4"]);
+    ok(
+        home.path(),
+        &data,
+        &["new", "db disk filling", "-s", "db", "-i", "low", "-u", "low", "--severity", "4"],
+    );
     t.wait_for("! ack INC-2 (paged)");
     t.wait_for_bells(1);
     assert!(queue_rows_of(&t, 1).iter().any(|r| r.contains("P1")), "{}", t.text());

@@ -95,9 +95,9 @@ actions! {
     ToggleClosed = "toggle_closed", Normal;
     /// Register a new incident (form)
     NewIncident = "new_incident", Normal;
-    /// Acknowledge the selected incident (never the paged one: the banner has its own key)
+    /// Acknowledge the selected incident (never the paged one)
     Acknowledge = "acknowledge", Normal;
-    /// Acknowledge the incident the PAGED banner names, whatever is selected, and select it
+    /// Acknowledge the paged incident the banner names; select it
     AcknowledgePage = "acknowledge_page", Normal;
     /// Raise the impact; the priority is recomputed at once
     ImpactUp = "impact_up", Normal;

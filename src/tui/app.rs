@@ -796,8 +796,12 @@ impl App {
             return Vec::new();
         };
         if let Err(r) = self.check(a, inc) {
-            let msg =
-                format!("{}: {} not possible: {}", inc.id, a.name().replace('_', " "), super::refusal::text(&r));
+            let msg = format!(
+                "{}: {} not possible: {}",
+                inc.id,
+                a.name().replace('_', " "),
+                super::refusal::text(&r)
+            );
             self.say(Level::Error, msg);
             return Vec::new();
         }

@@ -27,11 +27,11 @@ pub(crate) fn page_text(app: &App, width: usize) -> Option<String> {
     let title =
         app.incident(p.incident).map(|inc| sanitize_line(&inc.title).into_owned()).unwrap_or_default();
     let back = app.keymap.first(Action::Back).unwrap_or_else(|| "esc".to_owned());
-    let hint = match app.keymap.first(Action::AcknowledgePage).filter(|_| app.paged_to_acknowledge().is_some())
-    {
-        Some(key) => format!(" — {key} ack {} (paged)", p.incident),
-        None => String::new(),
-    };
+    let hint =
+        match app.keymap.first(Action::AcknowledgePage).filter(|_| app.paged_to_acknowledge().is_some()) {
+            Some(key) => format!(" — {key} ack {} (paged)", p.incident),
+            None => String::new(),
+        };
     let dismiss = format!(" · {back} dismisses");
     let sep = if title.is_empty() { "" } else { " — " };
     // The whole title with the dismiss hint, else without it, else the title cut.
