@@ -12,6 +12,7 @@ mod rota;
 mod rota_output;
 pub(crate) mod run;
 pub(crate) mod server;
+mod watch;
 
 pub use args::{Cli, Cmd};
 pub use run::run;

@@ -122,6 +122,9 @@ pub enum Cmd {
     Export(ExportArgs),
     /// KPIs: MTTA, time to contain, MTTR; counts per week and severity.
     Stats(StatsArgs),
+    /// Follow the record: one line per committed event (position, time, incident, kind,
+    /// actor, summary), or JSON lines with --json, until interrupted or the server goes away.
+    Watch(WatchArgs),
     /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
     Verify,
     /// Fill a fresh data dir with realistic incidents and open the queue.
@@ -552,6 +555,24 @@ pub struct StatsArgs {
     /// Count drills and near misses too.
     #[arg(long)]
     pub include_drills: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Replay every event after this global position first, then go on live (no gap, no
+    /// duplicate): give the last position a previous watch printed to resume it.
+    #[arg(long, value_name = "N")]
+    pub after: Option<u64>,
+    /// Only events of this incident (repeatable): INC-42 or 42.
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub incident: Vec<IncidentId>,
+    /// Only events of this kind (repeatable), as `piket timeline --json` names them: registered,
+    /// acknowledged, note, resolved, closed, paged ...
+    #[arg(long, short = 'k', value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only events by this user.
+    #[arg(long, value_name = "USER")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -304,6 +304,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         Cmd::Override(c) => super::rota::override_cmd(ctx, c),
         Cmd::Page(a) => super::rota::page(ctx, a),
         Cmd::Escalation(a) => super::rota::escalation(ctx, a.id),
+        Cmd::Watch(a) => super::watch::run(ctx, &a),
         Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) | Cmd::Schedule(ScheduleCmd::Check(_)) => {
             Err(Fail::Input("handled before a client is made".into()))
         }
