@@ -6,6 +6,7 @@
 
 mod args;
 mod ctx;
+mod generated;
 mod maintenance;
 pub mod output;
 mod rota;

@@ -440,3 +440,31 @@ fn the_queue_needs_a_terminal_and_says_so() {
     let err = p.fails(&[], 1);
     assert!(err.contains("the queue needs a terminal"), "{err}");
 }
+
+#[test]
+fn completions_and_the_man_page_name_every_subcommand() {
+    let p = Piket::new("");
+    let subcommands = ["new", "acknowledge", "resolve", "close", "watch", "schedule", "completions", "man"];
+    for shell in ["bash", "zsh", "fish"] {
+        let script = p.ok(&["completions", shell]);
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    // Subcommands' own options are completed too (watch's filters).
+    assert!(p.ok(&["completions", "bash"]).contains("--after"));
+    let page = p.ok(&["man"]);
+    assert!(page.contains(".TH piket 1"), "not piket(1) in roff");
+    for sub in subcommands {
+        assert!(page.contains(&format!("piket\\-{sub}(1)")), "the man page lacks piket-{sub}(1)");
+    }
+    let dir = p.path("man1");
+    std::fs::create_dir(&dir).unwrap();
+    let written = p.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    for sub in ["piket.1", "piket-watch.1", "piket-schedule-check.1"] {
+        assert!(written.lines().any(|l| l.ends_with(sub)), "{written}");
+        let text = std::fs::read_to_string(dir.join(sub)).unwrap();
+        assert!(text.contains(".TH"), "{sub} is no man page");
+    }
+    assert!(p.fails(&["completions", "tcsh"], 2).contains("bash"), "the valid shells are named");
+}

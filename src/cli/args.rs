@@ -127,6 +127,14 @@ pub enum Cmd {
     Watch(WatchArgs),
     /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
     Verify,
+    /// A completion script for a shell, from these very definitions: e.g.
+    /// `piket completions bash > ~/.local/share/bash-completion/completions/piket`,
+    /// `piket completions zsh > ~/.zfunc/_piket`,
+    /// `piket completions fish > ~/.config/fish/completions/piket.fish`.
+    Completions(CompletionsArgs),
+    /// The manual page piket(1), in roff: `piket man | man -l -`; with --dir, piket(1) and a
+    /// page per subcommand (piket-watch(1) ...) written into a man directory.
+    Man(ManArgs),
     /// Fill a fresh data dir with realistic incidents and open the queue.
     Demo(DemoArgs),
     /// Run the server in the foreground: own the database, serve the socket (systemd runs this;
@@ -573,6 +581,21 @@ pub struct WatchArgs {
     /// Only events by this user.
     #[arg(long, value_name = "USER")]
     pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this directory (e.g. ~/.local/share/man/man1), replacing pages
+    /// of the same name, and print their paths.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

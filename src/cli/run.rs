@@ -25,6 +25,12 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     if let Some(Cmd::Schedule(ScheduleCmd::Check(args))) = &cli.command {
         return Ok(super::rota::check(cli.config.as_deref(), cli.json, args));
     }
+    // Generated from the definitions alone: they work before any install is configured.
+    match &cli.command {
+        Some(Cmd::Completions(args)) => return Ok(super::generated::completions(args.shell)),
+        Some(Cmd::Man(args)) => return Ok(super::generated::man(args.dir.as_deref())),
+        _ => {}
+    }
     let flags = cli.flags();
     let config = start::load_config(&flags)?;
     let dir = start::data_dir(flags.data_dir.as_deref(), &config)?;
@@ -305,8 +311,11 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         Cmd::Page(a) => super::rota::page(ctx, a),
         Cmd::Escalation(a) => super::rota::escalation(ctx, a.id),
         Cmd::Watch(a) => super::watch::run(ctx, &a),
-        Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) | Cmd::Schedule(ScheduleCmd::Check(_)) => {
-            Err(Fail::Input("handled before a client is made".into()))
-        }
+        Cmd::Demo(_)
+        | Cmd::Serve(_)
+        | Cmd::Server(_)
+        | Cmd::Completions(_)
+        | Cmd::Man(_)
+        | Cmd::Schedule(ScheduleCmd::Check(_)) => Err(Fail::Input("handled before a client is made".into())),
     }
 }
