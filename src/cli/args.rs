@@ -173,12 +173,14 @@ pub struct NewArgs {
     /// Affected service (repeatable).
     #[arg(long = "service", short = 's', value_name = "SERVICE")]
     pub services: Vec<String>,
-    #[arg(long, short = 'i', value_parser = parse::<Impact>)]
+    /// How much of the business is hurt: high, medium or low (the queue's form starts at medium).
+    #[arg(long, short = 'i', default_value = "medium", value_parser = parse::<Impact>)]
     pub impact: Impact,
-    #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
+    /// How soon it must be dealt with: high, medium or low (priority follows impact and urgency).
+    #[arg(long, short = 'u', default_value = "medium", value_parser = parse::<Urgency>)]
     pub urgency: Urgency,
-    /// 1 (critical) .. 4 (minor). If unsure, pick the higher.
-    #[arg(long, value_parser = parse::<Severity>)]
+    /// 1 (critical) .. 4 (minor), or SEV1 .. SEV4. If unsure, pick the higher.
+    #[arg(long, default_value = "3", value_parser = parse::<Severity>)]
     pub severity: Severity,
     #[arg(long)]
     pub category: Option<String>,
@@ -209,10 +211,13 @@ pub struct SetArgs {
     pub id: IncidentId,
     #[arg(long)]
     pub title: Option<String>,
+    /// high, medium or low.
     #[arg(long, short = 'i', value_parser = parse::<Impact>)]
     pub impact: Option<Impact>,
+    /// high, medium or low.
     #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
     pub urgency: Option<Urgency>,
+    /// 1 (critical) .. 4 (minor), or SEV1 .. SEV4.
     #[arg(long, value_parser = parse::<Severity>)]
     pub severity: Option<Severity>,
     /// Category ("" clears it).
@@ -439,8 +444,8 @@ pub struct ScheduleShowArgs {
 
 #[derive(Debug, Args)]
 pub struct ScheduleCheckArgs {
-    /// How many days to check, 1 to 366.
-    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=366))]
+    /// How many days to check, 1 to 731 (two years).
+    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=731))]
     pub days: u32,
     /// Where to start (default: now): "2027-03-20 00:00", RFC 3339.
     #[arg(long, value_name = "TIME")]
@@ -508,16 +513,20 @@ pub struct CorrectArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only these statuses (repeatable; default: the open ones).
+    /// Only these statuses: triggered, acknowledged, contained, resolved or closed (repeatable;
+    /// default: the open ones).
     #[arg(long, value_parser = parse::<Status>)]
     pub status: Vec<Status>,
     /// Every status, closed included.
     #[arg(long, short = 'a')]
     pub all: bool,
+    /// Only these priorities: P1 .. P5 (repeatable).
     #[arg(long, short = 'p', value_parser = parse::<Priority>)]
     pub priority: Vec<Priority>,
+    /// Only these severities: 1 .. 4 or SEV1 .. SEV4 (repeatable).
     #[arg(long, value_parser = parse::<Severity>)]
     pub severity: Vec<Severity>,
+    /// Only incidents affecting this service.
     #[arg(long, short = 's')]
     pub service: Option<String>,
     /// Words that must all occur in id, title, description or category.
@@ -529,7 +538,8 @@ pub struct ListArgs {
     /// priority, newest, oldest, severity or updated.
     #[arg(long, default_value = "priority", value_parser = parse::<Sort>)]
     pub sort: Sort,
-    #[arg(long, short = 'n')]
+    /// At most this many incidents.
+    #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<usize>,
 }
 
@@ -543,6 +553,7 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     pub id: IncidentId,
+    /// The report's form (the global --json also gives JSON).
     #[arg(long, short = 'f', value_enum, default_value_t)]
     pub format: ExportFormat,
     /// Write to this new file instead of standard output (created 0600; an existing name,

@@ -249,7 +249,8 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             let inc = ctx.client.incident(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
             let events = ctx.client.timeline(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
             let head = ctx.client.chain_head()?;
-            let body = match a.format {
+            let format = if ctx.json { ExportFormat::Json } else { a.format };
+            let body = match format {
                 ExportFormat::Markdown => crate::report::markdown(&inc, &events, &head, ctx.tz(), ctx.now),
                 ExportFormat::Json => {
                     serde_json::to_string_pretty(&crate::report::json(&inc, &events, &head))
