@@ -87,7 +87,9 @@ pub trait Client: Send + Sync {
     /// Unavailable: this client cannot resume, or `after` lies beyond the record.
     fn subscribe_after(&self, after: Option<u64>) -> Result<(u64, broadcast::Receiver<Change>), ClientError> {
         let _ = after;
-        Err(ClientError::Unavailable("this client cannot follow the change feed from a position".to_owned()))
+        Err(ClientError::Unavailable(
+            "following the record needs the server (`piket serve`); an engine in this process has nobody else's changes to follow".to_owned(),
+        ))
     }
 
     /// The connection state, to show a banner and refuse writes while it is lost.
