@@ -6,12 +6,14 @@
 
 mod args;
 mod ctx;
+mod generated;
 mod maintenance;
 pub mod output;
 mod rota;
 mod rota_output;
 pub(crate) mod run;
 pub(crate) mod server;
+mod watch;
 
 pub use args::{Cli, Cmd};
 pub use run::run;

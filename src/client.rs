@@ -79,6 +79,19 @@ pub trait Client: Send + Sync {
     /// after an outage it delivers the changes committed meanwhile, in order, then live ones.
     fn subscribe(&self) -> broadcast::Receiver<Change>;
 
+    /// Changes committed after global position `after` (`None`: from now), replayed then live
+    /// with no gap, and the position the feed starts from: what `piket watch --after N` needs
+    /// to give every event its position. Only before the first [`Client::subscribe`].
+    ///
+    /// # Errors
+    /// Unavailable: this client cannot resume, or `after` lies beyond the record.
+    fn subscribe_after(&self, after: Option<u64>) -> Result<(u64, broadcast::Receiver<Change>), ClientError> {
+        let _ = after;
+        Err(ClientError::Unavailable(
+            "following the record needs the server (`piket serve`); an engine in this process has nobody else's changes to follow".to_owned(),
+        ))
+    }
+
     /// The connection state, to show a banner and refuse writes while it is lost.
     fn connection(&self) -> watch::Receiver<Connection>;
 

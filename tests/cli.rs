@@ -91,6 +91,10 @@ fn all_eight_steps_from_the_command_line() {
     let err = p.fails(&["close", "INC-1"], 1);
     assert!(err.contains("missing: a review with at least 1 lesson learned"), "{err}");
     assert!(err.contains("next: piket review INC-1"), "{err}");
+    assert!(
+        !err.contains("root-cause"),
+        "the root cause is recorded; next offers only what is missing: {err}"
+    );
     p.ok(&[
         "review",
         "INC-1",
@@ -439,4 +443,89 @@ fn the_queue_needs_a_terminal_and_says_so() {
     let p = Piket::new("");
     let err = p.fails(&[], 1);
     assert!(err.contains("the queue needs a terminal"), "{err}");
+}
+
+#[test]
+fn completions_and_the_man_page_name_every_subcommand() {
+    let p = Piket::new("");
+    let subcommands = ["new", "acknowledge", "resolve", "close", "watch", "schedule", "completions", "man"];
+    for shell in ["bash", "zsh", "fish"] {
+        let script = p.ok(&["completions", shell]);
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    // Subcommands' own options are completed too (watch's filters).
+    assert!(p.ok(&["completions", "bash"]).contains("--after"));
+    let page = p.ok(&["man"]);
+    assert!(page.contains(".TH piket 1"), "not piket(1) in roff");
+    for sub in subcommands {
+        assert!(page.contains(&format!("piket\\-{sub}(1)")), "the man page lacks piket-{sub}(1)");
+    }
+    let dir = p.path("man1");
+    std::fs::create_dir(&dir).unwrap();
+    let written = p.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    for sub in ["piket.1", "piket-watch.1", "piket-schedule-check.1"] {
+        assert!(written.lines().any(|l| l.ends_with(sub)), "{written}");
+        let text = std::fs::read_to_string(dir.join(sub)).unwrap();
+        assert!(text.contains(".TH"), "{sub} is no man page");
+    }
+    assert!(p.fails(&["completions", "tcsh"], 2).contains("bash"), "the valid shells are named");
+}
+
+#[test]
+fn new_defaults_as_the_queues_form_and_the_global_json_exports_json() {
+    let p = Piket::new("");
+    p.ok(&["new", "only a title"]);
+    let inc = p.json(&["show", "1"]);
+    assert_eq!(
+        (inc["impact"].as_str(), inc["urgency"].as_str(), inc["severity"].to_string().as_str()),
+        (Some("medium"), Some("medium"), "3"),
+        "{inc}"
+    );
+    let report: Value = serde_json::from_str(&p.ok(&["--json", "export", "1"])).expect("JSON");
+    assert_eq!(report["incident"]["title"], "only a title");
+}
+
+#[test]
+fn option_help_names_the_values() {
+    let p = Piket::new("");
+    let new = p.ok(&["new", "--help"]);
+    assert!(new.contains("high, medium or low") && new.contains("[default: medium]"), "{new}");
+    let list = p.ok(&["list", "--help"]);
+    for values in ["triggered, acknowledged, contained, resolved or closed", "P1 .. P5", "SEV1 .. SEV4"] {
+        assert!(list.contains(values), "list --help lacks {values}: {list}");
+    }
+    assert!(p.ok(&["export", "--help"]).contains("markdown, json"));
+}
+
+#[test]
+fn schedule_check_looks_two_years_ahead_as_one_span() {
+    let p = Piket::new(
+        r#"
+timezone = "Europe/Amsterdam"
+
+[people.alice]
+[people.bob]
+
+[schedules.night]
+rotations = [{ members = ["alice", "bob"], shift = "daily", handoff = "02:30", start = "2027-01-04", zone = "Europe/Amsterdam" }]
+"#,
+    );
+    let v = p.json(&["schedule", "check", "--from", "2027-01-05 00:00", "--days", "731"]);
+    assert_eq!(v["gaps"], 0, "{v}");
+    let night = &v["coverage"][0];
+    // The spring-forward of the second year is checked too.
+    assert!(night["dst_shifts"].to_string().contains("2028-03-26"), "{}", night["dst_shifts"]);
+    let segments = night["segments"].as_array().unwrap();
+    assert_eq!(segments.last().unwrap()["end"], v["to"], "covered to the end");
+    for pair in segments.windows(2) {
+        assert_eq!(pair[0]["end"], pair[1]["start"], "no hole");
+        assert_ne!(
+            pair[0]["people"], pair[1]["people"],
+            "one shift is one segment, across the year: {pair:?}"
+        );
+    }
+    let err = p.fails(&["schedule", "check", "--days", "732"], 2);
+    assert!(err.contains("1..=731"), "{err}");
 }

@@ -273,7 +273,7 @@ fn usage_errors_exit_2() {
         &["override", "add", "--schedule", "primary", "--person", "bob", "--for", "1h", "--until", "18:00"],
         &["override", "remove", "first"],
         &["schedule", "show", "--days", "0"],
-        &["schedule", "check", "--days", "400"],
+        &["schedule", "check", "--days", "800"],
         &["schedule"],
         &["oncall", "--now"],
         &["escalation"],

@@ -29,3 +29,4 @@ mod tui_demo;
 mod tui_engine;
 mod tui_pty;
 mod tui_screens;
+mod watch;

@@ -122,8 +122,19 @@ pub enum Cmd {
     Export(ExportArgs),
     /// KPIs: MTTA, time to contain, MTTR; counts per week and severity.
     Stats(StatsArgs),
+    /// Follow the record: one line per committed event (position, time, incident, kind,
+    /// actor, summary), or JSON lines with --json, until interrupted or the server goes away.
+    Watch(WatchArgs),
     /// Walk the hash chain and recompute every projection; exit 1 on any mismatch.
     Verify,
+    /// A completion script for a shell, from these very definitions: e.g.
+    /// `piket completions bash > ~/.local/share/bash-completion/completions/piket`,
+    /// `piket completions zsh > ~/.zfunc/_piket`,
+    /// `piket completions fish > ~/.config/fish/completions/piket.fish`.
+    Completions(CompletionsArgs),
+    /// The manual page piket(1), in roff: `piket man | man -l -`; with --dir, piket(1) and a
+    /// page per subcommand (piket-watch(1) ...) written into a man directory.
+    Man(ManArgs),
     /// Fill a fresh data dir with realistic incidents and open the queue.
     Demo(DemoArgs),
     /// Run the server in the foreground: own the database, serve the socket (systemd runs this;
@@ -162,12 +173,14 @@ pub struct NewArgs {
     /// Affected service (repeatable).
     #[arg(long = "service", short = 's', value_name = "SERVICE")]
     pub services: Vec<String>,
-    #[arg(long, short = 'i', value_parser = parse::<Impact>)]
+    /// How much of the business is hurt: high, medium or low (the queue's form starts at medium).
+    #[arg(long, short = 'i', default_value = "medium", value_parser = parse::<Impact>)]
     pub impact: Impact,
-    #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
+    /// How soon it must be dealt with: high, medium or low (priority follows impact and urgency).
+    #[arg(long, short = 'u', default_value = "medium", value_parser = parse::<Urgency>)]
     pub urgency: Urgency,
-    /// 1 (critical) .. 4 (minor). If unsure, pick the higher.
-    #[arg(long, value_parser = parse::<Severity>)]
+    /// 1 (critical) .. 4 (minor), or SEV1 .. SEV4. If unsure, pick the higher.
+    #[arg(long, default_value = "3", value_parser = parse::<Severity>)]
     pub severity: Severity,
     #[arg(long)]
     pub category: Option<String>,
@@ -198,10 +211,13 @@ pub struct SetArgs {
     pub id: IncidentId,
     #[arg(long)]
     pub title: Option<String>,
+    /// high, medium or low.
     #[arg(long, short = 'i', value_parser = parse::<Impact>)]
     pub impact: Option<Impact>,
+    /// high, medium or low.
     #[arg(long, short = 'u', value_parser = parse::<Urgency>)]
     pub urgency: Option<Urgency>,
+    /// 1 (critical) .. 4 (minor), or SEV1 .. SEV4.
     #[arg(long, value_parser = parse::<Severity>)]
     pub severity: Option<Severity>,
     /// Category ("" clears it).
@@ -428,8 +444,8 @@ pub struct ScheduleShowArgs {
 
 #[derive(Debug, Args)]
 pub struct ScheduleCheckArgs {
-    /// How many days to check, 1 to 366.
-    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=366))]
+    /// How many days to check, 1 to 731 (two years).
+    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u32).range(1..=731))]
     pub days: u32,
     /// Where to start (default: now): "2027-03-20 00:00", RFC 3339.
     #[arg(long, value_name = "TIME")]
@@ -497,16 +513,20 @@ pub struct CorrectArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only these statuses (repeatable; default: the open ones).
+    /// Only these statuses: triggered, acknowledged, contained, resolved or closed (repeatable;
+    /// default: the open ones).
     #[arg(long, value_parser = parse::<Status>)]
     pub status: Vec<Status>,
     /// Every status, closed included.
     #[arg(long, short = 'a')]
     pub all: bool,
+    /// Only these priorities: P1 .. P5 (repeatable).
     #[arg(long, short = 'p', value_parser = parse::<Priority>)]
     pub priority: Vec<Priority>,
+    /// Only these severities: 1 .. 4 or SEV1 .. SEV4 (repeatable).
     #[arg(long, value_parser = parse::<Severity>)]
     pub severity: Vec<Severity>,
+    /// Only incidents affecting this service.
     #[arg(long, short = 's')]
     pub service: Option<String>,
     /// Words that must all occur in id, title, description or category.
@@ -518,7 +538,8 @@ pub struct ListArgs {
     /// priority, newest, oldest, severity or updated.
     #[arg(long, default_value = "priority", value_parser = parse::<Sort>)]
     pub sort: Sort,
-    #[arg(long, short = 'n')]
+    /// At most this many incidents.
+    #[arg(long, short = 'n', value_name = "N")]
     pub limit: Option<usize>,
 }
 
@@ -532,6 +553,7 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     pub id: IncidentId,
+    /// The report's form (the global --json also gives JSON).
     #[arg(long, short = 'f', value_enum, default_value_t)]
     pub format: ExportFormat,
     /// Write to this new file instead of standard output (created 0600; an existing name,
@@ -552,6 +574,39 @@ pub struct StatsArgs {
     /// Count drills and near misses too.
     #[arg(long)]
     pub include_drills: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Replay every event after this global position first, then go on live (no gap, no
+    /// duplicate): give the last position a previous watch printed to resume it.
+    #[arg(long, value_name = "N")]
+    pub after: Option<u64>,
+    /// Only events of this incident (repeatable): INC-42 or 42.
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub incident: Vec<IncidentId>,
+    /// Only events of this kind (repeatable), as `piket timeline --json` names them: registered,
+    /// acknowledged, note, resolved, closed, paged ...
+    #[arg(long, short = 'k', value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only events by this user.
+    #[arg(long, value_name = "USER")]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this directory (e.g. ~/.local/share/man/man1), replacing pages
+    /// of the same name, and print their paths.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -105,7 +105,7 @@ pub(super) fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) ->
     };
     let to = from + Duration::days(i64::from(a.days));
     let coverage: Vec<Coverage> =
-        config.policy.rota.schedules.values().map(|s| s.coverage(from, to, &[])).collect();
+        config.policy.rota.schedules.values().map(|s| long_coverage(s, from, to)).collect();
     let gaps = coverage.iter().map(|c| c.gaps().count()).sum::<usize>();
     if json {
         let v = serde_json::json!({ "from": from, "to": to, "gaps": gaps, "coverage": coverage });
@@ -124,6 +124,33 @@ pub(super) fn check(config: Option<&Path>, json: bool, a: &ScheduleCheckArgs) ->
         return e.exit();
     }
     if gaps > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// A schedule's coverage over a horizon longer than one query may span (`--days` up to two
+/// years): computed a year at a time and joined, so a stretch that runs across the join is one
+/// segment, as if computed at once.
+fn long_coverage(s: &crate::domain::schedule::Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Coverage {
+    let mut all = Coverage { schedule: s.name.clone(), segments: Vec::new(), dst_shifts: Vec::new() };
+    let mut start = from;
+    while start < to {
+        let end = (start + crate::domain::schedule::MAX_COVERAGE).min(to);
+        let part = s.coverage(start, end, &[]);
+        for seg in part.segments {
+            match all.segments.last_mut() {
+                Some(last)
+                    if last.end == seg.start
+                        && last.people == seg.people
+                        && last.overrides == seg.overrides =>
+                {
+                    last.end = seg.end;
+                }
+                _ => all.segments.push(seg),
+            }
+        }
+        all.dst_shifts.extend(part.dst_shifts);
+        start = end;
+    }
+    all
 }
 
 /// `piket override add|list|remove`.

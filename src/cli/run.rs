@@ -25,6 +25,12 @@ pub fn run(mut cli: Cli) -> color_eyre::Result<ExitCode> {
     if let Some(Cmd::Schedule(ScheduleCmd::Check(args))) = &cli.command {
         return Ok(super::rota::check(cli.config.as_deref(), cli.json, args));
     }
+    // Generated from the definitions alone: they work before any install is configured.
+    match &cli.command {
+        Some(Cmd::Completions(args)) => return Ok(super::generated::completions(args.shell)),
+        Some(Cmd::Man(args)) => return Ok(super::generated::man(args.dir.as_deref())),
+        _ => {}
+    }
     let flags = cli.flags();
     let config = start::load_config(&flags)?;
     let dir = start::data_dir(flags.data_dir.as_deref(), &config)?;
@@ -243,7 +249,8 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             let inc = ctx.client.incident(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
             let events = ctx.client.timeline(a.id).map_err(|e| Fail::Client(Some(a.id), e))?;
             let head = ctx.client.chain_head()?;
-            let body = match a.format {
+            let format = if ctx.json { ExportFormat::Json } else { a.format };
+            let body = match format {
                 ExportFormat::Markdown => crate::report::markdown(&inc, &events, &head, ctx.tz(), ctx.now),
                 ExportFormat::Json => {
                     serde_json::to_string_pretty(&crate::report::json(&inc, &events, &head))
@@ -304,8 +311,12 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         Cmd::Override(c) => super::rota::override_cmd(ctx, c),
         Cmd::Page(a) => super::rota::page(ctx, a),
         Cmd::Escalation(a) => super::rota::escalation(ctx, a.id),
-        Cmd::Demo(_) | Cmd::Serve(_) | Cmd::Server(_) | Cmd::Schedule(ScheduleCmd::Check(_)) => {
-            Err(Fail::Input("handled before a client is made".into()))
-        }
+        Cmd::Watch(a) => super::watch::run(ctx, &a),
+        Cmd::Demo(_)
+        | Cmd::Serve(_)
+        | Cmd::Server(_)
+        | Cmd::Completions(_)
+        | Cmd::Man(_)
+        | Cmd::Schedule(ScheduleCmd::Check(_)) => Err(Fail::Input("handled before a client is made".into())),
     }
 }

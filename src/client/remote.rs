@@ -459,6 +459,22 @@ impl Client for RemoteClient {
         rx
     }
 
+    fn subscribe_after(&self, after: Option<u64>) -> Result<(u64, broadcast::Receiver<Change>), ClientError> {
+        let mut from = self.feed_from.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(head) = *from else {
+            return Err(ClientError::Unavailable("the change feed of this client already runs".to_owned()));
+        };
+        let start = after.unwrap_or(head);
+        if start > head {
+            return Err(ClientError::Unavailable(format!(
+                "the record ends at position {head}: nothing comes after {start} yet"
+            )));
+        }
+        *from = Some(start);
+        drop(from);
+        Ok((start, self.subscribe()))
+    }
+
     fn connection(&self) -> watch::Receiver<Connection> {
         self.connection.subscribe()
     }

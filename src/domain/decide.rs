@@ -221,18 +221,14 @@ pub fn missing_for_close(inc: &Incident, rules: &ClosingRules) -> Vec<String> {
     if rules.require_root_cause && inc.root_cause.is_none() {
         missing.push("a root cause".to_owned());
     }
-    if rules.review_required(inc) {
-        let lessons = inc.review.as_ref().map_or(0, |r| r.lessons.len());
-        let need = usize::try_from(rules.min_lessons).unwrap_or(usize::MAX);
-        if inc.review.is_none() || lessons < need {
-            missing.push(format!(
-                "a review with at least {} lesson{} learned ({} {} requires one)",
-                rules.min_lessons,
-                if rules.min_lessons == 1 { "" } else { "s" },
-                inc.severity,
-                inc.priority
-            ));
-        }
+    if review_missing(inc, rules) {
+        missing.push(format!(
+            "a review with at least {} lesson{} learned ({} {} requires one)",
+            rules.min_lessons,
+            if rules.min_lessons == 1 { "" } else { "s" },
+            inc.severity,
+            inc.priority
+        ));
     }
     if rules.require_action_items_done {
         for a in inc.action_items.iter().filter(|a| !a.done) {
@@ -240,6 +236,25 @@ pub fn missing_for_close(inc: &Incident, rules: &ClosingRules) -> Vec<String> {
         }
     }
     missing
+}
+
+fn review_missing(inc: &Incident, rules: &ClosingRules) -> bool {
+    let lessons = inc.review.as_ref().map_or(0, |r| r.lessons.len());
+    let need = usize::try_from(rules.min_lessons).unwrap_or(usize::MAX);
+    rules.review_required(inc) && (inc.review.is_none() || lessons < need)
+}
+
+/// The steps a close refusal offers: only those still missing (a recorded root cause is not
+/// asked for again).
+fn steps_for_close(inc: &Incident, rules: &ClosingRules) -> Vec<Step> {
+    let mut next = Vec::new();
+    if rules.require_root_cause && inc.root_cause.is_none() {
+        next.push(Step::RootCause);
+    }
+    if review_missing(inc, rules) {
+        next.push(Step::Review);
+    }
+    next
 }
 
 fn refuse_in(inc: &Incident, what: &str) -> Refusal {
@@ -485,7 +500,7 @@ pub fn decide(
             if !missing.is_empty() {
                 return Err(Refusal::state(
                     format!("{} cannot be closed yet; missing: {}", inc.id, missing.join("; ")),
-                    vec![Step::RootCause, Step::Review],
+                    steps_for_close(inc, &ctx.policy.closing),
                 ));
             }
             Ok(vec![EventKind::Closed])
