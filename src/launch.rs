@@ -38,7 +38,7 @@ pub(crate) fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Re
         policy: config.policy,
         keys: config.keys,
         theme: config.theme,
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        terminal: crate::tui::terminal::Capabilities::from_env(&|k| std::env::var(k).ok()),
     };
     settings.validate().map_err(|e| eyre!("config: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -50,8 +50,9 @@ pub struct TuiSettings {
     pub keys: BTreeMap<String, Vec<String>>,
     /// The user's `[theme]`.
     pub theme: BTreeMap<String, String>,
-    /// Set from NO_COLOR by main.
-    pub no_color: bool,
+    /// What the terminal declares it can show (NO_COLOR, COLORTERM, TERM, the locale), read
+    /// once at start by `launch`.
+    pub terminal: terminal::Capabilities,
 }
 
 impl Default for TuiSettings {
@@ -63,7 +64,7 @@ impl Default for TuiSettings {
             policy: Policy::default(),
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
-            no_color: false,
+            terminal: terminal::Capabilities::default(),
         }
     }
 }
@@ -79,7 +80,7 @@ impl TuiSettings {
         if let Err(e) = keymap::KeyMap::build(&self.keys) {
             errors.extend(e);
         }
-        if let Err(e) = theme::Theme::build(&self.theme, self.no_color) {
+        if let Err(e) = theme::Theme::build(&self.theme, self.terminal) {
             errors.extend(e);
         }
         if errors.is_empty() { Ok(()) } else { Err(errors.join("\n")) }
@@ -95,6 +96,6 @@ pub async fn run(client: Arc<dyn Client>, settings: TuiSettings) -> color_eyre::
     settings.validate().map_err(|e| eyre!(e))?;
     let mut app = app::App::new(&settings, client.actor(), Utc::now()).map_err(|e| eyre!(e))?;
     let signals = event::Signals::new()?;
-    let mut guard = terminal::TerminalGuard::new()?;
+    let mut guard = terminal::TerminalGuard::with_colours(settings.terminal.colours)?;
     event::run_loop(guard.terminal(), &mut app, client, signals).await
 }

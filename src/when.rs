@@ -6,6 +6,9 @@
 //! into UTC here, before it reaches the engine. A time that already happened reads a bare
 //! "14:02" as the last one ([`parse_time`]); a planned one (the rota, an override) as the next
 //! ([`parse_time_ahead`], and the override form's richer [`parse_ahead`] / [`parse_until`]).
+//!
+//! And times people read: [`shown`] is the one form every front-end prints a moment in, so
+//! the TUI and the CLI agree, and a multi-day incident never reads as if it all happened today.
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
@@ -230,6 +233,62 @@ pub(crate) fn parse_until(s: &str, tz: Tz, from: DateTime<Utc>) -> Result<DateTi
         return Ok(from + d);
     }
     parse_ahead(t, tz, from)
+}
+
+/// An instant as people read it in the display zone: "16:17" when it is today there, else
+/// "2026-12-01 16:17". "Today" is the zone's calendar day of `now`, not the last 24 hours: a
+/// bare time from yesterday evening read at 00:30 would be taken for a time to come.
+#[must_use]
+pub(crate) fn shown(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    if local.date_naive() == now.with_timezone(&tz).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, d, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn today_is_a_bare_time_and_yesterday_has_its_date() {
+        let tz = chrono_tz::UTC;
+        let now = utc(20, 0, 5);
+        assert_eq!(shown(utc(20, 0, 0), now, tz), "00:00");
+        assert_eq!(shown(utc(19, 23, 59), now, tz), "2026-10-19 23:59");
+        // A moment to come, on another day, carries its date too.
+        assert_eq!(shown(utc(21, 0, 0), utc(20, 23, 59), tz), "2026-10-21 00:00");
+    }
+
+    #[test]
+    fn the_day_is_the_display_zone_day() {
+        // 23:30 UTC on the 19th is 01:30 on the 20th in Amsterdam (CEST, +2).
+        let ams = chrono_tz::Europe::Amsterdam;
+        let now = utc(20, 8, 0);
+        assert_eq!(shown(utc(19, 23, 30), now, ams), "01:30");
+        assert_eq!(shown(utc(19, 23, 30), now, chrono_tz::UTC), "2026-10-19 23:30");
+        // Seen from New York (EDT, -4) the same moment is still the 19th, and so is "now".
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(shown(utc(19, 23, 30), utc(20, 3, 0), ny), "19:30");
+    }
+
+    #[test]
+    fn across_the_dst_change() {
+        // Amsterdam leaves summer time at 01:00 UTC on 25 October 2026: 02:30 happens twice.
+        let ams = chrono_tz::Europe::Amsterdam;
+        let now = utc(25, 12, 0);
+        assert_eq!(shown(utc(25, 0, 30), now, ams), "02:30");
+        assert_eq!(shown(utc(25, 1, 30), now, ams), "02:30");
+        // 21:59 UTC on the 24th is 23:59 CEST, still the day before; 22:00 is midnight.
+        assert_eq!(shown(utc(24, 21, 59), now, ams), "2026-10-24 23:59");
+        assert_eq!(shown(utc(24, 22, 0), now, ams), "00:00");
+    }
 }
 
 #[cfg(test)]

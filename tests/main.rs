@@ -24,6 +24,7 @@ mod schedule;
 mod server;
 mod server_api;
 mod store;
+mod terminal;
 mod tui_behaviour;
 mod tui_demo;
 mod tui_engine;

@@ -395,7 +395,9 @@ const INVISIBLE: &str = "\u{2028}\u{2029}\u{061C}\u{200E}\u{200F}\u{202A}\u{202B
 #[test]
 fn no_color_leaves_only_emphasis() {
     let c = seeded();
-    let settings = TuiSettings { no_color: true, ..TuiSettings::default() };
+    let terminal =
+        piket::tui::terminal::Capabilities { colours: piket::tui::terminal::Colours::None, unicode: true };
+    let settings = TuiSettings { terminal, ..TuiSettings::default() };
     let mut h = Headless::new(c.ana.clone(), &settings, c.now(), 80, 24).unwrap();
     h.draw();
     let buf = h.terminal.backend().buffer();

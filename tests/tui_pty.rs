@@ -79,6 +79,10 @@ fn command(home: &Path, args: &[&str]) -> CommandBuilder {
     cmd.env("XDG_DATA_HOME", home.join("data"));
     cmd.env("TZ", "UTC");
     cmd.env("TERM", "xterm-256color");
+    // The glyphs these tests look for need a UTF-8 locale, whatever the runner's is.
+    cmd.env("LANG", "C.UTF-8");
+    cmd.env_remove("LC_ALL");
+    cmd.env_remove("LC_CTYPE");
     cmd.env_remove("PIKET_CONFIG");
     cmd.env_remove("PIKET_DATA_DIR");
     cmd.env_remove("PIKET_SOCKET");

@@ -82,14 +82,15 @@ macro_rules! errln {
 }
 pub(crate) use errln;
 
-/// "2026-11-20 09:14 CET".
+/// "09:14 CET" today, "2026-11-20 09:14 CET" on another day: the TUI's form
+/// ([`crate::when::shown`]) with the zone beside it.
 #[must_use]
-pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+pub fn local(t: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+    format!("{} {}", crate::when::shown(t, now, tz), t.with_timezone(&tz).format("%Z"))
 }
 
-fn opt_time(t: Option<DateTime<Utc>>, tz: Tz) -> String {
-    t.map_or_else(|| "-".to_owned(), |t| local(t, tz))
+fn opt_time(t: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> String {
+    t.map_or_else(|| "-".to_owned(), |t| local(t, now, tz))
 }
 
 /// Truncate to `width` characters with an ellipsis.
@@ -173,19 +174,19 @@ pub fn show(inc: &Incident, policy: &Policy, tz: Tz, now: DateTime<Utc>) -> Stri
         line(&mut s, "target", &d);
     }
     let _ = writeln!(s);
-    line(&mut s, "impact started", &opt_time(inc.impact_started_at, tz));
-    line(&mut s, "detected", &local(inc.detected_at, tz));
-    line(&mut s, "reported", &opt_time(inc.reported_at, tz));
-    line(&mut s, "opened", &local(inc.opened_at, tz));
+    line(&mut s, "impact started", &opt_time(inc.impact_started_at, now, tz));
+    line(&mut s, "detected", &local(inc.detected_at, now, tz));
+    line(&mut s, "reported", &opt_time(inc.reported_at, now, tz));
+    line(&mut s, "opened", &local(inc.opened_at, now, tz));
     let ack = match (&inc.acknowledged_at, &inc.acknowledged_by) {
-        (Some(t), Some(by)) => format!("{} by {}", local(*t, tz), sanitize_line(by)),
+        (Some(t), Some(by)) => format!("{} by {}", local(*t, now, tz), sanitize_line(by)),
         _ => "-".to_owned(),
     };
     line(&mut s, "acknowledged", &ack);
-    line(&mut s, "contained", &opt_time(inc.contained_at, tz));
-    line(&mut s, "resolved", &opt_time(inc.resolved_at, tz));
-    line(&mut s, "recovered", &opt_time(inc.recovered_at, tz));
-    line(&mut s, "closed", &opt_time(inc.closed_at, tz));
+    line(&mut s, "contained", &opt_time(inc.contained_at, now, tz));
+    line(&mut s, "resolved", &opt_time(inc.resolved_at, now, tz));
+    line(&mut s, "recovered", &opt_time(inc.recovered_at, now, tz));
+    line(&mut s, "closed", &opt_time(inc.closed_at, now, tz));
     if let Some(d) = &inc.description {
         let _ = writeln!(s, "\ndescription\n  {}", sanitize(d).replace('\n', "\n  "));
     }
@@ -207,7 +208,7 @@ pub fn show(inc: &Incident, policy: &Policy, tz: Tz, now: DateTime<Utc>) -> Stri
             let _ = writeln!(
                 s,
                 "  {} {} -> {}: {}",
-                local(e.at, tz),
+                local(e.at, now, tz),
                 sanitize_line(&e.by),
                 sanitize_line(&e.to),
                 sanitize_line(&e.reason)
@@ -279,7 +280,7 @@ pub fn list(incidents: &[Incident], now: DateTime<Utc>) -> String {
 
 /// `piket timeline`: UTC first (the record), the display zone beside it.
 #[must_use]
-pub fn timeline(events: &[Event], tz: Tz) -> String {
+pub fn timeline(events: &[Event], now: DateTime<Utc>, tz: Tz) -> String {
     let mut s = String::new();
     for ev in events {
         let text = sanitize(&ev.kind.describe())
@@ -289,7 +290,7 @@ pub fn timeline(events: &[Event], tz: Tz) -> String {
             "#{:<4} {} ({})  {:<10} {:<5} {}",
             ev.seq,
             ev.occurred_at.format("%Y-%m-%d %H:%M:%SZ"),
-            ev.occurred_at.with_timezone(&tz).format("%H:%M %Z"),
+            local(ev.occurred_at, now, tz),
             fit(&sanitize_line(&ev.actor), 10),
             ev.source.as_str(),
             text
@@ -303,7 +304,7 @@ pub use crate::domain::alert_summary::{AlertSummary, summaries as alert_summarie
 
 /// `piket alerts INC-n` as text; alert text is sanitised here, for the terminal.
 #[must_use]
-pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {
+pub fn alerts(list: &[AlertSummary], now: DateTime<Utc>, tz: Tz) -> String {
     let mut s = String::new();
     for a in list {
         let pairs = |v: &[(String, String)]| {
@@ -321,7 +322,7 @@ pub fn alerts(list: &[AlertSummary], tz: Tz) -> String {
             a.received,
             a.first_seen.format("%Y-%m-%d %H:%M:%SZ"),
             a.last_seen.format("%Y-%m-%d %H:%M:%SZ"),
-            a.last_seen.with_timezone(&tz).format("%H:%M %Z"),
+            local(a.last_seen, now, tz),
             sanitize_line(&a.summary),
             pairs(&a.labels),
         );

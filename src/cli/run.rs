@@ -208,7 +208,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             if ctx.json {
                 print_json(&events.iter().map(crate::report::event_json).collect::<Vec<_>>())?;
             } else {
-                outln!("{}", output::timeline(&events, ctx.tz()))?;
+                outln!("{}", output::timeline(&events, ctx.now, ctx.tz()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -221,7 +221,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             } else if alerts.is_empty() {
                 outln!("{} has no alerts: it was not opened by an alert receiver", a.id)?;
             } else {
-                outln!("{}", output::alerts(&alerts, ctx.tz()))?;
+                outln!("{}", output::alerts(&alerts, ctx.now, ctx.tz()))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -168,7 +168,7 @@ impl App {
     /// The settings' keys or theme are invalid (one sentence each, joined by newlines).
     pub fn new(settings: &TuiSettings, actor: &str, now: DateTime<Utc>) -> Result<Self, String> {
         let keymap = KeyMap::build(&settings.keys).map_err(|e| e.join("\n"))?;
-        let theme = Theme::build(&settings.theme, settings.no_color).map_err(|e| e.join("\n"))?;
+        let theme = Theme::build(&settings.theme, settings.terminal).map_err(|e| e.join("\n"))?;
         Ok(Self {
             team: settings.team.clone(),
             on_call: settings.on_call.clone(),
@@ -542,7 +542,7 @@ impl App {
         match r {
             Ok(w) => {
                 self.forms.answered(Ok(()));
-                let until = w.end.with_timezone(&self.timezone).format("%H:%M");
+                let until = crate::when::shown(w.end, self.now, self.timezone);
                 self.say(
                     Level::Info,
                     format!(

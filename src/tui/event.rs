@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{broadcast, mpsc};
@@ -144,7 +143,7 @@ impl Signals {
 /// # Errors
 /// The terminal failed (drawing or reading input).
 pub(crate) async fn run_loop(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut super::terminal::Screen,
     app: &mut App,
     client: Arc<dyn Client>,
     mut signals: Signals,

@@ -1,11 +1,16 @@
 //! Colours: a 16-colour default that works on any SSH terminal, a `[theme]` patch, NO_COLOR.
 //!
 //! Each slot is a foreground colour. With NO_COLOR every colour is dropped and only bold,
-//! reverse and dim remain, so the selection and what needs attention still stand out.
+//! reverse and dim remain, so the selection and what needs attention still stand out. What the
+//! terminal declares (`terminal::Capabilities`) decides that, and whether the screen is drawn
+//! in ASCII; a `[theme]` colour richer than the terminal has is brought down to the nearest
+//! one it has when written (`terminal::SgrFilter`).
 
 use std::collections::BTreeMap;
 
 use ratatui::style::{Color, Modifier, Style};
+
+use super::terminal::{Capabilities, Colours};
 
 macro_rules! slots {
     ($( $(#[doc = $doc:literal])+ $slot:ident = $default:expr; )+) => {
@@ -98,6 +103,8 @@ pub(crate) fn entry<'a>(name: &'a str, value: &str) -> Result<(&'a str, Color), 
 pub struct Theme {
     pub palette: Palette,
     pub no_color: bool,
+    /// The locale is not UTF-8: the view draws the screen in ASCII.
+    pub ascii: bool,
 }
 
 impl Theme {
@@ -105,7 +112,8 @@ impl Theme {
     ///
     /// # Errors
     /// One sentence per unknown slot or colour it cannot read.
-    pub fn build(user: &BTreeMap<String, String>, no_color: bool) -> Result<Self, Vec<String>> {
+    pub fn build(user: &BTreeMap<String, String>, terminal: Capabilities) -> Result<Self, Vec<String>> {
+        let no_color = terminal.colours == Colours::None;
         let mut palette = Palette::default();
         let mut errors = Vec::new();
         for (name, value) in user {
@@ -117,7 +125,7 @@ impl Theme {
                 Err(EntryError::Colour(m)) => errors.push(format!("[theme].{name}: {m}")),
             }
         }
-        if errors.is_empty() { Ok(Self { palette, no_color }) } else { Err(errors) }
+        if errors.is_empty() { Ok(Self { palette, no_color, ascii: !terminal.unicode }) } else { Err(errors) }
     }
 
     /// Foreground `c`, or nothing under NO_COLOR.
@@ -174,12 +182,12 @@ mod tests {
             ("muted".to_owned(), "dark-gray".to_owned()),
         ]
         .into();
-        let th = Theme::build(&ok, false).unwrap();
+        let th = Theme::build(&ok, Capabilities::default()).unwrap();
         assert_eq!(th.palette.accent, Color::Magenta);
         assert_eq!(th.palette.triggered, Color::LightRed);
         let bad: BTreeMap<String, String> =
             [("accent".to_owned(), "purplish".to_owned()), ("sparkle".to_owned(), "red".to_owned())].into();
-        let errs = Theme::build(&bad, false).unwrap_err();
+        let errs = Theme::build(&bad, Capabilities::default()).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(errs[0].contains("'purplish' is not a colour"), "{errs:?}");
         assert!(errs[1].contains("'sparkle' is not a theme colour"), "{errs:?}");
@@ -187,7 +195,8 @@ mod tests {
 
     #[test]
     fn no_color_drops_colours_but_keeps_emphasis() {
-        let t = Theme::build(&BTreeMap::new(), true).unwrap();
+        let t =
+            Theme::build(&BTreeMap::new(), Capabilities { colours: Colours::None, unicode: true }).unwrap();
         assert_eq!(t.fg(Color::Red), Style::new());
         assert!(t.selected(true).add_modifier.contains(Modifier::REVERSED));
     }

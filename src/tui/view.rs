@@ -27,6 +27,7 @@
 //! [`super::layout`]'s, shared with the app's scrolling). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`]
 //! the screen says so instead of drawing a broken layout.
 
+mod ascii;
 pub(crate) mod banner;
 pub(crate) mod detail;
 pub(crate) mod escalation;
@@ -45,8 +46,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::App;
 use super::layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
 
-/// Draw the whole screen.
+/// Draw the whole screen, in ASCII when the locale is not UTF-8.
 pub fn render(frame: &mut Frame<'_>, app: &App) {
+    draw(frame, app);
+    if app.theme.ascii {
+        ascii::replace(frame.buffer_mut());
+    }
+}
+
+fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(

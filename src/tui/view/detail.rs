@@ -12,7 +12,7 @@ use crate::tui::app::App;
 use crate::tui::layout::{FIELD_LINES, Pane};
 
 fn time(app: &App, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "–".to_owned(), |t| t.with_timezone(&app.timezone).format("%H:%M").to_string())
+    t.map_or_else(|| "–".to_owned(), |t| crate::when::shown(t, app.now, app.timezone))
 }
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {

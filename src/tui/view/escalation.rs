@@ -133,7 +133,7 @@ fn escalation_lines(app: &App, view: &EscalationView, width: usize) -> Vec<Line<
     }
     if let Some(p) = progress {
         if let (Some(at), Some(by)) = (p.acknowledged_at, p.acknowledged_by.as_deref()) {
-            let when = at.with_timezone(&app.timezone).format("%H:%M");
+            let when = crate::when::shown(at, app.now, app.timezone);
             lines.push(Line::from(fit_spans(
                 vec![
                     Span::styled("acknowledged ", th.muted()),
@@ -150,7 +150,7 @@ fn escalation_lines(app: &App, view: &EscalationView, width: usize) -> Vec<Line<
 }
 
 fn local(app: &App, p: &PageRecord) -> String {
-    p.at.with_timezone(&app.timezone).format("%H:%M").to_string()
+    crate::when::shown(p.at, app.now, app.timezone)
 }
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -199,7 +199,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             // The most recent escalations; the timeline has all of them.
             let shown = inc.escalations.iter().rev().take(3).collect::<Vec<_>>();
             for e in shown.into_iter().rev() {
-                let when = e.at.with_timezone(&app.timezone).format("%H:%M");
+                let when = crate::when::shown(e.at, app.now, app.timezone);
                 let text = format!("{when} → {}: {}", sanitize_line(&e.to), sanitize_line(&e.reason));
                 lines.push(Line::raw(fit(&text, width)));
             }

@@ -19,7 +19,7 @@ const INDENT: usize = 6;
 /// The lines of one event at a width.
 fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
     let th = &app.theme;
-    let time = ev.occurred_at.with_timezone(&app.timezone).format("%H:%M").to_string();
+    let time = crate::when::shown(ev.occurred_at, app.now, app.timezone);
     let actor = sanitize(&ev.actor).into_owned();
     let text = sanitize(&ev.kind.describe()).into_owned();
     // Most descriptions start with their kind ("acknowledged", "escalated to ..."): say it once.
