@@ -113,7 +113,7 @@ fn print(ctx: &Ctx, global: u64, ev: &Event) -> Result<(), Fail> {
     }
     Ok(outln!(
         "{global}  {}  {} #{}  {}  {}  {}",
-        local(ev.recorded_at, ctx.tz()),
+        local(ev.recorded_at, chrono::Utc::now(), ctx.tz()),
         ev.incident,
         ev.seq,
         ev.kind.name(),
