@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod http;
 pub mod in_process;
+pub mod pty;
 pub mod record;
 pub mod tui;
 
