@@ -82,6 +82,11 @@ pub enum Msg {
     Executed(Box<Executed>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
+    /// What the editor left in field `field` of the open form (`Err`: why nothing came back).
+    Edited {
+        field: usize,
+        text: Result<String, String>,
+    },
 }
 
 /// The answer to [`Effect::Execute`]: what was committed, and the error that stopped the rest.
@@ -377,8 +382,10 @@ impl App {
                 self.say(Level::Error, format!("{held_for}{text}"));
             }
             Some(Held::Offline(text)) => {
+                // The form covers the footer: the reason goes where the responder looks.
                 if let Some(f) = self.forms.open.as_mut() {
                     f.submitting = false;
+                    f.error = Some(text.to_owned());
                 }
                 self.say(Level::Error, format!("{held_for}{text}"));
             }
@@ -526,6 +533,10 @@ impl App {
             Msg::MaintenanceSet(r) => self.on_maintenance_set(r),
             Msg::Exported(Ok(path)) => {
                 self.say(Level::Info, format!("exported to {path}"));
+                Vec::new()
+            }
+            Msg::Edited { field, text } => {
+                self.forms.edited(field, text);
                 Vec::new()
             }
             Msg::Exported(Err(e)) => {
@@ -844,6 +855,7 @@ impl App {
             Action::NextField => self.forms.next_field(),
             Action::PrevField => self.forms.prev_field(),
             Action::Submit => return self.forms.submit(forms_cx!(self)),
+            Action::EditInEditor => return self.forms.edit_in_editor(),
             _ => {}
         }
         Vec::new()

@@ -17,16 +17,76 @@ use crate::tui::form::{FieldKind, Form, FormKind};
 /// Rows a multi-line field shows.
 const TEXT_ROWS: usize = 4;
 
+/// Columns between tab stops, as a terminal's `cat` shows a pasted log.
+const TAB: usize = 8;
+
+/// `text` with its tabs as spaces up to the next tab stop, starting at column `col`; and the
+/// column where it ends. (Sanitizing alone makes a tab one space, which flattens a pasted log.)
+fn expand_tabs(text: &str, mut col: usize) -> (String, usize) {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let n = TAB - col % TAB;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' => {
+                out.push(c);
+                col = 0;
+            }
+            c => {
+                out.push(c);
+                col += c.width().unwrap_or(0);
+            }
+        }
+    }
+    (out, col)
+}
+
+/// The field's text as shown: tabs expanded, made safe, the cursor mark between the halves.
+fn shown_text(before: &str, after: &str, focused: bool) -> (String, usize) {
+    let (before, col) = expand_tabs(before, 0);
+    let (after, _) = expand_tabs(after, col);
+    let (before, after) = (sanitize(&before), sanitize(&after));
+    let at = before.chars().count();
+    let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+    (shown, at)
+}
+
+/// Word wrap that keeps each line's indentation, on every row the line wraps to: a pasted
+/// stack trace or YAML reads as it did where it was copied.
+fn wrap_indented(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let rest = line.trim_start_matches(' ');
+        // Deep indentation still leaves half the row for the text.
+        let indent = (line.len() - rest.len()).min(width / 2);
+        let pad = " ".repeat(indent);
+        for row in wrap(rest, width.saturating_sub(indent).max(1)) {
+            out.push(format!("{pad}{row}"));
+        }
+    }
+    out
+}
+
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
     let th = &app.theme;
     let popup = area.centered(Constraint::Max(84), Constraint::Max(area.height.saturating_sub(2).max(10)));
     let submit = app.keymap.first(Action::Submit).unwrap_or_default();
     let cancel = app.keymap.first(Action::Cancel).unwrap_or_default();
     let next = app.keymap.first(Action::NextField).unwrap_or_default();
+    let editor = app.keymap.first(Action::EditInEditor);
+    let text_field = form.fields.get(form.focus).is_some_and(|f| !matches!(f.kind, FieldKind::Choice(_)));
     let keys = if form.submitting {
         " sending… ".to_owned()
     } else {
-        format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next field ")
+        // Enter is left out: it never sends, and the field hints say what it does.
+        match editor.filter(|_| text_field) {
+            Some(e) => format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next · {e} editor "),
+            None => format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next field "),
+        }
     };
     let block = Block::bordered()
         .border_style(th.accent())
@@ -89,10 +149,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
             }
             FieldKind::Line => {
                 let (before, after) = f.split_at_cursor();
-                let before = sanitize(before).replace('\n', " ");
-                let after = sanitize(after).replace('\n', " ");
-                let at = before.chars().count();
-                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+                let (shown, at) = shown_text(before, after, focused);
+                let shown = shown.replace('\n', " ");
                 // A window of the line that keeps the cursor in sight.
                 let room = width.saturating_sub(4).max(1);
                 let chars: Vec<char> = shown.chars().collect();
@@ -102,9 +160,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
             }
             FieldKind::Multi => {
                 let (before, after) = f.split_at_cursor();
-                let (before, after) = (sanitize(before), sanitize(after));
-                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
-                let wrapped = wrap(&shown, width.saturating_sub(4));
+                let (shown, _) = shown_text(before, after, focused);
+                let wrapped = wrap_indented(&shown, width.saturating_sub(4));
                 let rows = if focused { TEXT_ROWS } else { wrapped.len().clamp(1, 2) };
                 let mut skip = wrapped.len().saturating_sub(rows);
                 // Keep the cursor's line in the window when editing further up.
