@@ -30,4 +30,5 @@ mod tui_demo;
 mod tui_engine;
 mod tui_pty;
 mod tui_screens;
+mod tui_text;
 mod watch;

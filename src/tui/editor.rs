@@ -85,8 +85,8 @@ pub fn edit(editor: &str, text: &str) -> Result<String, String> {
     if !status.success() {
         return Err(format!("the editor ({editor}) ended with {status}"));
     }
-    let bytes =
-        std::fs::read(file.path()).map_err(|e| format!("could not read {} back: {e}", file.path().display()))?;
+    let bytes = std::fs::read(file.path())
+        .map_err(|e| format!("could not read {} back: {e}", file.path().display()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -18,7 +18,9 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 
 /// How many colours the terminal declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,8 +134,12 @@ pub fn suspend() -> io::Result<()> {
 /// The terminal refused.
 pub fn resume(terminal: &mut Screen) -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-    terminal.clear()
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+    // Both buffers blank, as the screen now is (not `Terminal::clear`: it asks the terminal
+    // where its cursor is, and a terminal that does not answer would end piket).
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
 }
 
 impl Drop for TerminalGuard {

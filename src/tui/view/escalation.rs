@@ -241,7 +241,10 @@ fn action_lines(app: &App, width: usize, head: Style) -> ActionLines {
     let heading = match &app.link.read_only {
         Some(why) => Line::from(vec![
             Span::styled("actions now", head),
-            Span::styled(fit(&format!(" · read-only: {}", sanitize_line(why)), width.saturating_sub(11)), th.muted()),
+            Span::styled(
+                fit(&format!(" · read-only: {}", sanitize_line(why)), width.saturating_sub(11)),
+                th.muted(),
+            ),
         ]),
         None => Line::styled("actions now", head),
     };

@@ -86,7 +86,8 @@ fn short(a: Action) -> &'static str {
 /// The filter as typed, with the cursor while typing and its first problem.
 fn filter_line(app: &App) -> Line<'static> {
     let th = &app.theme;
-    let mut spans = vec![Span::styled(" / ", th.accent()), Span::raw(sanitize_line(&app.queue.filter_text).into_owned())];
+    let mut spans =
+        vec![Span::styled(" / ", th.accent()), Span::raw(sanitize_line(&app.queue.filter_text).into_owned())];
     if app.queue.filtering {
         spans.push(Span::styled("▏", th.accent()));
     }

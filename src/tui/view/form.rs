@@ -84,7 +84,9 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
     } else {
         // Enter is left out: it never sends, and the field hints say what it does.
         match editor.filter(|_| text_field) {
-            Some(e) => format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next · {e} editor "),
+            Some(e) => {
+                format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next · {e} editor ")
+            }
             None => format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next field "),
         }
     };
