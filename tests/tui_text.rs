@@ -104,7 +104,11 @@ fn ctrl_e_writes_the_field_in_the_editor_on_a_private_file_removed_after() {
     assert_eq!(std::fs::read_to_string(h.join("editor-mode")).unwrap().trim(), "600");
     let path = std::fs::read_to_string(h.join("editor-path")).unwrap();
     assert!(path.trim().starts_with(tmp.to_str().unwrap()), "the file is in TMPDIR: {path}");
-    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "the temporary file is removed");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the temporary file and its directory are removed"
+    );
     let stty = std::fs::read_to_string(h.join("editor-stty")).unwrap();
     assert!(stty.contains(" icanon") && stty.contains(" echo "), "the editor got a cooked terminal:\n{stty}");
     // Handed over and taken back: the main screen for the editor, then the alternate one.

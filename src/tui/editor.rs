@@ -1,8 +1,9 @@
 //! Long text in the responder's own editor: `ctrl-e` in a form's text field.
 //!
 //! The field's text goes into a new temporary file, created exclusively, never through a
-//! symbolic link and readable by this user only (0600, through [`crate::files::create_new`]):
-//! a note may hold what must not leak to a neighbour on a shared jump host. The editor named by
+//! symbolic link and readable by this user only (0600, through [`crate::files::create_new`]),
+//! in a new directory only this user may enter (0700): a note may hold what must not leak to
+//! a neighbour on a shared jump host, and an editor that saves by renaming cannot be raced. The editor named by
 //! `$VISUAL`, else `$EDITOR`, else `vi` runs on it with the terminal lent to it (the event loop
 //! suspends and restores the screen around [`edit`]); what it leaves there comes back, and the
 //! file is removed on every way out.
@@ -10,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::files::{Access, FileError, create_new};
+use crate::files::{Access, FileError, create_new, create_private_dir};
 
 /// The editor command: `$VISUAL`, else `$EDITOR`, else `vi` (empty counts as unset). `var`
 /// looks a variable up, so tests need not touch the process environment.
@@ -22,36 +23,39 @@ pub fn command(var: &dyn Fn(&str) -> Option<String>) -> String {
         .unwrap_or_else(|| "vi".to_owned())
 }
 
-/// A temporary file that is removed when dropped, whatever happened in between.
+/// A temporary file in a directory of its own, both removed when dropped, whatever happened
+/// in between.
 struct TempText {
+    dir: PathBuf,
     path: PathBuf,
 }
 
 impl TempText {
-    /// A new private file in the temporary directory holding `text`.
+    /// A new private file holding `text`, in a new private directory in the temporary
+    /// directory (a name someone else took or planted is skipped, never used).
     fn create(text: &str) -> Result<Self, String> {
         use std::io::Write;
-        let dir = std::env::temp_dir();
+        let tmp = std::env::temp_dir();
         let pid = std::process::id();
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        // A name someone else took (or planted) is skipped, never opened.
         for n in 0..16u32 {
-            let path = dir.join(format!("piket-{pid}-{nanos:08x}-{n}.txt"));
-            match create_new(&path, Access::Private) {
-                Ok(mut file) => {
-                    let kept = Self { path };
+            let dir = tmp.join(format!("piket-edit-{pid}-{nanos:08x}-{n}"));
+            match create_private_dir(&dir) {
+                Ok(()) => {
+                    let kept = Self { path: dir.join("text.txt"), dir };
+                    let mut file = create_new(&kept.path, Access::Private).map_err(|e| e.to_string())?;
                     file.write_all(text.as_bytes())
                         .and_then(|()| file.sync_all())
                         .map_err(|e| format!("could not write {}: {e}", kept.path.display()))?;
                     return Ok(kept);
                 }
-                Err(FileError::Exists { .. } | FileError::Symlink { .. }) => {}
+                Err(FileError::Exists { .. }) => {}
                 Err(e) => return Err(e.to_string()),
             }
         }
-        Err(format!("no free name for a temporary file in {}", dir.display()))
+        Err(format!("no free name for a temporary directory in {}", tmp.display()))
     }
 
     fn path(&self) -> &Path {
@@ -61,7 +65,8 @@ impl TempText {
 
 impl Drop for TempText {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        // The editor may have left a backup or swap file beside the text.
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -120,6 +125,7 @@ mod tests {
         let path = PathBuf::from(lines.next().unwrap());
         assert_eq!(lines.next(), Some("old text"));
         assert!(!path.exists(), "the temporary file is removed");
+        assert!(!path.parent().unwrap().exists(), "and its directory");
     }
 
     #[test]

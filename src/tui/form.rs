@@ -501,7 +501,9 @@ impl Form {
         match f.kind {
             FieldKind::Line => f.insert(&text.replace('\n', " ")),
             FieldKind::Multi => f.insert(&text),
-            FieldKind::Choice(_) => {}
+            FieldKind::Choice(_) => {
+                f.error = Some("a choice takes no pasted text: move to a text field".to_owned())
+            }
         }
     }
 
