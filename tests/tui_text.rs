@@ -223,4 +223,59 @@ mod feedback {
         let screen = h.draw();
         assert!(screen.lines().rev().nth(1).unwrap().contains("/ checkout"), "{screen}");
     }
+
+    /// The row under "actions now", in the pane's columns.
+    fn under_heading(screen: &str) -> String {
+        let rows: Vec<&str> = screen.lines().collect();
+        let at = rows.iter().position(|l| l.contains("actions now")).unwrap_or_else(|| panic!("{screen}"));
+        let col = rows[at][..rows[at].find("actions now").unwrap()].chars().count();
+        rows[at + 1].chars().skip(col).take(20).collect()
+    }
+
+    /// At 80x24 every incident, a closed one included, shows its actions' heading with an
+    /// action under it; what does not fit is counted; with the pane focused, the selected
+    /// action is always on screen.
+    #[test]
+    fn the_actions_pane_is_never_blank_and_counts_what_is_below() {
+        use piket::domain::Command;
+        let w = World::empty();
+        w.seed();
+        let id = IncidentId(5);
+        w.run(
+            "ana",
+            Command::SetRootCause {
+                id,
+                root_cause: "too little memory".into(),
+                trigger: None,
+                contributing_factors: vec![],
+            },
+        );
+        w.run("ana", Command::Close { id });
+        let now = w.now() + Duration::minutes(3);
+        let mut h = Headless::new(w.ana.clone(), &TuiSettings::default(), now, 80, 24).unwrap();
+        h.act(Action::ToggleClosed);
+        h.act(Action::SelectFirst);
+        let screen = h.draw();
+        assert!(screen.contains("↓ 8 more below · tab"), "INC-1 has more actions than rows:\n{screen}");
+        for _ in 0..5 {
+            let screen = h.draw();
+            assert!(!under_heading(&screen).trim().is_empty(), "nothing under the heading:\n{screen}");
+            h.act(Action::SelectNext);
+        }
+        assert_eq!(h.app.queue.selected, Some(id));
+        assert!(h.draw().contains("■ closed"));
+
+        h.act(Action::SelectFirst);
+        h.act(Action::FocusNext);
+        h.act(Action::FocusNext);
+        let all = h.app.possible_actions();
+        for a in &all {
+            let screen = h.draw();
+            let key = h.app.keymap.first(*a).unwrap();
+            let label = a.name().replace('_', " ");
+            assert!(screen.contains(&format!("{key} {label}")), "{a:?} selected but not shown:\n{screen}");
+            assert!(screen.contains("actions now"), "{screen}");
+            h.act(Action::SelectNext);
+        }
+    }
 }
