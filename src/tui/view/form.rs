@@ -1,5 +1,7 @@
 //! Every form draws the same way: a box over the screen, what closing still needs (close form),
-//! the fields with their hints and messages in place, and the submit and cancel keys.
+//! the fields with their hints and messages in place, and the submit and cancel keys. Text is
+//! drawn as it was pasted or written: line breaks kept, tabs to their stops, indentation kept
+//! on every row a line wraps to.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -82,7 +84,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
     let keys = if form.submitting {
         " sending… ".to_owned()
     } else {
-        // Enter is left out: it never sends, and the field hints say what it does.
+        // Enter is left out: it never sends a form (its one rule is in the help and README).
         match editor.filter(|_| text_field) {
             Some(e) => {
                 format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next · {e} editor ")
