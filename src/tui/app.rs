@@ -527,8 +527,12 @@ impl App {
             }
             Msg::IncidentLoaded(_, Ok(ref inc)) => {
                 let (id, last) = (inc.id, inc.last_seq);
+                let jumped = self.queue.jumping_to() == Some(id);
                 self.link.update(&msg);
                 let fx = self.queue.update(msg, queue_cx!(self));
+                if jumped && self.queue.kept == Some(id) {
+                    self.say_jumped(id);
+                }
                 if Some(id) == self.queue.selected
                     && self.selected_timeline().is_none_or(|t| t.events.last().is_none_or(|e| e.seq < last))
                 {
@@ -929,12 +933,18 @@ impl App {
         let id = IncidentId(id);
         let fx = self.queue.jump_to(id, queue_cx!(self));
         if self.queue.kept == Some(id) {
-            self.say(
-                Level::Info,
-                format!("{id}: shown until you move (the filter or the open queue leaves it out)"),
-            );
+            self.say_jumped(id);
         }
         fx
+    }
+
+    /// The incident jumped to is shown though the queue leaves it out: say so, and for how long.
+    fn say_jumped(&mut self, id: IncidentId) {
+        let status = self.queue.incident(id).map_or("", |i| i.status.as_str());
+        self.say(
+            Level::Info,
+            format!("{id} ({status}): shown until you move; the filter or the open queue leaves it out"),
+        );
     }
 
     /// Go to the next event the timeline search matches.

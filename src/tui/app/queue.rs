@@ -286,6 +286,12 @@ impl Queue {
         vec![Effect::LoadIncident(id)]
     }
 
+    /// The incident a jump is waiting for.
+    #[must_use]
+    pub(crate) const fn jumping_to(&self) -> Option<IncidentId> {
+        self.pending_jump
+    }
+
     #[must_use]
     pub(crate) fn row_of(&self, id: IncidentId) -> Option<usize> {
         let &pos = self.index.get(&id)?;
