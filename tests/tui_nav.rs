@@ -127,7 +127,7 @@ fn the_timeline_search_goes_from_match_to_match() {
         (0..events.len()).filter(|&i| events[i].kind.describe().to_lowercase().contains("lag")).collect();
     assert!(lag.len() >= 2, "the seed's title and notes mention lag");
     assert_eq!(h.app.pane.timeline_top, Some(lag[0]));
-    assert!(h.draw().contains(&format!("/LAG · 1 of {}", lag.len())), "{}", h.draw());
+    assert!(h.draw().contains(&format!("/LAG 1/{} · N next", lag.len())), "{}", h.draw());
     h.act(Action::SearchNext);
     assert_eq!(h.app.pane.timeline_top, Some(lag[1]));
     for _ in 1..lag.len() {

@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{lay_out_text, wrap_hanging};
 use crate::domain::Event;
-use crate::domain::text::sanitize;
+use crate::domain::text::{sanitize, sanitize_line};
 use crate::tui::app::App;
 
 const INDENT: usize = 6;
@@ -140,20 +140,21 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut all =
         vec![Line::styled(format!("Timeline ({n}){more}{follow}"), th.muted().add_modifier(Modifier::BOLD))];
     if app.search.typing || !app.search.text.is_empty() {
+        // The search first: at 80 columns the range after it may be cut.
         let (nth, total) = app.search.position(&tl.events);
         let next = app.keymap.first(crate::tui::action::Action::SearchNext).unwrap_or_default();
         let found = if app.search.typing {
-            "▏ (enter finds)".to_owned()
+            "▏ enter finds".to_owned()
         } else if total == 0 {
             " · no event matches".to_owned()
         } else {
-            format!(" · {nth} of {total} ({next} next)")
+            format!(" {nth}/{total} · {next} next")
         };
         all[0] = Line::from(vec![
-            Span::styled(format!("Timeline ({n}){more} · "), th.muted().add_modifier(Modifier::BOLD)),
+            Span::styled(format!("Timeline ({n}) "), th.muted().add_modifier(Modifier::BOLD)),
             Span::styled("/", th.accent()),
-            Span::raw(sanitize(&app.search.text).into_owned()),
-            Span::styled(found, th.muted()),
+            Span::raw(sanitize_line(&app.search.text).into_owned()),
+            Span::styled(format!("{found}{more}{follow}"), th.muted()),
         ]);
     }
     all.extend(lines);
