@@ -9,7 +9,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{fit, wrap};
+use super::{fit, lay_out_text, wrap};
 use crate::domain::text::sanitize;
 use crate::domain::{Impact, Urgency};
 use crate::tui::action::Action;
@@ -19,58 +19,17 @@ use crate::tui::form::{FieldKind, Form, FormKind};
 /// Rows a multi-line field shows.
 const TEXT_ROWS: usize = 4;
 
-/// Columns between tab stops, as a terminal's `cat` shows a pasted log.
-const TAB: usize = 8;
-
-/// `text` with its tabs as spaces up to the next tab stop, starting at column `col`; and the
-/// column where it ends. (Sanitizing alone makes a tab one space, which flattens a pasted log.)
-fn expand_tabs(text: &str, mut col: usize) -> (String, usize) {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' => {
-                let n = TAB - col % TAB;
-                out.extend(std::iter::repeat_n(' ', n));
-                col += n;
-            }
-            '\n' => {
-                out.push(c);
-                col = 0;
-            }
-            c => {
-                out.push(c);
-                col += c.width().unwrap_or(0);
-            }
-        }
-    }
-    (out, col)
-}
-
-/// The field's text as shown: tabs expanded, made safe, the cursor mark between the halves.
-fn shown_text(before: &str, after: &str, focused: bool) -> (String, usize) {
-    let (before, col) = expand_tabs(before, 0);
-    let (after, _) = expand_tabs(after, col);
-    let (before, after) = (sanitize(&before), sanitize(&after));
+/// The field's text as shown: laid out as the timeline lays out a note (tabs to their stops,
+/// see [`lay_out_text`]), made safe, the cursor mark at its place.
+fn shown_text(value: &str, before: &str, focused: bool) -> (String, usize) {
+    let laid = lay_out_text(value);
+    // The text before the cursor starts the value, so laid out alone it starts the layout.
+    let cut = lay_out_text(before).len().min(laid.len());
+    let (before, after) = laid.split_at(if laid.is_char_boundary(cut) { cut } else { laid.len() });
+    let (before, after) = (sanitize(before), sanitize(after));
     let at = before.chars().count();
     let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
     (shown, at)
-}
-
-/// Word wrap that keeps each line's indentation, on every row the line wraps to: a pasted
-/// stack trace or YAML reads as it did where it was copied.
-fn wrap_indented(text: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.split('\n') {
-        let rest = line.trim_start_matches(' ');
-        // Deep indentation still leaves half the row for the text.
-        let indent = (line.len() - rest.len()).min(width / 2);
-        let pad = " ".repeat(indent);
-        for row in wrap(rest, width.saturating_sub(indent).max(1)) {
-            out.push(format!("{pad}{row}"));
-        }
-    }
-    out
 }
 
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
@@ -152,8 +111,8 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
                 lines.push(Line::from(spans));
             }
             FieldKind::Line => {
-                let (before, after) = f.split_at_cursor();
-                let (shown, at) = shown_text(before, after, focused);
+                let (before, _) = f.split_at_cursor();
+                let (shown, at) = shown_text(&f.value, before, focused);
                 let shown = shown.replace('\n', " ");
                 // A window of the line that keeps the cursor in sight.
                 let room = width.saturating_sub(4).max(1);
@@ -163,9 +122,10 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
                 lines.push(Line::from(vec![Span::raw("   "), Span::styled(window, value_style)]));
             }
             FieldKind::Multi => {
-                let (before, after) = f.split_at_cursor();
-                let (shown, _) = shown_text(before, after, focused);
-                let wrapped = wrap_indented(&shown, width.saturating_sub(4));
+                let (before, _) = f.split_at_cursor();
+                let (shown, _) = shown_text(&f.value, before, focused);
+                // Indentation is kept on every row a line wraps to, as in the timeline.
+                let wrapped = wrap(&shown, width.saturating_sub(4));
                 let rows = if focused { TEXT_ROWS } else { wrapped.len().clamp(1, 2) };
                 let mut skip = wrapped.len().saturating_sub(rows);
                 // Keep the cursor's line in the window when editing further up.
