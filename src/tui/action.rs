@@ -137,6 +137,16 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
+    /// Post-incident review: went well, went wrong, got lucky, lessons (form)
+    Review = "review", Normal;
+    /// Action items: the list; add one, complete some by number (form)
+    ActionItems = "action_items", Normal;
+    /// Milestone times: when the impact started, was detected, was reported (form)
+    Milestones = "milestones", Normal;
+    /// Mark or unmark a drill or near miss, kept out of the KPIs (form)
+    Drill = "drill", Normal;
+    /// Correct an event: the first one shown when the timeline is scrolled, else the newest (form)
+    Correct = "correct", Normal;
     /// Maintenance window for the service: its alerts open no incident (form)
     Maintenance = "maintenance", Normal;
     /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
@@ -207,6 +217,11 @@ impl Action {
                 | Self::Resolve
                 | Self::Reopen
                 | Self::Close
+                | Self::Review
+                | Self::ActionItems
+                | Self::Milestones
+                | Self::Drill
+                | Self::Correct
                 | Self::Maintenance
                 | Self::AddOverride
                 | Self::RemoveOverride

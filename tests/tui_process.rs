@@ -1,0 +1,259 @@
+//! All eight steps of the process in the TUI, through the real binary in a pty at 80x24:
+//! registration to close, with the milestone times, the review, action items added and
+//! completed, the drill flag and a correction, in at most 40 command keys. Typed text is not
+//! counted; every other key is (form keys such as tab and ctrl-s included). What the keys
+//! recorded is checked through `piket show --json` and `piket timeline`, as a script would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use crate::common::pty::{Tui, piket};
+
+const CTRL_S: &str = "\x13";
+const TAB: &str = "\t";
+const BACKTAB: &str = "\x1b[Z";
+const ESC: &str = "\x1b";
+
+/// The budget the issue sets for the whole process, action items included.
+const BUDGET: usize = 40;
+
+/// The TUI with a count of the command keys sent; typed text goes through [`Keys::text`].
+struct Keys {
+    tui: Tui,
+    commands: Vec<&'static str>,
+}
+
+impl Keys {
+    /// One command key.
+    fn cmd(&mut self, key: &'static str) {
+        self.commands.push(key);
+        self.tui.keys(key);
+    }
+
+    /// Text typed into a field (not a command).
+    fn text(&mut self, s: &str) {
+        self.tui.keys(s);
+    }
+
+    fn wait_for(&mut self, needle: &str) {
+        self.tui.wait_for(needle);
+    }
+
+    /// Wait until `needle` is on screen at least `n` times (the footer's confirmation and the
+    /// timeline's row are two).
+    fn wait_for_times(&mut self, needle: &str, n: usize) {
+        let deadline = std::time::Instant::now() + crate::common::pty::WAIT_LIMIT;
+        loop {
+            let text = self.tui.text();
+            if text.matches(needle).count() >= n {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "'{needle}' not {n} times on:\n{text}");
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+}
+
+fn json(home: &Path, data: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = piket(home, data, &all);
+    assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn text_of(home: &Path, data: &Path, args: &[&str]) -> String {
+    let out = piket(home, data, args);
+    assert!(out.status.success(), "piket {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_whole_process_with_action_items_fits_in_forty_command_keys_at_80x24() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    let mut k = Keys { tui: Tui::start(home.path(), &data), commands: Vec::new() };
+
+    // 1. Register, and say when the impact started.
+    k.cmd("n");
+    k.wait_for("New incident");
+    k.text("Checkout returns 502");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: registered");
+    k.cmd("L");
+    k.wait_for("Milestone times · INC-1");
+    k.text("10m ago");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: impact-started time (unset) ->");
+
+    // 2. Prioritise: impact up, P3 -> P2 (a review is now required to close).
+    k.cmd("i");
+    k.wait_for("(priority P2)");
+
+    // 3. Acknowledge, take the commander role, contain.
+    k.cmd("a");
+    k.wait_for("INC-1: acknowledged");
+    k.cmd("r");
+    k.wait_for("Assign a role · INC-1");
+    k.cmd(CTRL_S);
+    k.wait_for(" is commander");
+    k.cmd("c");
+    k.wait_for("Containment · INC-1");
+    k.text("stopped the deploy train");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: containment: stopped the deploy train");
+
+    // 4. Investigate: a note, corrected at once (the newest event), a finding, the root cause.
+    k.cmd("m");
+    k.wait_for("Note · INC-1");
+    k.text("rolled back release 42");
+    k.cmd(CTRL_S);
+    // In the footer and on the timeline: the timeline the correction picks from has it.
+    k.wait_for_times("rolled back release 42", 2);
+    k.cmd("X");
+    k.wait_for("Correct an event · INC-1");
+    assert!(
+        k.tui.text().lines().any(|l| l.contains("rolled back release 42") && l.contains('#')),
+        "the correction form shows the event it corrects:\n{}",
+        k.tui.text()
+    );
+    k.text("it was release 41");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: correction of #");
+    k.cmd("f");
+    k.wait_for("Finding · INC-1");
+    k.text("release 41 drops the auth header");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: finding:");
+    k.cmd("w");
+    k.wait_for("Root cause · INC-1");
+    k.text("a header rename without a contract test");
+    k.cmd(TAB);
+    k.text("release 41 deploy");
+    k.cmd(TAB);
+    k.text("no contract test\rno canary");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: root cause:");
+
+    // 6. Tell the stakeholders.
+    k.cmd("u");
+    k.wait_for("Status update · INC-1");
+    k.cmd(TAB);
+    k.text("checkout works again");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: status update to stakeholders");
+
+    // 5. Resolve.
+    k.cmd("R");
+    k.wait_for("Resolve · INC-1");
+    k.text("rolled back to release 40");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: resolved");
+
+    // 8. The review on its own, an action item added, then completed, the drill flag, close.
+    k.cmd("W");
+    k.wait_for("Review · INC-1");
+    k.cmd(BACKTAB);
+    k.text("contract tests catch renames");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: review recorded");
+    k.cmd("F");
+    k.wait_for("Action items · INC-1");
+    k.wait_for("No action items yet.");
+    k.text("contract test for the auth header");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: action item #1 for");
+    k.cmd("F");
+    k.wait_for("#1 [ ] contract test for the auth header");
+    k.cmd(BACKTAB);
+    k.text("1");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: action item #1 done");
+    k.cmd("D");
+    k.wait_for("Drill / near miss · INC-1");
+    k.cmd(" ");
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: marked drill");
+    k.cmd("C");
+    k.wait_for("Review and close · INC-1");
+    k.wait_for("Nothing is missing");
+    // The root cause and the review recorded show in the close form, and are not sent again.
+    assert!(k.tui.text().contains("contract tests catch renames"), "{}", k.tui.text());
+    k.cmd(CTRL_S);
+    k.wait_for("INC-1: closed");
+    k.cmd("q");
+    k.tui.assert_restored("q");
+
+    assert!(
+        k.commands.len() <= BUDGET,
+        "{} command keys, more than {BUDGET}: {:?}",
+        k.commands.len(),
+        k.commands
+    );
+
+    let inc = json(home.path(), &data, &["show", "INC-1"]);
+    assert_eq!(inc["status"], "closed", "{inc}");
+    assert_eq!(inc["drill"], true, "{inc}");
+    assert!(!inc["impact_started_at"].is_null(), "{inc}");
+    assert_eq!(inc["root_cause"]["trigger"], "release 41 deploy", "{inc}");
+    assert_eq!(
+        inc["root_cause"]["contributing_factors"],
+        serde_json::json!(["no contract test", "no canary"]),
+        "{inc}"
+    );
+    assert_eq!(inc["review"]["lessons"], serde_json::json!(["contract tests catch renames"]), "{inc}");
+    assert_eq!(inc["action_items"][0]["done"], true, "{inc}");
+    assert_eq!(inc["action_items"][0]["text"], "contract test for the auth header", "{inc}");
+    let timeline = text_of(home.path(), &data, &["timeline", "INC-1"]);
+    assert!(timeline.contains("correction of #"), "{timeline}");
+    assert!(timeline.contains("it was release 41"), "{timeline}");
+    // One review and one root cause: the close form sent neither again.
+    assert_eq!(timeline.matches("review recorded").count(), 1, "{timeline}");
+    assert_eq!(timeline.matches("root cause:").count(), 1, "{timeline}");
+}
+
+#[test]
+fn the_root_cause_form_shows_and_keeps_the_trigger_and_the_factors() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("piket-data");
+    let mut t = Tui::start(home.path(), &data);
+    text_of(home.path(), &data, &["new", "disk full on db-2"]);
+    text_of(
+        home.path(),
+        &data,
+        &[
+            "root-cause",
+            "1",
+            "logs not rotated",
+            "--trigger",
+            "a debug flag left on",
+            "--factor",
+            "no disk alert",
+        ],
+    );
+    t.wait_for("disk full on db-2");
+    t.wait_for("root cause: logs not rotated");
+
+    t.keys("w");
+    t.wait_for("Root cause · INC-1");
+    let form = t.text();
+    assert!(form.contains("a debug flag left on"), "the trigger is shown:\n{form}");
+    assert!(form.contains("no disk alert"), "the factor is shown:\n{form}");
+
+    // Unchanged: nothing to record, said on the form.
+    t.keys(CTRL_S);
+    t.wait_for("nothing changed");
+    // A sharper cause keeps what set it off and what contributed.
+    t.keys(" weekly");
+    t.keys(CTRL_S);
+    t.wait_for("INC-1: root cause: logs not rotated weekly");
+    t.keys(ESC);
+    t.keys("q");
+    t.assert_restored("q");
+
+    let inc = json(home.path(), &data, &["show", "INC-1"]);
+    assert_eq!(inc["root_cause"]["root_cause"], "logs not rotated weekly", "{inc}");
+    assert_eq!(inc["root_cause"]["trigger"], "a debug flag left on", "{inc}");
+    assert_eq!(inc["root_cause"]["contributing_factors"], serde_json::json!(["no disk alert"]), "{inc}");
+}
