@@ -257,3 +257,65 @@ fn the_root_cause_form_shows_and_keeps_the_trigger_and_the_factors() {
     assert_eq!(inc["root_cause"]["trigger"], "a debug flag left on", "{inc}");
     assert_eq!(inc["root_cause"]["contributing_factors"], serde_json::json!(["no disk alert"]), "{inc}");
 }
+
+mod picked {
+    //! Which event a correction is about, headless against the engine in memory.
+
+    use chrono::Duration;
+    use piket::domain::{Command, EventKind, IncidentId};
+    use piket::tui::TuiSettings;
+    use piket::tui::action::Action;
+    use piket::tui::headless::Headless;
+
+    use crate::common::tui::World;
+
+    fn app(world: &World) -> Headless {
+        let now = world.now() + Duration::minutes(3);
+        Headless::new(world.ana.clone(), &TuiSettings::default(), now, 120, 40).unwrap()
+    }
+
+    fn corrected(world: &World, id: IncidentId) -> Vec<u32> {
+        world
+            .timeline(id)
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Correction { corrects, .. } => Some(*corrects),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_correction_is_about_the_first_event_of_a_scrolled_timeline_else_the_newest() {
+        let w = World::empty();
+        w.seed();
+        let id = app(&w).app.selected().unwrap();
+        // More events than the timeline shows, so it scrolls.
+        for n in 0..40 {
+            w.run("ana", Command::Note { id, text: format!("note {n}") });
+        }
+        let mut h = app(&w);
+        let newest = w.timeline(id).last().unwrap().seq;
+
+        // From the queue: the newest event.
+        h.act(Action::Correct);
+        let form = h.app.form().unwrap();
+        assert!(form.notes[0].starts_with(&format!("#{newest} ")), "{:?}", form.notes);
+        assert_eq!(form.fields[0].value, newest.to_string());
+        h.type_text("the time was off by an hour");
+        h.act(Action::Submit);
+        assert!(h.app.form().is_none(), "{:?}", h.app.message);
+        assert_eq!(corrected(&w, id), vec![newest]);
+
+        // The timeline focused and scrolled to its start: its first event.
+        h.act(Action::Open);
+        h.act(Action::SelectFirst);
+        h.act(Action::Correct);
+        let form = h.app.form().unwrap();
+        assert!(form.notes[0].starts_with("#1 "), "{:?}", form.notes);
+        assert!(h.draw().contains("registered"), "the form shows the event it corrects");
+        h.type_text("reported by the support desk, not an alert");
+        h.act(Action::Submit);
+        assert_eq!(corrected(&w, id), vec![newest, 1]);
+    }
+}
