@@ -258,8 +258,9 @@ fn the_root_cause_form_shows_and_keeps_the_trigger_and_the_factors() {
     assert_eq!(inc["root_cause"]["contributing_factors"], serde_json::json!(["no disk alert"]), "{inc}");
 }
 
-mod picked {
-    //! Which event a correction is about, headless against the engine in memory.
+mod headless {
+    //! Which event a correction is about; the action items a read-only user reads: headless,
+    //! against the engine in memory.
 
     use chrono::Duration;
     use piket::domain::{Command, EventKind, IncidentId};
@@ -318,4 +319,39 @@ mod picked {
         h.act(Action::Submit);
         assert_eq!(corrected(&w, id), vec![newest, 1]);
     }
+}
+
+#[test]
+fn a_read_only_user_reads_the_action_items_and_sends_nothing() {
+    use chrono::NaiveDate;
+    use piket::domain::{Command, IncidentId};
+    use piket::tui::TuiSettings;
+    use piket::tui::action::Action;
+    use piket::tui::headless::Headless;
+
+    let w = crate::common::tui::World::empty();
+    w.seed();
+    let id = IncidentId(1);
+    let due = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    w.run(
+        "bo",
+        Command::AddActionItem { id, text: "alert on pool saturation".into(), owner: "bo".into(), due },
+    );
+    w.ana.set_read_only(true);
+    let mut h = Headless::new(w.ana.clone(), &TuiSettings::default(), w.now(), 120, 40).unwrap();
+    while h.app.selected() != Some(id) {
+        let before = h.app.selected();
+        h.act(Action::SelectNext);
+        assert_ne!(before, h.app.selected(), "INC-1 is not in the queue");
+    }
+    let before = w.events_recorded();
+    h.act(Action::ActionItems);
+    let screen = h.draw();
+    assert!(screen.contains("#1 [ ] alert on pool saturation · bo · due 2027-01-15"), "{screen}");
+    assert!(screen.contains("read-only"), "the form says nothing can be sent:\n{screen}");
+    h.type_text("a second item");
+    h.act(Action::Submit);
+    assert!(h.app.form().is_none());
+    assert!(h.draw().contains("not sent: read-only"), "{}", h.draw());
+    assert_eq!(w.events_recorded(), before, "a read-only user's form recorded something");
 }

@@ -190,7 +190,9 @@ impl Action {
 
 impl Action {
     /// Actions that change the record (a command, a maintenance window, an override): none is
-    /// offered to a read-only user. Export only reads the record (it writes a local file).
+    /// offered to a read-only user. Export only reads the record (it writes a local file). The
+    /// action items form lists them as well: a read-only user opens it to read them, and what
+    /// it would send is held back with the reason.
     #[must_use]
     pub const fn writes(self) -> bool {
         matches!(
@@ -218,7 +220,6 @@ impl Action {
                 | Self::Reopen
                 | Self::Close
                 | Self::Review
-                | Self::ActionItems
                 | Self::Milestones
                 | Self::Drill
                 | Self::Correct
