@@ -266,6 +266,8 @@ mod headless {
     use piket::domain::{Command, EventKind, IncidentId};
     use piket::tui::TuiSettings;
     use piket::tui::action::Action;
+    use piket::tui::app::Msg;
+    use piket::tui::form::Edit;
     use piket::tui::headless::Headless;
 
     use crate::common::tui::World;
@@ -318,6 +320,23 @@ mod headless {
         h.type_text("reported by the support desk, not an alert");
         h.act(Action::Submit);
         assert_eq!(corrected(&w, id), vec![newest, 1]);
+
+        // Another number typed: the line shown follows it, and the correction is about it.
+        h.act(Action::Correct);
+        h.act(Action::PrevField);
+        h.send(Msg::Edit(Edit::Clear));
+        h.type_text("3");
+        let notes = h.app.form().unwrap().notes.clone();
+        assert!(notes[0].starts_with("#3 ") && notes[0].ends_with("ana: note 1"), "{notes:?}");
+        assert!(h.draw().contains(&notes[0]), "the form shows event #3:\n{}", h.draw());
+        h.type_text("9999");
+        assert!(h.draw().contains("No event #39999 on this timeline."), "{}", h.draw());
+        h.send(Msg::Edit(Edit::Clear));
+        h.type_text("#3");
+        h.act(Action::NextField);
+        h.type_text("the note was ana's second one");
+        h.act(Action::Submit);
+        assert_eq!(corrected(&w, id), vec![newest, 1, 3]);
     }
 }
 

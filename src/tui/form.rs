@@ -205,6 +205,9 @@ pub struct Form {
     /// For the close form: the review on record when it opened, prefilled; an unchanged
     /// review is not recorded again.
     pub prior_review: Option<Review>,
+    /// For the correction form: each event's number and line, so the line shown above the
+    /// fields follows the number typed.
+    pub events: Vec<(u32, String)>,
 }
 
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
@@ -235,6 +238,7 @@ impl Form {
             prior_root_cause: None,
             notes: Vec::new(),
             prior_review: None,
+            events: Vec::new(),
         }
     }
 
@@ -359,7 +363,7 @@ impl Form {
                 return match kind {
                     FormKind::ActionItems => Self::action_items(inc, at),
                     FormKind::Milestones => Self::milestones(inc, at),
-                    _ => Self::correct(inc, None, at),
+                    _ => Self::correct(inc, &[], None, at),
                 };
             }
             FormKind::Contain => {

@@ -38,6 +38,7 @@ impl Forms {
             && !f.submitting
         {
             f.type_char(c);
+            f.follow_event();
         }
     }
 
@@ -45,9 +46,12 @@ impl Forms {
     pub fn edit(&mut self, e: Edit, cx: Ctx<'_>) -> Vec<Effect> {
         if let Some(f) = self.open.as_mut()
             && !f.submitting
-            && f.edit(e)
         {
-            return self.submit(cx);
+            let submit = f.edit(e);
+            f.follow_event();
+            if submit {
+                return self.submit(cx);
+            }
         }
         Vec::new()
     }
@@ -55,6 +59,7 @@ impl Forms {
     pub(crate) fn paste(&mut self, s: &str) {
         if let Some(f) = self.open.as_mut() {
             f.paste(s);
+            f.follow_event();
         }
     }
 
@@ -168,10 +173,7 @@ pub(crate) fn step_form(
         Action::ActionItems => Form::action_items(inc, at),
         Action::Milestones => Form::milestones(inc, at),
         Action::Drill => Form::flags(inc),
-        Action::Correct => {
-            let event = timeline.and_then(|t| picked.and_then(|i| t.get(i)).or_else(|| t.last()));
-            Form::correct(inc, event, at)
-        }
+        Action::Correct => Form::correct(inc, timeline.unwrap_or_default(), picked, at),
         _ => return None,
     })
 }

@@ -133,33 +133,60 @@ impl Form {
         )
     }
 
-    /// Correct an event of the timeline: `event` is the one picked, shown above the fields.
+    /// Correct an event of the timeline: `timeline` is the incident's as fetched, `picked` the
+    /// index of the event picked on it (`None`: the newest).
     #[must_use]
-    pub fn correct(inc: &Incident, event: Option<&Event>, at: Opening<'_>) -> Self {
+    pub fn correct(inc: &Incident, timeline: &[Event], picked: Option<usize>, at: Opening<'_>) -> Self {
+        let event = picked.and_then(|i| timeline.get(i)).or_else(|| timeline.last());
         let seq = event.map_or(inc.last_seq, |e| e.seq);
         let mut form = Self::new(
             FormKind::Correct,
             Some(inc),
             "Correct an event",
             vec![
-                Field::line("Event", format!("its number, #1 to #{}; the original stays", inc.last_seq))
-                    .required()
-                    .with_value(&seq.to_string()),
+                Field::line(
+                    "Event",
+                    format!("#1 to #{}; the line above shows it; the original stays", inc.last_seq),
+                )
+                .required()
+                .with_value(&seq.to_string()),
                 Field::multi("Correction", "what is right instead").required(),
             ],
         );
         // The event is picked already: the text is what is left to write.
         form.focus = 1;
-        if let Some(e) = event {
-            form.notes = vec![format!(
-                "#{} {} {}: {}",
-                e.seq,
-                crate::when::shown(e.occurred_at, at.now, at.timezone),
-                sanitize_line(&e.actor),
-                sanitize_line(&e.kind.describe())
-            )];
-        }
+        form.events = timeline
+            .iter()
+            .map(|e| {
+                let line = format!(
+                    "#{} {} {}: {}",
+                    e.seq,
+                    crate::when::shown(e.occurred_at, at.now, at.timezone),
+                    sanitize_line(&e.actor),
+                    sanitize_line(&e.kind.describe())
+                );
+                (e.seq, line)
+            })
+            .collect();
+        form.follow_event();
         form
+    }
+
+    /// Show the event whose number the correction form holds (after each edit of it).
+    pub(crate) fn follow_event(&mut self) {
+        if self.kind != FormKind::Correct {
+            return;
+        }
+        let typed = self.value(0);
+        let seq = typed.trim_start_matches('#').parse::<u32>().ok();
+        let line = seq.and_then(|n| self.events.iter().find(|(s, _)| *s == n)).map(|(_, l)| l.clone());
+        self.notes = vec![line.unwrap_or_else(|| {
+            if typed.is_empty() {
+                "Type the number of the event to correct.".to_owned()
+            } else {
+                format!("No event #{} on this timeline.", sanitize_line(&typed))
+            }
+        })];
     }
 
     /// The commands of a step form; `inc` is the incident as last fetched.
