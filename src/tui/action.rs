@@ -87,7 +87,7 @@ actions! {
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
-    /// Filter as you type: words, p:1 sev:2 svc:db status:ack mine
+    /// Filter as you type: words (also owner, roles, services, timeline text), p:1 sev:2 svc:db status:ack who:NAME mine; with the timeline focused, search it
     Filter = "filter", Normal;
     /// Cycle the sort order: priority, newest, oldest, severity, updated
     CycleSort = "cycle_sort", Normal;
@@ -137,15 +137,15 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
-    /// Post-incident review: went well, went wrong, got lucky, lessons (form)
+    /// The review on its own: went well, wrong, lucky, lessons (form)
     Review = "review", Normal;
-    /// Action items: the list; add one, complete some by number (form)
+    /// Action items: the list; add one, complete by number (form)
     ActionItems = "action_items", Normal;
-    /// Milestone times: when the impact started, was detected, was reported (form)
+    /// Milestone times: impact started, detected, reported (form)
     Milestones = "milestones", Normal;
-    /// Mark or unmark a drill or near miss, kept out of the KPIs (form)
+    /// Mark or unmark a drill or near miss, out of the KPIs (form)
     Drill = "drill", Normal;
-    /// Correct an event: the first one shown when the timeline is scrolled, else the newest (form)
+    /// Correct an event: the first on a scrolled timeline, or the newest (form)
     Correct = "correct", Normal;
     /// Maintenance window for the service: its alerts open no incident (form)
     Maintenance = "maintenance", Normal;
@@ -153,6 +153,10 @@ actions! {
     Export = "export", Normal;
     /// Who is on call over the next 14 days, with gaps and overrides (again closes)
     Schedule = "schedule", Normal;
+    /// Jump to an incident by its id: type 17 or INC-17, then enter (shown whatever the filter)
+    Jump = "jump", Normal;
+    /// Next event matching the timeline search (/ with the timeline focused)
+    SearchNext = "search_next", Normal;
     /// Put someone on call for a while: an override of a schedule (form)
     AddOverride = "add_override", Schedule;
     /// Remove the selected override, with a reason (form to confirm)
