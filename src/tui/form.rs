@@ -196,8 +196,9 @@ pub struct Form {
     pub submitting: bool,
     /// For the remove-override form: which override.
     pub override_id: Option<u32>,
-    /// For the close form: the root cause on record when it opened. The form shows only its
-    /// text; closing keeps its trigger and factors, and an unchanged text is not recorded again.
+    /// For the close and root-cause forms: the root cause on record when it opened. The close
+    /// form shows only its text and keeps its trigger and factors; neither form records an
+    /// unchanged root cause again.
     pub prior_root_cause: Option<crate::domain::incident::RootCause>,
     /// Lines shown above the fields: what is on record that the form is about (the action
     /// items, the event being corrected). Already one terminal line each (sanitised).
