@@ -277,6 +277,28 @@ mod headless {
         Headless::new(world.ana.clone(), &TuiSettings::default(), now, 120, 40).unwrap()
     }
 
+    /// The action items form at 80x24: the list above the fields, the keys below.
+    #[test]
+    fn the_action_items_form_at_80x24() {
+        let w = World::empty();
+        w.seed();
+        let id = app(&w).app.selected().unwrap();
+        let due = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        w.run(
+            "bo",
+            Command::AddActionItem { id, text: "alert on pool saturation".into(), owner: "bo".into(), due },
+        );
+        w.run(
+            "ana",
+            Command::AddActionItem { id, text: "runbook for failover".into(), owner: "ana".into(), due },
+        );
+        w.run("ana", Command::CompleteActionItem { id, item: 2 });
+        let now = w.now() + Duration::minutes(3);
+        let mut h = Headless::new(w.ana.clone(), &TuiSettings::default(), now, 80, 24).unwrap();
+        h.act(Action::ActionItems);
+        insta::assert_snapshot!("action_items_80x24", h.draw());
+    }
+
     fn corrected(world: &World, id: IncidentId) -> Vec<u32> {
         world
             .timeline(id)
