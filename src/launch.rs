@@ -39,6 +39,7 @@ pub(crate) fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Re
         keys: config.keys,
         theme: config.theme,
         terminal: crate::tui::terminal::Capabilities::from_env(&|k| std::env::var(k).ok()),
+        mouse: config.mouse,
     };
     settings.validate().map_err(|e| eyre!("config: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -12,11 +12,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{broadcast, mpsc};
 
 use super::action::Scope;
+use super::app::mouse::Mouse;
 use super::app::{App, Executed, Msg};
 use super::effect::Effect;
 use super::form::Edit;
@@ -64,6 +67,15 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
         }
         TermEvent::Resize(w, h) => Some(Msg::Resize(*w, *h)),
         TermEvent::Paste(s) => Some(Msg::Paste(s.clone())),
+        TermEvent::Mouse(m) => {
+            let (column, row) = (m.column, m.row);
+            match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => Some(Msg::Mouse(Mouse::Click { column, row })),
+                MouseEventKind::ScrollDown => Some(Msg::Mouse(Mouse::Wheel { column, row, down: true })),
+                MouseEventKind::ScrollUp => Some(Msg::Mouse(Mouse::Wheel { column, row, down: false })),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -72,7 +84,7 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 /// `Quit` is the caller's business and yields `None`.
 pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
-        Effect::Quit | Effect::Bell => return None,
+        Effect::Quit | Effect::Bell | Effect::Clipboard(_) => return None,
         Effect::LoadPage { all, limit } => {
             Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
         }
@@ -225,6 +237,11 @@ pub(crate) async fn run_loop(
                 // is still right.
                 Effect::Bell => {
                     terminal.backend_mut().write_all(b"\x07")?;
+                    terminal.backend_mut().flush()?;
+                }
+                // Likewise: OSC 52 moves no cursor and draws nothing.
+                Effect::Clipboard(text) => {
+                    terminal.backend_mut().write_all(&super::clipboard::osc52(&text))?;
                     terminal.backend_mut().flush()?;
                 }
                 e => spawn(e),
