@@ -28,6 +28,7 @@ mod terminal;
 mod tui_behaviour;
 mod tui_demo;
 mod tui_engine;
+mod tui_escalation;
 mod tui_mouse;
 mod tui_pty;
 mod tui_screens;
