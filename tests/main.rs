@@ -25,6 +25,7 @@ mod server;
 mod server_api;
 mod store;
 mod terminal;
+mod time_words;
 mod tui_behaviour;
 mod tui_demo;
 mod tui_engine;
