@@ -205,8 +205,7 @@ pub(crate) fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDat
         return Ok(today + Duration::days(7));
     }
     if weekday(&lower).is_some() && !lower.contains(' ') {
-        return day_word(&lower, today + Duration::days(1), Toward::Future)
-            .ok_or_else(|| help_date(s));
+        return day_word(&lower, today + Duration::days(1), Toward::Future).ok_or_else(|| help_date(s));
     }
     if let Some(day) = day_word(&lower, today, Toward::Future) {
         return Ok(day);

@@ -66,7 +66,10 @@ fn a_click_selects_and_focuses_and_the_wheel_scrolls() {
     three_incidents(home.path(), &data);
     let mut t = Tui::start(home.path(), &data);
     t.wait_for("charlie three");
-    assert!(t.seen.lock().unwrap().bytes.windows(MOUSE_ON.len()).any(|w| w == MOUSE_ON), "mouse capture is on");
+    assert!(
+        t.seen.lock().unwrap().bytes.windows(MOUSE_ON.len()).any(|w| w == MOUSE_ON),
+        "mouse capture is on"
+    );
 
     // The detail pane's title names the selected incident.
     let row = row_of(&t, 2);
@@ -74,7 +77,8 @@ fn a_click_selects_and_focuses_and_the_wheel_scrolls() {
     t.wait_for("INC-2 · bravo two");
 
     // The queue has the focus: its corner is drawn in the accent colour, the detail pane's not.
-    let detail_top = u16::try_from(t.text().lines().position(|l| l.contains("INC-2 · bravo two")).unwrap()).unwrap();
+    let detail_top =
+        u16::try_from(t.text().lines().position(|l| l.contains("INC-2 · bravo two")).unwrap()).unwrap();
     let focused = corner_colour(&t, 1, 0);
     assert_ne!(corner_colour(&t, detail_top, 0), focused, "{}", t.text());
     // A click on the detail pane gives it the focus.

@@ -44,9 +44,10 @@ impl App {
             return wheel.map_or_else(Vec::new, |a| self.on_action(a));
         }
         let areas = self.areas();
-        let pane = [(Pane::Queue, areas.queue), (Pane::Detail, areas.detail), (Pane::Escalation, areas.escalation)]
-            .into_iter()
-            .find(|(_, area)| inside(*area, column, row));
+        let pane =
+            [(Pane::Queue, areas.queue), (Pane::Detail, areas.detail), (Pane::Escalation, areas.escalation)]
+                .into_iter()
+                .find(|(_, area)| inside(*area, column, row));
         let Some((pane, area)) = pane else { return Vec::new() };
         let area = area.unwrap_or_default();
         match wheel {
