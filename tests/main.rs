@@ -31,6 +31,7 @@ mod tui_demo;
 mod tui_engine;
 mod tui_escalation;
 mod tui_mouse;
+mod tui_nav;
 mod tui_pty;
 mod tui_screens;
 mod watch;

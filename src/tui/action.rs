@@ -87,7 +87,7 @@ actions! {
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
-    /// Filter as you type: words, p:1 sev:2 svc:db status:ack mine
+    /// Filter as you type: words (also owner, roles, services, timeline text), p:1 sev:2 svc:db status:ack who:NAME mine; with the timeline focused, search it
     Filter = "filter", Normal;
     /// Cycle the sort order: priority, newest, oldest, severity, updated
     CycleSort = "cycle_sort", Normal;
@@ -143,6 +143,10 @@ actions! {
     Export = "export", Normal;
     /// Who is on call over the next 14 days, with gaps and overrides (again closes)
     Schedule = "schedule", Normal;
+    /// Jump to an incident by its id: type 17 or INC-17, then enter (shown whatever the filter)
+    Jump = "jump", Normal;
+    /// Next event matching the timeline search (/ with the timeline focused)
+    SearchNext = "search_next", Normal;
     /// Copy the selected incident's id to the clipboard (OSC 52: works over SSH)
     CopyId = "copy_id", Normal;
     /// Copy a one-line summary of the selected incident (id, priority, status, title)
