@@ -32,6 +32,7 @@ mod tui_engine;
 mod tui_escalation;
 mod tui_mouse;
 mod tui_nav;
+mod tui_process;
 mod tui_pty;
 mod tui_screens;
 mod watch;

@@ -137,6 +137,16 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
+    /// The review on its own: went well, wrong, lucky, lessons (form)
+    Review = "review", Normal;
+    /// Action items: the list; add one, complete by number (form)
+    ActionItems = "action_items", Normal;
+    /// Milestone times: impact started, detected, reported (form)
+    Milestones = "milestones", Normal;
+    /// Mark or unmark a drill or near miss, out of the KPIs (form)
+    Drill = "drill", Normal;
+    /// Correct an event: the first on a scrolled timeline, or the newest (form)
+    Correct = "correct", Normal;
     /// Maintenance window for the service: its alerts open no incident (form)
     Maintenance = "maintenance", Normal;
     /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
@@ -188,7 +198,9 @@ impl Action {
 
 impl Action {
     /// Actions that change the record (a command, a maintenance window, an override): none is
-    /// offered to a read-only user. Export only reads the record (it writes a local file).
+    /// offered to a read-only user. Export only reads the record (it writes a local file). The
+    /// action items form lists them as well: a read-only user opens it to read them, and what
+    /// it would send is held back with the reason.
     #[must_use]
     pub const fn writes(self) -> bool {
         matches!(
@@ -215,6 +227,10 @@ impl Action {
                 | Self::Resolve
                 | Self::Reopen
                 | Self::Close
+                | Self::Review
+                | Self::Milestones
+                | Self::Drill
+                | Self::Correct
                 | Self::Maintenance
                 | Self::AddOverride
                 | Self::RemoveOverride

@@ -903,6 +903,25 @@ impl App {
                 let known = self.selected_escalation().and_then(Result::ok).filter(|v| v.incident == inc.id);
                 forms::page_form(inc, known)
             }
+            Action::Review | Action::ActionItems | Action::Milestones | Action::Drill | Action::Correct => {
+                let at = super::form::Opening {
+                    actor: &self.actor,
+                    people: &self.on_call,
+                    timezone: self.timezone,
+                    now: self.now,
+                };
+                let timeline = self.pane.timeline_of(Some(inc.id)).map(|t| t.events.as_slice());
+                // The event picked for a correction: the first one shown on a scrolled timeline.
+                let picked = self.pane.timeline_top.filter(|_| self.pane.focus == Pane::Detail);
+                let Some(mut form) = forms::step_form(a, inc, at, timeline, picked) else {
+                    return Vec::new();
+                };
+                if let Some(why) = &self.link.read_only {
+                    form.notes
+                        .push(format!("read-only ({}): this list is all you can do here", one_line(why)));
+                }
+                form
+            }
             _ => match forms::kind_for(a) {
                 Some(kind) => Form::for_incident(kind, inc, &self.policy, &self.on_call),
                 // No form: the key is the command.
