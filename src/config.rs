@@ -54,6 +54,9 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// `[theme]`: colour slot -> colour, checked at load the same way.
     pub theme: BTreeMap<String, String>,
+    /// `[tui] mouse`: the TUI captures the mouse (click selects, wheel scrolls). Off, the
+    /// terminal keeps its own selection and scrolling.
+    pub mouse: bool,
     /// `[notifiers]`: how pages reach people.
     pub notifiers: Vec<NotifierSettings>,
 }
@@ -145,6 +148,7 @@ impl Default for Config {
             severity_names: DEFAULT_SEVERITY_NAMES.map(str::to_owned),
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
+            mouse: true,
             notifiers: Vec::new(),
         }
     }
@@ -291,6 +295,13 @@ mod tests {
             );
         }
         assert!(parse("data-dir = \"\"").unwrap_err().contains(":1:12: data-dir: expected a directory path"));
+    }
+
+    #[test]
+    fn the_mouse_is_on_unless_turned_off() {
+        assert!(parse("").unwrap().mouse);
+        assert!(!parse("[tui]\nmouse = false\n").unwrap().mouse);
+        assert!(parse("[tui]\nmous = false\n").unwrap_err().contains("mous"));
     }
 
     #[test]

@@ -1,4 +1,8 @@
-//! `piket demo`: a believable five weeks of incidents, put through the real engine.
+//! `piket demo`: a believable five weeks of incidents, put through the real engine, and a rota
+//! that pages: people, two schedules, an escalation policy and a notifier that writes to a file
+//! in the demo dir ([`config`]), with one incident ([`seed_live`]) whose escalation pages the
+//! person at the terminal a minute after the demo starts, so a newcomer sees the bell, the
+//! banner, the countdown and the schedule view without setting anything up.
 //!
 //! Every incident is written by executing commands, never by writing summaries, so the demo
 //! database has a valid hash chain, passes `piket verify`, and shows exactly what a team that
@@ -6,7 +10,7 @@
 //! planned first, sorted by time, and only then executed; a step refers to its incident by a
 //! demo-local key that is mapped to the id the engine assigned at registration.
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 
 use crate::domain::{
     Command, Flag, Impact, IncidentId, Milestone, NewIncident, Priority, Query, Refusal, Review, Role,
@@ -631,6 +635,91 @@ pub fn seed(engine: &Engine, now: DateTime<Utc>) -> Result<usize, EngineError> {
         ids[s.story].get_or_insert(out.incident);
     }
     Ok(ids.iter().flatten().count())
+}
+
+/// The demo's file name in the demo dir for its config (beside the database, apart from any
+/// config.toml a team keeps there).
+pub const CONFIG_FILE: &str = "demo.toml";
+/// The demo's pager: the file its notifier appends one line per page to, in the demo dir.
+pub const PAGES_FILE: &str = "pages.log";
+/// The service whose incidents page: only the live incident has it, so the five weeks of
+/// history page nobody.
+const LIVE_SERVICE: &str = "orders";
+/// The first level's timeout: the person at the terminal is paged this long after the demo
+/// starts (the shortest timeout a policy may have).
+pub const FIRST_LEVEL_TIMEOUT: &str = "1m";
+
+/// The demo's config (TOML), as of `today` (the display zone's date): `os_user` is the person
+/// "you", on call this week in `primary`; `secondary` rotates bob, carol and dave daily. The
+/// policy of service `orders` pages `secondary`, then `primary` (you) a minute later, then
+/// erin. Every page is appended to [`PAGES_FILE`] (the demo dir: relative paths in a config
+/// are read from its directory).
+#[must_use]
+pub fn config(os_user: &str, today: NaiveDate) -> String {
+    // Last week's Monday: alice held primary last week, you hold it this week (hand-off at
+    // midnight, so a Monday morning is already yours).
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 7);
+    let secondary_start = today - Duration::days(3);
+    let user = os_user.replace(['\\', '"'], "");
+    let mut people = format!("[people.you]\nuser = \"{user}\"\ncontacts = {{ pager = \"you@terminal\" }}\n");
+    for p in ["alice", "bob", "carol", "dave", "erin"] {
+        people.push_str(&format!("[people.{p}]\ncontacts = {{ pager = \"{p}@pager\" }}\n"));
+    }
+    let services: String = ["checkout", "payments", "auth", "search", "email", "db", "cdn"]
+        .iter()
+        .map(|s| format!("[services.{s}]\n"))
+        .collect();
+    format!(
+        r#"# piket demo: the rota of the demo dir. `piket demo` starts the demo's server with this
+# file; to use it yourself: piket --data-dir <this dir> --config <this dir>/{CONFIG_FILE}
+
+{people}
+[schedules.primary]
+rotations = [{{ members = ["alice", "you"], shift = "weekly", handoff = "00:00", start = "{monday}" }}]
+
+[schedules.secondary]
+rotations = [{{ members = ["bob", "carol", "dave"], shift = "daily", handoff = "09:00", start = "{secondary_start}" }}]
+
+[escalation-policies.orders]
+levels = [
+  {{ targets = ["schedule:secondary"], timeout = "{FIRST_LEVEL_TIMEOUT}" }},
+  {{ targets = ["schedule:primary"], timeout = "5m" }},
+  {{ targets = ["person:erin"], timeout = "10m" }},
+]
+
+{services}[services.{LIVE_SERVICE}]
+escalation-policy = "orders"
+
+# Pages are appended to this file in the demo dir (created 0600): `tail -f` it.
+[notifiers.pager]
+type = "file"
+path = "{PAGES_FILE}"
+timeout = "5s"
+retries = 0
+"#
+    )
+}
+
+/// The live incident: an alert on `orders` at `now`. Under [`config`]'s rota its escalation
+/// starts at once (level 1 is paged when the server's scheduler first looks) and reaches the
+/// person at the terminal one [`FIRST_LEVEL_TIMEOUT`] later. Call after [`seed`].
+///
+/// # Errors
+/// As [`seed`].
+pub fn seed_live(engine: &Engine, now: DateTime<Utc>) -> Result<IncidentId, EngineError> {
+    let mut n = new_incident(
+        "Orders stuck in payment pending",
+        &[LIVE_SERVICE],
+        Impact::High,
+        Urgency::High,
+        Severity::SEV1,
+    );
+    n.channel = Some("alertmanager".into());
+    n.reported_by = Some("alertmanager: OrdersPendingTooLong".into());
+    n.category = Some("availability".into());
+    n.description = Some("Orders older than 5 minutes in payment pending: 312 and rising.".into());
+    let cmd = fit(engine.policy(), Command::Register(n));
+    Ok(engine.execute("alertmanager", Source::Alert, &cmd, now)?.incident)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use chrono::Utc;
 use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use crate::client::Client;
-use crate::client::local::LocalClient;
 use crate::config::Config;
 use crate::domain::Query;
 use crate::start::{SOCKET_FILE, open_engine};
@@ -39,6 +38,7 @@ pub(crate) fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Re
         keys: config.keys,
         theme: config.theme,
         terminal: crate::tui::terminal::Capabilities::from_env(&|k| std::env::var(k).ok()),
+        mouse: config.mouse,
     };
     settings.validate().map_err(|e| eyre!("config: {e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -49,20 +49,25 @@ pub(crate) fn run_tui(client: Arc<dyn Client>, config: Config) -> color_eyre::Re
     rt.block_on(crate::tui::run(client, settings))
 }
 
-/// `piket demo`: seed a fresh data dir with realistic incidents, then open the queue.
+/// `piket demo`: seed a fresh data dir with realistic incidents and a rota that pages, then
+/// open the queue on the demo's own server.
 ///
 /// Without `--data-dir` the demo gets its own directory beside the real data, so trying piket
 /// never mixes invented incidents into a team's record.
 ///
-/// The demo seeds in process (the seeder sets actors and times no client may claim) and opens
-/// the queue on that engine (`--embedded`). If a server already serves the demo dir (someone
-/// ran `piket --data-dir <demo dir> ...`), the demo uses that server instead.
+/// The demo seeds in process (the seeder sets actors and times no client may claim), under the
+/// rota of its own config (`demo.toml` in the demo dir, written once: people, two schedules, a
+/// policy, a notifier writing to `pages.log` there). Then it starts a server on the demo dir
+/// with that config, so the scheduler pages and the notifier writes, and opens the queue on it
+/// with the user's own keys and theme. If a server already serves the demo dir (someone ran
+/// `piket --data-dir <demo dir> ...`), the demo uses that server instead.
 ///
-/// With `no_tui` it returns the demo's data dir, for the caller to print; otherwise it returns
-/// `None` once the queue is closed.
+/// With `no_tui` it seeds and returns the demo's data dir, for the caller to print, and starts
+/// no server; otherwise it returns `None` once the queue is closed.
 ///
 /// # Errors
-/// An explicit data dir that already holds incidents; storage errors.
+/// An explicit data dir that already holds incidents; a demo config that cannot be written or
+/// read; storage errors; a server that cannot be started.
 pub(crate) fn demo(
     dir: &Path,
     explicit: bool,
@@ -91,11 +96,23 @@ pub(crate) fn demo(
         }
         return run_tui(Arc::new(remote), config).map(|()| None);
     }
-    let engine = Arc::new(open_engine(&dir, &config)?);
+    let (demo_path, demo_config, demo_text) = demo_config(&dir, &config)?;
+    let engine = Arc::new(open_engine(&dir, &demo_config)?);
+    if let Some(text) = demo_text {
+        crate::files::write_new(&demo_path, text.as_bytes(), crate::files::Access::Private)
+            .map_err(|e| eyre!("cannot write the demo's config: {e}"))?;
+    }
     let existing = engine.list(&Query { all: true, ..Query::default() }).map_err(|e| eyre!("{e}"))?.len();
     if existing == 0 {
-        let n = crate::demo::seed(&engine, Utc::now()).map_err(|e| eyre!("{e}"))?;
-        eprintln!("piket demo: {n} incidents written to {}", dir.display());
+        let now = Utc::now();
+        let n = crate::demo::seed(&engine, now).map_err(|e| eyre!("{e}"))?;
+        crate::demo::seed_live(&engine, now).map_err(|e| eyre!("{e}"))?;
+        eprintln!(
+            "piket demo: {} incidents written to {}; one pages you in about a minute (pages go to {})",
+            n + 1,
+            dir.display(),
+            dir.join(crate::demo::PAGES_FILE).display()
+        );
     } else if explicit {
         bail!(
             "{} already holds {existing} incidents: demo data goes into an empty data dir; pick another --data-dir",
@@ -104,8 +121,44 @@ pub(crate) fn demo(
     } else {
         eprintln!("piket demo: opening the demo data already in {} ({existing} incidents)", dir.display());
     }
+    // The server takes the database over: this process lets go of it first.
+    drop(engine);
     if no_tui {
+        eprintln!(
+            "piket demo: to page as the demo does, serve it with its rota: piket --data-dir {} --config {}",
+            dir.display(),
+            demo_path.display()
+        );
         return Ok(Some(dir));
     }
-    run_tui(Arc::new(LocalClient::new(engine)), config).map(|()| None)
+    let flags = crate::start::Flags {
+        config: Some(demo_path),
+        data_dir: Some(dir.clone()),
+        socket: None,
+        embedded: false,
+    };
+    let client = crate::start::client(&flags, &demo_config, &dir)?;
+    eprintln!(
+        "piket demo: the demo's server keeps running; `piket --data-dir {} server stop` stops it",
+        dir.display()
+    );
+    run_tui(client, config).map(|()| None)
+}
+
+/// The demo's config: the one in the demo dir, or a new one (its text returned, to be written
+/// once the directory exists) with the user's display zone.
+fn demo_config(dir: &Path, user: &Config) -> color_eyre::Result<(PathBuf, Config, Option<String>)> {
+    let path = dir.join(crate::demo::CONFIG_FILE);
+    if path.exists() {
+        let loaded = Config::load(Some(&path)).map_err(|e| eyre!("{e}"))?;
+        return Ok((path, loaded.config, None));
+    }
+    let today = Utc::now().with_timezone(&user.timezone).date_naive();
+    let text = format!(
+        "timezone = \"{}\"\n{}",
+        user.timezone.name(),
+        crate::demo::config(&crate::client::local::os_user(), today)
+    );
+    let config = Config::from_toml_str(&text, &path).map_err(|e| eyre!("the demo's config: {e}"))?;
+    Ok((path, config, Some(text)))
 }

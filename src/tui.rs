@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod editor;
 pub mod effect;
 pub mod event;
@@ -55,6 +56,8 @@ pub struct TuiSettings {
     /// What the terminal declares it can show (NO_COLOR, COLORTERM, TERM, the locale), read
     /// once at start by `launch`.
     pub terminal: terminal::Capabilities,
+    /// Capture the mouse (`[tui] mouse`, on by default).
+    pub mouse: bool,
 }
 
 impl Default for TuiSettings {
@@ -67,6 +70,7 @@ impl Default for TuiSettings {
             keys: BTreeMap::new(),
             theme: BTreeMap::new(),
             terminal: terminal::Capabilities::default(),
+            mouse: true,
         }
     }
 }
@@ -98,6 +102,6 @@ pub async fn run(client: Arc<dyn Client>, settings: TuiSettings) -> color_eyre::
     settings.validate().map_err(|e| eyre!(e))?;
     let mut app = app::App::new(&settings, client.actor(), Utc::now()).map_err(|e| eyre!(e))?;
     let signals = event::Signals::new()?;
-    let mut guard = terminal::TerminalGuard::with_colours(settings.terminal.colours)?;
-    event::run_loop(guard.terminal(), &mut app, client, signals).await
+    let mut guard = terminal::TerminalGuard::start(settings.terminal.colours, settings.mouse)?;
+    event::run_loop(guard.terminal(), &mut app, client, signals, settings.mouse).await
 }

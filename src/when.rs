@@ -2,7 +2,9 @@
 //! in either.
 //!
 //! Responders write times the way they think of them during an incident: "10m ago", "14:02"
-//! (today, in the display zone), "2026-11-20 14:02", or full RFC 3339. Everything is turned
+//! (today, in the display zone), "yesterday 14:02", "mon 09:00", "2026-11-20 14:02", or full
+//! RFC 3339; dates as "tomorrow", "fri", "next week", "+14d" ([`parse_date`]). The same words
+//! work wherever a time or a date is taken, on the command line and in the TUI. Everything is turned
 //! into UTC here, before it reaches the engine. A time that already happened reads a bare
 //! "14:02" as the last one ([`parse_time`]); a planned one (the rota, an override) as the next
 //! ([`parse_time_ahead`], and the override form's richer [`parse_ahead`] / [`parse_until`]).
@@ -47,6 +49,30 @@ fn parse(s: &str, tz: Tz, now: DateTime<Utc>, toward: Toward) -> Result<DateTime
     }
     if let Some(ago) = t.strip_suffix("ago").map(str::trim) {
         return parse_span(ago).map(|d| now - d).ok_or_else(|| help(s, BEHIND));
+    }
+    if let Toward::Future = toward
+        && let Some(span) = t.strip_prefix('+').or_else(|| t.strip_prefix("in "))
+    {
+        return parse_span(span).map(|d| now + d).ok_or_else(|| help(s, BEHIND));
+    }
+    // "yesterday 14:02", "today 09:00", "tomorrow 09:00", "mon 14:00".
+    if let Some((word, clock)) = t.split_once(' ')
+        && let Some(time) = clock_time(clock)
+    {
+        let today = now.with_timezone(&tz).date_naive();
+        if let Some(day) = day_word(word, today, toward) {
+            let at = local(day.and_time(time), tz, s)?;
+            // A weekday names the last (or next) one whose time has come (or is still to come).
+            return match toward {
+                Toward::Past if weekday(word).is_some() && at > now + SLACK => {
+                    local((day - Duration::days(7)).and_time(time), tz, s)
+                }
+                Toward::Future if weekday(word).is_some() && at + SLACK < now => {
+                    local((day + Duration::days(7)).and_time(time), tz, s)
+                }
+                _ => Ok(at),
+            };
+        }
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.with_timezone(&Utc));
@@ -98,8 +124,32 @@ fn help(s: &str, forms: &str) -> String {
 }
 
 /// The forms of times that already happened (the command line's).
-const BEHIND: &str =
-    "e.g. \"10m ago\", \"14:02\", \"2026-11-20 14:02\" (display zone) or \"2026-11-20T13:02:00Z\"";
+const BEHIND: &str = "e.g. \"10m ago\", \"14:02\", \"yesterday 14:02\", \"mon 09:00\", \"2026-11-20 14:02\" \
+     (display zone) or \"2026-11-20T13:02:00Z\"";
+
+/// "14:02" or "14:02:30".
+fn clock_time(s: &str) -> Option<NaiveTime> {
+    let s = s.trim();
+    NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M")).ok()
+}
+
+/// The day a word names, seen from `today`: today, yesterday, tomorrow, or a weekday ("mon",
+/// "Friday"): the last one up to today for a time that happened, the next one from today on
+/// for a time to come (the caller moves it a week when the time of day rules today out).
+fn day_word(word: &str, today: NaiveDate, toward: Toward) -> Option<NaiveDate> {
+    match word.to_ascii_lowercase().as_str() {
+        "today" => return Some(today),
+        "yesterday" => return today.pred_opt(),
+        "tomorrow" => return today.succ_opt(),
+        _ => {}
+    }
+    let wd = weekday(word)?;
+    let (from, to) = (today.weekday().num_days_from_monday(), wd.num_days_from_monday());
+    Some(match toward {
+        Toward::Past => today - Duration::days(i64::from((7 + from - to) % 7)),
+        Toward::Future => today + Duration::days(i64::from((7 + to - from) % 7)),
+    })
+}
 
 /// The forms of times to come (the override form's).
 const AHEAD: &str =
@@ -138,7 +188,9 @@ pub(crate) fn parse_span(s: &str) -> Option<Duration> {
     Some(total)
 }
 
-/// A due date: "2026-12-01", or "+14d" / "14d" from today.
+/// A due date: "2026-12-01"; "+14d", "14d", "2w", "in 2w" from today; "today", "tomorrow",
+/// "yesterday"; a weekday ("fri", "friday": the next one after today, so "fri" said on a Friday
+/// is a week ahead); "next week" (seven days on).
 ///
 /// # Errors
 /// A sentence naming the accepted forms.
@@ -147,9 +199,25 @@ pub(crate) fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDat
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(d);
     }
-    parse_span(t.trim_start_matches('+'))
+    let today = now.with_timezone(&tz).date_naive();
+    let lower = t.to_ascii_lowercase();
+    if lower == "next week" {
+        return Ok(today + Duration::days(7));
+    }
+    if weekday(&lower).is_some() && !lower.contains(' ') {
+        return day_word(&lower, today + Duration::days(1), Toward::Future).ok_or_else(|| help_date(s));
+    }
+    if let Some(day) = day_word(&lower, today, Toward::Future) {
+        return Ok(day);
+    }
+    let span = lower.strip_prefix("in ").unwrap_or(&lower);
+    parse_span(span.trim_start_matches('+'))
         .map(|d| (now + d).with_timezone(&tz).date_naive())
-        .ok_or_else(|| format!("'{s}' is not a date: use 2026-12-01 or +14d"))
+        .ok_or_else(|| help_date(s))
+}
+
+fn help_date(s: &str) -> String {
+    format!("'{s}' is not a date: use 2026-12-01, today, tomorrow, fri, next week, +14d or in 2w")
 }
 
 /// How far in the past "18:00" may be and still mean today (typed at 18:03: today).
@@ -161,7 +229,14 @@ fn at(date: NaiveDate, time: NaiveTime, tz: Tz, now: DateTime<Utc>) -> Result<Da
 }
 
 fn weekday(s: &str) -> Option<Weekday> {
-    match s.get(..3)?.to_ascii_lowercase().as_str() {
+    let word = s.split_whitespace().next()?.to_ascii_lowercase();
+    // "fri", "friday", "fri." ... but not any word that starts like a day ("month", "sunny").
+    let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let word = word.trim_end_matches('.');
+    if word.len() < 3 || !names.iter().any(|n| n.starts_with(word)) {
+        return None;
+    }
+    match word.get(..3)?.to_ascii_lowercase().as_str() {
         "mon" => Some(Weekday::Mon),
         "tue" => Some(Weekday::Tue),
         "wed" => Some(Weekday::Wed),
@@ -363,6 +438,51 @@ mod tests {
         assert!(parse_span("").is_none());
         assert_eq!(parse_date("+14d", Tz::UTC, now()), Ok(NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()));
         assert!(parse_date("soon", Tz::UTC, now()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::*;
+
+    /// Wednesday 25 November 2026, 10:00 in Amsterdam (09:00Z).
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+    }
+
+    fn date(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn due_dates_take_words() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        assert_eq!(parse_date("tomorrow", ams, now()), Ok(date(11, 26)));
+        assert_eq!(parse_date("Today", ams, now()), Ok(date(11, 25)));
+        assert_eq!(parse_date("yesterday", ams, now()), Ok(date(11, 24)));
+        assert_eq!(parse_date("fri", ams, now()), Ok(date(11, 27)));
+        assert_eq!(parse_date("friday", ams, now()), Ok(date(11, 27)));
+        assert_eq!(parse_date("wed", ams, now()), Ok(date(12, 2)), "said on a Wednesday: next week's");
+        assert_eq!(parse_date("next week", ams, now()), Ok(date(12, 2)));
+        assert_eq!(parse_date("in 2w", ams, now()), Ok(date(12, 9)));
+        assert_eq!(parse_date("14d", ams, now()), Ok(date(12, 9)));
+        assert!(parse_date("month", ams, now()).unwrap_err().contains("tomorrow"));
+    }
+
+    #[test]
+    fn times_take_day_words() {
+        let ams = chrono_tz::Europe::Amsterdam;
+        let utc = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        assert_eq!(parse_time("yesterday 14:00", ams, now()), Ok(utc(24, 13)));
+        assert_eq!(parse_time("today 09:00", ams, now()), Ok(utc(25, 8)));
+        // Monday 23 November; and a Wednesday time still to come today means last week's.
+        assert_eq!(parse_time("mon 14:00", ams, now()), Ok(utc(23, 13)));
+        assert_eq!(parse_time("wed 18:00", ams, now()), Ok(utc(18, 17)));
+        assert_eq!(parse_time_ahead("tomorrow 09:00", ams, now()), Ok(utc(26, 8)));
+        assert_eq!(parse_time_ahead("fri 18:00", ams, now()), Ok(utc(27, 17)));
+        assert_eq!(parse_time_ahead("in 2h", ams, now()), Ok(utc(25, 11)));
+        assert_eq!(parse_time_ahead("+1d", ams, now()), Ok(utc(26, 9)));
+        assert!(parse_time("tomorrow-ish", ams, now()).is_err());
     }
 }
 

@@ -44,3 +44,60 @@ fn demo_all_incidents_and_a_closed_one() {
     app.act(Action::Open);
     insta::assert_snapshot!("demo_all_160x48", app.draw());
 }
+
+/// `piket demo` in a terminal, as a newcomer runs it: a minute after it starts, the demo's own
+/// rota pages the person at the terminal. Level 1 (the secondary schedule) is paged at once and
+/// its notifier writes to `pages.log` in the demo dir (0600); the countdown to level 2 is on
+/// screen; then level 2 (primary: this user) rings the bell and shows the banner; `O` shows
+/// the two schedules, `!` acknowledges the page. Waits for each of these, never for a clock.
+#[test]
+fn the_demo_pages_the_person_at_the_terminal() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use crate::common::pty::{Launch, Tui};
+
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("demo-data");
+    let mut t = Tui::launch(
+        home.path(),
+        &data,
+        &Launch { size: Some((160, 48)), args: vec!["demo"], ..Launch::default() },
+    );
+    t.wait_for("Orders stuck in payment pending");
+    t.watch("PAGED: INC-");
+
+    // Level 1 went to the secondary schedule, through the file notifier, into the demo dir.
+    let pages = data.join("pages.log");
+    let first = crate::common::wait_for("the first page in pages.log", || {
+        std::fs::read_to_string(&pages).ok().filter(|s| s.contains("escalation level 1"))
+    });
+    assert!(first.contains("Orders stuck in payment pending"), "{first}");
+    let mode = std::fs::metadata(&pages).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "pages.log is private");
+
+    // The live incident is the newest P1: select it and see the countdown to level 2.
+    let row = t.text().lines().position(|l| l.contains("Orders stuck in payment pending")).unwrap();
+    let row = u16::try_from(row).unwrap();
+    t.keys(&format!("\x1b[<0;10;{}M\x1b[<0;10;{}m", row + 1, row + 1));
+    t.wait_for("orders · level 2");
+
+    // A minute after the start: this user is paged.
+    t.wait_saw("PAGED: INC-");
+    t.wait_for_bells(1);
+    let second = crate::common::wait_for("the page of this user in pages.log", || {
+        std::fs::read_to_string(&pages).ok().filter(|s| s.contains("page you (you@terminal)"))
+    });
+    assert!(second.contains("escalation level 2"), "{second}");
+
+    // The schedule view: both schedules, this user on call in primary.
+    t.keys("O");
+    t.wait_for("secondary");
+    assert!(t.text().contains("primary"), "{}", t.text());
+    t.keys("\x1b");
+    t.wait_for("Queue");
+
+    t.keys("!");
+    t.wait_for("acknowledged");
+    t.keys("q");
+    t.assert_restored("q");
+}

@@ -46,7 +46,7 @@ fn a_whole_incident_through_the_keyboard() {
     // The keyboard-driven priority update: impact up, urgency up: P3 -> P2 -> P1.
     t.keys("i");
     t.wait_for("impact medium -> high (priority P2)");
-    t.keys("y");
+    t.keys("t");
     t.wait_for("urgency medium -> high (priority P1)");
 
     t.keys("m");

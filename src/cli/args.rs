@@ -14,7 +14,9 @@ use crate::start::Flags;
     about = "Incident response in the terminal: one live queue, an append-only hash-chained record",
     long_about = "Incident response in the terminal.\n\nWithout a command, piket opens the full-screen queue. \
                   Every step of the process is also a command here, for scripts and quick hands.",
-    after_help = "Times: \"10m ago\", \"14:02\", \"2026-11-20 14:02\" (display zone) or RFC 3339.\n\
+    after_help = "Times: \"10m ago\", \"14:02\", \"yesterday 14:02\", \"mon 09:00\", \"2026-11-20 14:02\" \
+                  (display zone) or RFC 3339; times to come also \"tomorrow 09:00\", \"+2h\".\n\
+                  Dates: 2026-12-01, today, tomorrow, fri, next week, +14d, in 2w.\n\
                   Text arguments: \"-\" reads the text from standard input."
 )]
 pub struct Cli {
@@ -369,7 +371,7 @@ pub enum ActionCmd {
         text: String,
         #[arg(long)]
         owner: String,
-        /// 2026-12-01 or +14d.
+        /// 2026-12-01, tomorrow, fri (the next one), next week, +14d or in 2w.
         #[arg(long)]
         due: String,
     },

@@ -187,6 +187,9 @@ pub(super) fn build(file: ConfigFile, text: &str, origin: &Path) -> Result<Confi
     if let Some(keys) = file.keys {
         config.keys = super::ui::keys(&src, keys)?;
     }
+    if let Some(mouse) = file.tui.and_then(|t| t.mouse) {
+        config.mouse = mouse;
+    }
     if let Some(theme) = file.theme {
         config.theme = super::ui::theme(&src, theme)?;
     }

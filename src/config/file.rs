@@ -40,6 +40,13 @@ pub(crate) struct ConfigFile {
     pub closing: Option<ClosingFile>,
     pub keys: Option<BTreeMap<Spanned<String>, Spanned<KeySpecs>>>,
     pub theme: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    pub tui: Option<TuiFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table with the key mouse")]
+pub(crate) struct TuiFile {
+    pub mouse: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -307,6 +307,14 @@ fn notifiers(src: &Source<'_>, file: BTreeMap<String, Spanned<NotifierFile>>) ->
                 };
                 NotifierKind::Webhook { url, format, token_file }
             }
+            NotifierType::File => {
+                let Some(path) = n.path else {
+                    return Err(
+                        src.error(Some(span), format!("{whose}: a file notifier needs path = \"pages.log\""))
+                    );
+                };
+                NotifierKind::File { path: super::source::path(src, &format!("{whose}.path"), path)? }
+            }
         };
         let retries = n.retries.map_or(NotifierSettings::DEFAULT_RETRIES, Spanned::into_inner);
         if retries > 10 {

@@ -148,7 +148,7 @@ pub(crate) struct EscalationFile {
 #[serde(
     rename_all = "kebab-case",
     deny_unknown_fields,
-    expecting = "a table with type = \"command\" or \"webhook\""
+    expecting = "a table with type = \"command\", \"webhook\" or \"file\""
 )]
 pub(crate) struct NotifierFile {
     #[serde(rename = "type")]
@@ -157,16 +157,18 @@ pub(crate) struct NotifierFile {
     pub url: Option<Spanned<String>>,
     pub format: Option<Format>,
     pub token_file: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
     pub timeout: Option<Spanned<TargetDuration>>,
     pub retries: Option<Spanned<u32>>,
     pub backoff: Option<Spanned<TargetDuration>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "kebab-case", expecting = "\"command\" or \"webhook\"")]
+#[serde(rename_all = "kebab-case", expecting = "\"command\", \"webhook\" or \"file\"")]
 pub(crate) enum NotifierType {
     Command,
     Webhook,
+    File,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -115,6 +115,15 @@ pub async fn page(n: &NotifierSettings, req: &PageRequest) -> PageResult {
                     .await
                     .unwrap_or_else(|_| Err(format!("timed out after {}", human(n.timeout))))
             }
+            NotifierKind::File { path } => {
+                let (path, line) = (path.clone(), file_line(req));
+                let write = tokio::task::spawn_blocking(move || append_line(&path, &line));
+                match tokio::time::timeout(n.timeout, write).await {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => Err(format!("the write failed: {e}")),
+                    Err(_) => Err(format!("timed out after {}", human(n.timeout))),
+                }
+            }
         };
         match outcome {
             Ok(()) => return done(retried.saturating_add(1), None),
@@ -126,6 +135,24 @@ pub async fn page(n: &NotifierSettings, req: &PageRequest) -> PageResult {
             }
         }
     }
+}
+
+/// The line a file notifier appends: when (UTC), whom, through which handle, and the message
+/// (sanitised: one line, no escapes, so `tail -f` on a terminal is safe).
+fn file_line(req: &PageRequest) -> String {
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let handle =
+        if req.handle.is_empty() { String::new() } else { format!(" ({})", sanitize_line(&req.handle)) };
+    format!("{at} page {}{handle}: {}\n", sanitize_line(&req.person), req.message())
+}
+
+/// Append `line` to the file at `path`, creating it exclusively (0600) the first time; an
+/// existing file is used only when it is this user's regular file, never through a link.
+fn append_line(path: &Path, line: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut file = crate::files::open_kept(path, crate::files::Access::Private, crate::files::Reopen::Append)
+        .map_err(|e| e.to_string())?;
+    file.write_all(line.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Check a webhook URL when the config is loaded.
@@ -597,6 +624,29 @@ mod tests {
         let t = Target::parse("http://[::1]:8080/a").unwrap();
         assert_eq!((t.host.as_str(), t.port, t.name()), ("::1", 8080, "[::1]:8080".to_owned()));
         assert_eq!(Target::parse("https://example.com").unwrap().path, "/");
+    }
+
+    #[test]
+    fn a_file_notifier_appends_clean_lines_to_a_private_file_and_follows_no_link() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pages.log");
+        append_line(&path, &file_line(&req("Disk \u{1b}]52;c;eA==\u{7} full"))).unwrap();
+        append_line(&path, &file_line(&req("again"))).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(
+            text.contains("page alice (+100): INC-12 P1 SEV2 [db] Disk  full (escalation level 1)"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "").unwrap();
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(append_line(&link, "x\n").is_err(), "a link is not followed");
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "");
     }
 
     #[test]

@@ -157,6 +157,10 @@ actions! {
     Jump = "jump", Normal;
     /// Next event matching the timeline search (/ with the timeline focused)
     SearchNext = "search_next", Normal;
+    /// Copy the selected incident's id to the clipboard (OSC 52: works over SSH)
+    CopyId = "copy_id", Normal;
+    /// Copy a one-line summary of the selected incident (id, priority, status, title)
+    CopySummary = "copy_summary", Normal;
     /// Put someone on call for a while: an override of a schedule (form)
     AddOverride = "add_override", Schedule;
     /// Remove the selected override, with a reason (form to confirm)

@@ -9,9 +9,11 @@
 //! tick, a change from the feed, the answer to an earlier effect — hands it to the parts it
 //! concerns and returns the [`Effect`]s to run. Nothing else mutates the app; views only read it.
 
+pub(crate) mod clipboard;
 pub(crate) mod connection;
 pub(crate) mod forms;
 pub(crate) mod incident;
+pub mod mouse;
 pub(crate) mod paging;
 pub(crate) mod queue;
 pub(crate) mod schedule;
@@ -59,6 +61,8 @@ pub enum Msg {
     Edit(Edit),
     /// Pasted text.
     Paste(String),
+    /// A click or a turn of the wheel (only while mouse capture is on: `[tui] mouse`).
+    Mouse(mouse::Mouse),
     Resize(u16, u16),
     /// The clock moved (ages and countdowns on screen).
     Tick(DateTime<Utc>),
@@ -475,6 +479,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => {
                 self.size = (w, h);
                 let rows = self.queue_rows();
@@ -728,6 +733,7 @@ impl App {
         match a {
             Action::Quit => vec![Effect::Quit],
             Action::Schedule => self.rota.open(self.now),
+            Action::CopyId | Action::CopySummary => self.copy(a),
             Action::Help => {
                 self.help = Some(0);
                 Vec::new()

@@ -41,6 +41,9 @@ pub enum Effect {
     },
     /// Ring the terminal's bell (BEL through the terminal backend): this responder was paged.
     Bell,
+    /// Put this on the responder's clipboard: OSC 52 through the terminal backend (sanitised
+    /// and base64-encoded there, see `tui::clipboard`).
+    Clipboard(String),
     /// Set a maintenance window (not an incident command: it goes on the maintenance timeline).
     SetMaintenance(crate::domain::alert::MaintenanceWindow),
     /// Run commands in order, stopping at the first refusal. `what` names it for messages.

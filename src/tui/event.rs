@@ -12,11 +12,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{broadcast, mpsc};
 
 use super::action::Scope;
+use super::app::mouse::Mouse;
 use super::app::{App, Executed, Msg};
 use super::effect::Effect;
 use super::form::Edit;
@@ -64,6 +67,15 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
         }
         TermEvent::Resize(w, h) => Some(Msg::Resize(*w, *h)),
         TermEvent::Paste(s) => Some(Msg::Paste(s.clone())),
+        TermEvent::Mouse(m) => {
+            let (column, row) = (m.column, m.row);
+            match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => Some(Msg::Mouse(Mouse::Click { column, row })),
+                MouseEventKind::ScrollDown => Some(Msg::Mouse(Mouse::Wheel { column, row, down: true })),
+                MouseEventKind::ScrollUp => Some(Msg::Mouse(Mouse::Wheel { column, row, down: false })),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -73,7 +85,7 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
         // The loop's own business: these need the terminal.
-        Effect::Quit | Effect::Bell | Effect::EditText { .. } => return None,
+        Effect::Quit | Effect::Bell | Effect::EditText { .. } | Effect::Clipboard(_) => return None,
         Effect::LoadPage { all, limit } => {
             Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
         }
@@ -159,6 +171,7 @@ pub(crate) async fn run_loop(
     app: &mut App,
     client: Arc<dyn Client>,
     mut signals: Signals,
+    mouse: bool,
 ) -> color_eyre::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut input = EventStream::new();
@@ -247,10 +260,15 @@ pub(crate) async fn run_loop(
                     super::terminal::suspend()?;
                     let editor = super::editor::command(&|k| std::env::var(k).ok());
                     let text = super::editor::edit(&editor, &text);
-                    super::terminal::resume(terminal)?;
+                    super::terminal::resume(terminal, mouse)?;
                     signals.forget_interrupts();
                     input = EventStream::new();
                     let _ = tx.send(Msg::Edited { field, text });
+                }
+                // Likewise: OSC 52 moves no cursor and draws nothing.
+                Effect::Clipboard(text) => {
+                    terminal.backend_mut().write_all(&super::clipboard::osc52(&text))?;
+                    terminal.backend_mut().flush()?;
                 }
                 e => spawn(e),
             }

@@ -4,7 +4,8 @@
 //! a pure function of the values): colours from NO_COLOR, COLORTERM and TERM, glyphs from the
 //! locale. Views never look at the environment; the theme carries the answer.
 //!
-//! The guard: raw mode, alternate screen and bracketed paste in, all of it out again.
+//! The guard: raw mode, alternate screen, bracketed paste and (`[tui] mouse`) mouse capture in,
+//! all of it out again.
 //! Restored on every way out: a normal quit and an early `?` return (Drop), a panic (ratatui's
 //! hook, which then calls color-eyre's; ours in front also ends bracketed paste), SIGTERM,
 //! SIGHUP and SIGINT (the event loop ends on them, so Drop runs; `tests/tui_pty.rs` checks
@@ -16,7 +17,9 @@ use std::io::{self, Stdout, Write, stdout};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -98,15 +101,26 @@ impl TerminalGuard {
     /// # Errors
     /// The terminal refused (not a tty).
     pub fn with_colours(colours: Colours) -> io::Result<Self> {
+        Self::start(colours, false)
+    }
+
+    /// As [`Self::with_colours`], capturing the mouse when `mouse` (`[tui] mouse`).
+    ///
+    /// # Errors
+    /// The terminal refused (not a tty).
+    pub fn start(colours: Colours, mouse: bool) -> io::Result<Self> {
         // As ratatui::try_init, with our writer: its hook restores the terminal on a panic.
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = execute!(stdout(), DisableBracketedPaste);
+            let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture);
             ratatui::restore();
             previous(info);
         }));
         enable_raw_mode()?;
         execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        if mouse {
+            execute!(stdout(), EnableMouseCapture)?;
+        }
         let terminal = Terminal::new(CrosstermBackend::new(SgrFilter::new(stdout(), colours)))?;
         Ok(Self { terminal })
     }
@@ -116,14 +130,15 @@ impl TerminalGuard {
     }
 }
 
-/// Lend the terminal to another program (the responder's editor): bracketed paste off, the
-/// main screen, the cursor shown, cooked mode, as a shell would leave it. [`resume`] takes it
+/// Lend the terminal to another program (the responder's editor): bracketed paste and mouse
+/// capture off (clicks would reach the editor as escape sequences), the main screen, the cursor
+/// shown, cooked mode, as a shell would leave it. [`resume`] takes it
 /// back; the guard still restores it if piket ends in between.
 ///
 /// # Errors
 /// The terminal refused.
 pub fn suspend() -> io::Result<()> {
-    execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show)?;
+    execute!(stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, Show)?;
     disable_raw_mode()
 }
 
@@ -132,9 +147,12 @@ pub fn suspend() -> io::Result<()> {
 ///
 /// # Errors
 /// The terminal refused.
-pub fn resume(terminal: &mut Screen) -> io::Result<()> {
+pub fn resume(terminal: &mut Screen, mouse: bool) -> io::Result<()> {
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
     // Both buffers blank, as the screen now is (not `Terminal::clear`: it asks the terminal
     // where its cursor is, and a terminal that does not answer would end piket).
     terminal.swap_buffers();
@@ -145,7 +163,7 @@ pub fn resume(terminal: &mut Screen) -> io::Result<()> {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            let _ = execute!(stdout(), DisableBracketedPaste);
+            let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture);
             ratatui::restore();
             // The terminal's own drop shows the cursor too, but only if it hid it itself.
             let _ = execute!(stdout(), Show);

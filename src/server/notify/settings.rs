@@ -28,6 +28,9 @@ pub enum NotifierKind {
     Command { argv: Vec<String> },
     /// POST JSON to a URL (http or https).
     Webhook { url: String, format: WebhookFormat, token_file: Option<PathBuf> },
+    /// Append one line per page to a file (created exclusively, 0600, never through a link):
+    /// the demo's pager, and a record a team can tail or ship elsewhere.
+    File { path: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

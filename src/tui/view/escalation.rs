@@ -3,8 +3,10 @@
 //! ```text
 //! ┌ Escalation · actions ──────┐
 //! │dba · level 2 in 12:30      │  policy, the next step and a live countdown
-//! │1 alice       ✗ paged 09:01 │  each level: who it reaches now, when it was paged
-//! │  ✗ alice webhook: HTTP 503 │  failed deliveries stand out
+//! │1 alice       ✗ paged 09:01 │  each level: whom it paged (else whom it reaches now)
+//! │  now bob                   │  the rota moved on since the page
+//! │  ✗ alice webhook: HTTP 503 │  reached by no notifier: stands out
+//! │  - alice sms: timeout      │  reached through another notifier: shown quietly
 //! │2 bob                       │
 //! │commander ben               │  roles, escalations by hand
 //! │actions now                 │
@@ -74,36 +76,36 @@ fn escalation_lines(app: &App, view: &EscalationView, width: usize) -> Vec<Line<
     for level in &view.levels {
         // The last time this level was paged (or skipped) in the current run.
         let page = run.iter().rev().find(|p| p.level == level.level);
-        let failed: Vec<&Delivery> = progress
+        let answers: Vec<&Delivery> = progress
             .map(|p| {
                 p.deliveries
                     .iter()
                     .filter(|d| d.level == level.level && page.is_some_and(|pg| d.at >= pg.at))
-                    .filter(|d| d.error.is_some())
                     .collect()
             })
             .unwrap_or_default();
-        let delivered = progress.is_some_and(|p| {
-            p.deliveries
-                .iter()
-                .any(|d| d.level == level.level && d.error.is_none() && page.is_some_and(|pg| d.at >= pg.at))
-        });
+        let reach = Reached::of(page, &answers);
         let (status, style) = match page {
             Some(p) if p.skipped => (format!("skipped {}", local(app, p)), th.fg(th.palette.warn)),
-            Some(p) if !failed.is_empty() => (format!("✗ paged {}", local(app, p)), th.error()),
-            Some(p) if delivered => (format!("✓ paged {}", local(app, p)), th.fg(th.palette.ok)),
+            Some(p) if !reach.missed.is_empty() => (format!("✗ paged {}", local(app, p)), th.error()),
+            Some(p) if reach.everyone() => (format!("✓ paged {}", local(app, p)), th.fg(th.palette.ok)),
             Some(p) => (format!("paged {}", local(app, p)), ratatui::style::Style::new()),
             None => (String::new(), th.muted()),
         };
-        let (who, who_style) = if level.reaches.is_empty() {
-            let why = if level.unstaffed.is_empty() {
-                "nobody".to_owned()
-            } else {
-                format!("nobody on call ({})", names(&level.unstaffed))
-            };
-            (why, th.fg(th.palette.warn))
-        } else {
-            (names(&level.reaches), ratatui::style::Style::new())
+        // A paged level names whom it paged (the rota may have moved on since); the others whom
+        // they would page now.
+        let paged_people = page.filter(|p| !p.skipped && !p.people.is_empty()).map(|p| p.people.as_slice());
+        let (who, who_style) = match paged_people {
+            Some(people) => (names(people), ratatui::style::Style::new()),
+            None if level.reaches.is_empty() => {
+                let why = if level.unstaffed.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    format!("nobody on call ({})", names(&level.unstaffed))
+                };
+                (why, th.fg(th.palette.warn))
+            }
+            None => (names(&level.reaches), ratatui::style::Style::new()),
         };
         let num = format!("{} ", level.level);
         let status_w = status.width();
@@ -118,15 +120,27 @@ fn escalation_lines(app: &App, view: &EscalationView, width: usize) -> Vec<Line<
             spans.push(Span::styled(status, style));
         }
         lines.push(Line::from(fit_spans(spans, width)));
+        if let Some(people) = paged_people
+            && !level.reaches.is_empty()
+            && level.reaches != people
+        {
+            let now = format!("  now {}", names(&level.reaches));
+            lines.push(Line::styled(fit(&now, width), th.muted()));
+        }
+        // A failure matters when its person was reached by no notifier; one reached through
+        // another notifier is shown, but quietly.
+        let failed: Vec<&&Delivery> = answers.iter().filter(|d| d.error.is_some()).collect();
         for d in failed.iter().take(FAILURES_SHOWN) {
             let tries = if d.attempts > 1 { format!(" ({} tries)", d.attempts) } else { String::new() };
+            let missed = reach.missed.contains(&d.person.as_str());
             let text = format!(
-                "  ✗ {} {}: {}{tries}",
+                "  {} {} {}: {}{tries}",
+                if missed { "✗" } else { "-" },
                 sanitize_line(&d.person),
                 sanitize_line(&d.notifier),
                 sanitize_line(d.error.as_deref().unwrap_or("failed"))
             );
-            lines.push(Line::styled(fit(&text, width), th.error()));
+            lines.push(Line::styled(fit(&text, width), if missed { th.error() } else { th.muted() }));
         }
         if failed.len() > FAILURES_SHOWN {
             let more = format!("  ({} more failed)", failed.len() - FAILURES_SHOWN);
@@ -149,6 +163,42 @@ fn escalation_lines(app: &App, view: &EscalationView, width: usize) -> Vec<Line<
         }
     }
     lines
+}
+
+/// Whom a page reached, as its notifiers answered: a person counts as reached when any one
+/// notifier delivered, and as missed only when every notifier that answered for them failed.
+struct Reached<'a> {
+    paged: usize,
+    reached: Vec<&'a str>,
+    missed: Vec<&'a str>,
+}
+
+impl<'a> Reached<'a> {
+    fn of(page: Option<&'a PageRecord>, answers: &[&'a Delivery]) -> Self {
+        let people: &[String] = page.filter(|p| !p.skipped).map_or(&[], |p| p.people.as_slice());
+        let mut r = Self { paged: people.len(), reached: Vec::new(), missed: Vec::new() };
+        // Deliveries name the person as the page did; anyone else answered for is counted too.
+        let mut everyone: Vec<&str> = people.iter().map(String::as_str).collect();
+        for d in answers {
+            if !everyone.contains(&d.person.as_str()) {
+                everyone.push(&d.person);
+            }
+        }
+        for person in everyone {
+            let mine = answers.iter().filter(|d| d.person == person);
+            if mine.clone().any(|d| d.error.is_none()) {
+                r.reached.push(person);
+            } else if mine.count() > 0 {
+                r.missed.push(person);
+            }
+        }
+        r
+    }
+
+    /// Everyone paged was reached by at least one notifier.
+    fn everyone(&self) -> bool {
+        self.paged > 0 && self.missed.is_empty() && self.reached.len() >= self.paged
+    }
 }
 
 fn local(app: &App, p: &PageRecord) -> String {
