@@ -83,7 +83,7 @@ actions! {
     FocusPrev = "focus_prev", Normal;
     /// Open: focus the detail; in the actions pane, run the selected action
     Open = "open", Normal;
-    /// Back: close the overlay, clear the filter, or return to the queue
+    /// Back: close the overlay, return to the queue, clear the marks, then the filter
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
@@ -143,6 +143,9 @@ actions! {
     Export = "export", Normal;
     /// Who is on call over the next 14 days, with gaps and overrides (again closes)
     Schedule = "schedule", Normal;
+    /// Mark or unmark the selected incident and move down; while marks are set, acknowledge,
+    /// resolve, note and priority act on every marked incident after a confirmation naming each
+    Mark = "mark", Normal;
     /// Put someone on call for a while: an override of a schedule (form)
     AddOverride = "add_override", Schedule;
     /// Remove the selected override, with a reason (form to confirm)

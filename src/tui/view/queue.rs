@@ -47,6 +47,7 @@ fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
     let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| sanitize_line(o).into_owned());
     let service = inc.services.first().map_or_else(String::new, |s| sanitize_line(s).into_owned());
     let row = Row::new(vec![
+        super::marks::cell(app, inc.id),
         Cell::from(inc.id.to_string()),
         Cell::from(prio),
         Cell::from(inc.severity.to_string()),
@@ -81,8 +82,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             app.queue.sort.as_str()
         );
     }
-    let block =
+    let mut block =
         Block::bordered().border_style(t.border(focused)).title(Line::styled(title, t.border(focused)));
+    if let Some(marked) = super::marks::count(app) {
+        block = block.title_top(marked);
+    }
     if app.queue.visible_len() == 0 {
         let text = if !app.queue.loaded {
             "loading…".to_owned()
@@ -101,9 +105,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let r = row(app, inc);
         if i == app.queue.sel_row { r.style(t.selected(focused)) } else { r }
     });
-    let header = Row::new(["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
+    let header = Row::new(["", "ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
         .style(t.muted().add_modifier(Modifier::BOLD));
     let widths = [
+        Constraint::Length(1),
         Constraint::Length(app.queue.id_width),
         Constraint::Length(2),
         Constraint::Length(4),
