@@ -14,6 +14,14 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::app::marks::Confirm;
 
+/// The mark column goes first in the queue, and only while something is marked: the queue
+/// looks as it always did until the responder marks, and then the column says which.
+pub(crate) fn with_column<T>(app: &App, row: &mut Vec<T>, first: impl FnOnce() -> T) {
+    if !app.marks.is_empty() {
+        row.insert(0, first());
+    }
+}
+
 /// The mark column of a queue row: `*` when marked (ASCII, so every locale shows it).
 #[must_use]
 pub(crate) fn cell(app: &App, id: IncidentId) -> Cell<'static> {

@@ -46,8 +46,7 @@ fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
     );
     let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| sanitize_line(o).into_owned());
     let service = inc.services.first().map_or_else(String::new, |s| sanitize_line(s).into_owned());
-    let row = Row::new(vec![
-        super::marks::cell(app, inc.id),
+    let mut cells = vec![
         Cell::from(inc.id.to_string()),
         Cell::from(prio),
         Cell::from(inc.severity.to_string()),
@@ -56,7 +55,9 @@ fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
         Cell::from(service),
         Cell::from(Span::styled(short_duration(app.now - inc.opened_at), t.muted())),
         Cell::from(owner),
-    ]);
+    ];
+    super::marks::with_column(app, &mut cells, || super::marks::cell(app, inc.id));
+    let row = Row::new(cells);
     // Nobody has it yet: the whole row stands out.
     if inc.status == Status::Triggered { row.style(Style::new().add_modifier(Modifier::BOLD)) } else { row }
 }
@@ -105,10 +106,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let r = row(app, inc);
         if i == app.queue.sel_row { r.style(t.selected(focused)) } else { r }
     });
-    let header = Row::new(["", "ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
-        .style(t.muted().add_modifier(Modifier::BOLD));
-    let widths = [
-        Constraint::Length(1),
+    let mut names: Vec<Cell<'_>> = ["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"]
+        .into_iter()
+        .map(Cell::from)
+        .collect();
+    super::marks::with_column(app, &mut names, || Cell::from(""));
+    let header = Row::new(names).style(t.muted().add_modifier(Modifier::BOLD));
+    let mut widths = vec![
         Constraint::Length(app.queue.id_width),
         Constraint::Length(2),
         Constraint::Length(4),
@@ -118,6 +122,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Constraint::Length(5),
         Constraint::Length(8),
     ];
+    super::marks::with_column(app, &mut widths, || Constraint::Length(1));
     let table = Table::new(body, widths).header(header).block(block).column_spacing(1);
     frame.render_widget(table, area);
 }
