@@ -143,8 +143,8 @@ actions! {
     Export = "export", Normal;
     /// Who is on call over the next 14 days, with gaps and overrides (again closes)
     Schedule = "schedule", Normal;
-    /// Mark or unmark the selected incident and move down; while marks are set, acknowledge,
-    /// resolve, note and priority act on every marked incident after a confirmation naming each
+    /// Mark or unmark the selected incident: acknowledge, resolve, note, priority by hand then
+    /// act on all marked ones (a confirmation names each first)
     Mark = "mark", Normal;
     /// Put someone on call for a while: an override of a schedule (form)
     AddOverride = "add_override", Schedule;
