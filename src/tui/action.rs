@@ -83,7 +83,7 @@ actions! {
     FocusPrev = "focus_prev", Normal;
     /// Open: focus the detail; in the actions pane, run the selected action
     Open = "open", Normal;
-    /// Back: close the overlay, return to the queue, clear the marks, then the filter
+    /// Back: close the overlay, go to the queue, clear the marks, then the filter
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
