@@ -58,15 +58,15 @@ pub enum Cmd {
     New(NewArgs),
     /// 2. Change title, impact, urgency (priority follows), severity, category or services.
     Set(SetArgs),
-    /// 2. Set the priority by hand (needs --reason), or --clear to derive it again; of several
-    /// incidents at once (`piket priority 4 5 P2 --reason ...`) or of those --filter selects.
+    /// 2. Set the priority by hand (needs --reason), or --clear to derive it again; also of several
+    ///    incidents at once (`piket priority 4 5 P2 --reason ...`) or of those --filter selects.
     Priority(PriorityArgs),
     /// 1. Record when the impact started, was detected or reported.
     Time(TimeArgs),
     /// Mark or unmark a drill / near miss (left out of KPIs).
     Flag(FlagArgs),
     /// 3. Acknowledge: you have it. Several at once: `piket ack 4 5 6`, or --filter with the
-    /// filters of `piket list` (shows what it will act on and asks first; --yes for scripts).
+    ///    filters of `piket list` (shows what it will act on and asks first; --yes for scripts).
     #[command(visible_alias = "ack")]
     Acknowledge(AckArgs),
     /// 3. Take a role (no PERSON) or assign it; --release to clear it.
