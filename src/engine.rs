@@ -245,19 +245,47 @@ impl Engine {
     }
 
     /// Incidents matching `q`. The open queue is answered from its index; anything else scans
-    /// the summaries (history queries are rare and run in the background in the TUI).
+    /// the summaries (history queries are rare and run in the background in the TUI). Words a
+    /// summary does not hold are looked for in its timeline, which is read only for incidents
+    /// that pass every other part of the query.
     ///
     /// # Errors
     /// Store failure.
     pub fn list(&self, q: &Query) -> Result<Vec<Incident>, EngineError> {
         let r = self.store.read()?;
+        let failed = std::cell::RefCell::new(None);
+        let keep = |i: &Incident| {
+            if q.matches(i) {
+                return true;
+            }
+            if !q.has_words() || !q.matches_but_text(i) {
+                return false;
+            }
+            match r.timeline(i.id) {
+                Ok(events) => q.matches_with_timeline(i, &events),
+                Err(e) => {
+                    failed.borrow_mut().get_or_insert(e);
+                    false
+                }
+            }
+        };
         // The open-queue index is kept in priority-then-age order, so a limited queue in that
         // order is read from its front and stops early.
-        if let (true, Sort::Priority, Some(limit)) = (q.open_only(), q.sort, q.limit) {
-            return Ok(r.open_incidents_where(&|i| q.matches(i), limit)?);
+        let list = if let (true, Sort::Priority, Some(limit)) = (q.open_only(), q.sort, q.limit) {
+            r.open_incidents_where(&keep, limit)?
+        } else {
+            let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
+            let mut v: Vec<Incident> = candidates.into_iter().filter(|i| keep(i)).collect();
+            v.sort_by(|a, b| q.sort.compare(a, b));
+            if let Some(n) = q.limit {
+                v.truncate(n);
+            }
+            v
+        };
+        match failed.into_inner() {
+            Some(e) => Err(e.into()),
+            None => Ok(list),
         }
-        let candidates = if q.open_only() { r.open_incidents()? } else { r.all_incidents()? };
-        Ok(q.apply(candidates))
     }
 
     /// # Errors

@@ -29,6 +29,8 @@ mod terminal;
 mod tui_behaviour;
 mod tui_demo;
 mod tui_engine;
+mod tui_nav;
+mod tui_process;
 mod tui_pty;
 mod tui_screens;
 mod watch;

@@ -961,7 +961,11 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
         assert!(!last.contains(hint), "the footer offers{hint}: {last}");
     }
     assert!(h.app.possible_actions().iter().all(|a| !a.writes()), "{:?}", h.app.possible_actions());
-    assert_eq!(h.app.possible_actions(), [Action::Export]);
+    assert_eq!(
+        h.app.possible_actions(),
+        [Action::ActionItems, Action::Export],
+        "the action items list reads"
+    );
 
     let before = c.events_recorded();
     for &a in Action::ALL.iter().filter(|a| a.writes() && a.scope() == Scope::Normal) {

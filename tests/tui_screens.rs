@@ -355,3 +355,21 @@ fn schedule_view_with_a_gap_an_overlap_and_an_override() {
     h.act(Action::SelectLast);
     insta::assert_snapshot!("schedule_overrides_80x24", h.draw());
 }
+
+#[test]
+fn timeline_search_and_a_pasted_log_in_a_note() {
+    let c = seeded();
+    c.run(
+        "ben",
+        Command::Note {
+            id: piket::domain::IncidentId(2),
+            text: "replica status:\n\tlag\t41 s\n\tio\trunning\n    (from pg_stat_replication)".into(),
+        },
+    );
+    both_sizes!("timeline_search", c, |h| {
+        h.act(Action::SelectNext);
+        h.act(Action::Open);
+        h.act(Action::Filter);
+        h.type_text("lag\n");
+    });
+}

@@ -292,7 +292,8 @@ pub struct FilterArgs {
     /// Only incidents affecting this service.
     #[arg(long, short = 's')]
     pub service: Option<String>,
-    /// Words that must all occur in id, title, description or category.
+    /// Words that must all occur in id, title, description, category, a service, a role or its
+    /// holder, or an event of the timeline; INC-7 or #7 matches that incident only.
     #[arg(long, short = 't')]
     pub text: Option<String>,
     /// Only incidents you lead or hold a role in.

@@ -1,9 +1,12 @@
 //! Which incidents to show and in what order: shared by `piket list` and the TUI filter.
 
+pub(crate) mod words;
+
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use super::event::Event;
 use super::incident::Incident;
 use super::lifecycle::Status;
 use super::priority::{Priority, Severity};
@@ -76,7 +79,10 @@ pub struct Query {
     pub severities: Vec<Severity>,
     /// Case-insensitive substring of any service name.
     pub service: Option<String>,
-    /// Case-insensitive words that must all occur in the id, title, description or category.
+    /// Case-insensitive words that must all occur in the id, title, description, category, a
+    /// service, a role or the person holding it, or the text of an event on the timeline (the
+    /// engine reads timelines; [`Query::matches`] alone sees only the summary). A word that is
+    /// an id (`INC-17`, `#17`) matches that one incident, not `INC-170`.
     pub text: Option<String>,
     /// Only incidents this person leads (commander, else acknowledger) or holds a role in.
     pub person: Option<String>,
@@ -96,8 +102,16 @@ impl Query {
         !self.all && (self.statuses.is_empty() || self.statuses.iter().all(|s| s.is_open()))
     }
 
+    /// The summary passes, timeline text aside (see [`Query::matches_with_timeline`]).
     #[must_use]
     pub fn matches(&self, inc: &Incident) -> bool {
+        self.matches_with_timeline(inc, &[])
+    }
+
+    /// Every part of the query but its words passes: what a text match found elsewhere (on the
+    /// timeline, by the server) still has to pass.
+    #[must_use]
+    pub fn matches_but_text(&self, inc: &Incident) -> bool {
         let status_ok = if self.all {
             true
         } else if self.statuses.is_empty() {
@@ -116,15 +130,44 @@ impl Query {
                 .person
                 .as_ref()
                 .is_none_or(|p| inc.owner() == Some(p.as_str()) || inc.roles.values().any(|v| v == p))
-            && self.text.as_ref().is_none_or(|t| {
-                let id = inc.id.to_string();
-                t.to_lowercase().split_whitespace().all(|w| {
-                    contains_ci(&inc.title, w)
-                        || contains_ci(&id, w)
-                        || inc.description.as_deref().is_some_and(|d| contains_ci(d, w))
-                        || inc.category.as_deref().is_some_and(|c| contains_ci(c, w))
-                })
-            })
+    }
+
+    /// The query passes with the words also looked for in the timeline's events.
+    #[must_use]
+    pub fn matches_with_timeline(&self, inc: &Incident, timeline: &[Event]) -> bool {
+        self.matches_but_text(inc) && self.words_match(inc, timeline)
+    }
+
+    /// The query has words, so a summary that fails may still pass on its timeline.
+    #[must_use]
+    pub(crate) const fn has_words(&self) -> bool {
+        self.text.is_some()
+    }
+
+    fn words_match(&self, inc: &Incident, timeline: &[Event]) -> bool {
+        let Some(text) = &self.text else { return true };
+        let id = inc.id.to_string();
+        let mut events: Option<Vec<String>> = None;
+        text.to_lowercase().split_whitespace().all(|w| {
+            if let Some(n) = words::exact_id(w) {
+                return inc.id.0 == n;
+            }
+            let in_summary = contains_ci(&inc.title, w)
+                || contains_ci(&id, w)
+                || inc.description.as_deref().is_some_and(|d| contains_ci(d, w))
+                || inc.category.as_deref().is_some_and(|c| contains_ci(c, w))
+                || inc.services.iter().any(|s| contains_ci(s, w))
+                || inc.owner().is_some_and(|o| contains_ci(o, w))
+                || inc.roles.iter().any(|(r, p)| r.as_str().contains(w) || contains_ci(p, w));
+            in_summary
+                || (!timeline.is_empty()
+                    && events
+                        .get_or_insert_with(|| {
+                            timeline.iter().map(|e| e.kind.describe().to_lowercase()).collect()
+                        })
+                        .iter()
+                        .any(|t| t.contains(w)))
+        })
     }
 
     /// Filter, sort and limit a set of incidents.

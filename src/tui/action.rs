@@ -87,7 +87,7 @@ actions! {
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
-    /// Filter as you type: words, p:1 sev:2 svc:db status:ack mine
+    /// Filter as you type: words (also owner, roles, services, timeline text), p:1 sev:2 svc:db status:ack who:NAME mine; with the timeline focused, search it
     Filter = "filter", Normal;
     /// Cycle the sort order: priority, newest, oldest, severity, updated
     CycleSort = "cycle_sort", Normal;
@@ -137,12 +137,26 @@ actions! {
     Reopen = "reopen", Normal;
     /// Close: hold the review, then close (form listing what is missing)
     Close = "close", Normal;
+    /// The review on its own: went well, wrong, lucky, lessons (form)
+    Review = "review", Normal;
+    /// Action items: the list; add one, complete by number (form)
+    ActionItems = "action_items", Normal;
+    /// Milestone times: impact started, detected, reported (form)
+    Milestones = "milestones", Normal;
+    /// Mark or unmark a drill or near miss, out of the KPIs (form)
+    Drill = "drill", Normal;
+    /// Correct an event: the first on a scrolled timeline, or the newest (form)
+    Correct = "correct", Normal;
     /// Maintenance window for the service: its alerts open no incident (form)
     Maintenance = "maintenance", Normal;
     /// Export the selected incident's report (Markdown, as `piket export`) to ./INC-n.md
     Export = "export", Normal;
     /// Who is on call over the next 14 days, with gaps and overrides (again closes)
     Schedule = "schedule", Normal;
+    /// Jump to an incident by its id: type 17 or INC-17, then enter (shown whatever the filter)
+    Jump = "jump", Normal;
+    /// Next event matching the timeline search (/ with the timeline focused)
+    SearchNext = "search_next", Normal;
     /// Mark or unmark the selected incident: acknowledge, resolve, note, priority by hand then
     /// act on all marked ones (a confirmation names each first)
     Mark = "mark", Normal;
@@ -183,7 +197,9 @@ impl Action {
 
 impl Action {
     /// Actions that change the record (a command, a maintenance window, an override): none is
-    /// offered to a read-only user. Export only reads the record (it writes a local file).
+    /// offered to a read-only user. Export only reads the record (it writes a local file). The
+    /// action items form lists them as well: a read-only user opens it to read them, and what
+    /// it would send is held back with the reason.
     #[must_use]
     pub const fn writes(self) -> bool {
         matches!(
@@ -210,6 +226,10 @@ impl Action {
                 | Self::Resolve
                 | Self::Reopen
                 | Self::Close
+                | Self::Review
+                | Self::Milestones
+                | Self::Drill
+                | Self::Correct
                 | Self::Maintenance
                 | Self::AddOverride
                 | Self::RemoveOverride

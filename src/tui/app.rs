@@ -16,6 +16,7 @@ pub(crate) mod marks;
 pub(crate) mod paging;
 pub(crate) mod queue;
 pub(crate) mod schedule;
+pub(crate) mod search;
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -27,6 +28,7 @@ use self::marks::Marks;
 use self::paging::Paging;
 use self::queue::Queue;
 use self::schedule::Rota;
+use self::search::TimelineSearch;
 use super::TuiSettings;
 use super::action::{Action, Scope};
 use super::effect::Effect;
@@ -82,6 +84,8 @@ pub enum Msg {
     /// The answer to [`Effect::ChangeRota`] (`String`: what it was, for messages).
     RotaChanged(String, Result<Vec<Event>, ClientError>),
     Executed(Box<Executed>),
+    /// The answer to [`Effect::Search`]: the query asked, and the incidents that pass it.
+    Searched(crate::domain::Query, Result<Vec<Incident>, ClientError>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
 }
@@ -95,6 +99,17 @@ pub struct Executed {
     pub incident: Option<IncidentId>,
     pub outcomes: Vec<Outcome>,
     pub error: Option<ClientError>,
+}
+
+/// The one-line prompts that take the keyboard, as forms do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// The queue's filter (`/`).
+    Filter,
+    /// An incident's id to jump to (`:` or `#`).
+    Jump,
+    /// Text to find in the selected incident's timeline (`/` with the timeline focused).
+    Search,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +135,8 @@ pub struct App {
     pub paging: Paging,
     pub rota: Rota,
     pub link: Link,
+    /// The search within the selected incident's timeline.
+    pub search: TimelineSearch,
     /// Incidents marked to act on together, and the confirmation before a bulk action.
     pub marks: Marks,
     /// Help overlay open, with its scroll offset.
@@ -189,6 +206,7 @@ impl App {
             paging: Paging::new(now),
             rota: Rota::default(),
             link: Link::default(),
+            search: TimelineSearch::default(),
             marks: Marks::default(),
             help: None,
             message: None,
@@ -208,7 +226,7 @@ impl App {
     /// Where keys go now.
     #[must_use]
     pub const fn scope(&self) -> Scope {
-        if self.forms.open.is_some() || self.queue.filtering {
+        if self.forms.open.is_some() || self.prompt().is_some() {
             Scope::Input
         } else if self.rota.view.is_some() {
             Scope::Schedule
@@ -223,6 +241,20 @@ impl App {
         self.queue.visible_len() > 0
             || self.queue.has_deadlines()
             || self.selected_escalation().is_some_and(|e| e.is_ok_and(|v| v.next.is_some()))
+    }
+
+    /// A one-line prompt has the keyboard: the filter, the jump to an id, the timeline search.
+    #[must_use]
+    pub const fn prompt(&self) -> Option<Prompt> {
+        if self.queue.filtering {
+            Some(Prompt::Filter)
+        } else if self.queue.jump.is_some() {
+            Some(Prompt::Jump)
+        } else if self.search.typing {
+            Some(Prompt::Search)
+        } else {
+            None
+        }
     }
 
     // ---- read access for views -------------------------------------------------------------
@@ -365,6 +397,11 @@ impl App {
         self.paging.settle(banner_incident);
         if self.queue.selected != before {
             self.pane.selection_moved();
+            self.search.hit = None;
+        }
+        // Words in the filter are looked for in timelines too, which only the server has.
+        if let Some(q) = self.queue.search_wanted() {
+            effects.push(Effect::Search(q));
         }
         // Whatever moved the selection, the detail pane needs that incident's timeline, and
         // the escalation pane its escalation.
@@ -413,8 +450,13 @@ impl App {
             Msg::Type(c) => {
                 if self.forms.open.is_some() {
                     self.forms.type_char(c);
-                } else if self.queue.filtering {
-                    self.queue.filter_type(c, queue_cx!(self));
+                } else {
+                    match self.prompt() {
+                        Some(Prompt::Filter) => self.queue.filter_type(c, queue_cx!(self)),
+                        Some(Prompt::Jump) => self.queue.jump_type(c),
+                        Some(Prompt::Search) => self.search.type_char(c),
+                        None => {}
+                    }
                 }
                 Vec::new()
             }
@@ -422,16 +464,27 @@ impl App {
                 if self.forms.open.is_some() {
                     return self.forms.edit(e, forms_cx!(self));
                 }
-                if self.queue.filtering {
-                    self.queue.filter_edit(e, queue_cx!(self));
+                match self.prompt() {
+                    Some(Prompt::Filter) => self.queue.filter_edit(e, queue_cx!(self)),
+                    Some(Prompt::Jump | Prompt::Search) if e == Edit::Enter => {
+                        return self.on_input_action(Action::Submit);
+                    }
+                    Some(Prompt::Jump) => self.queue.jump_edit(e),
+                    Some(Prompt::Search) => self.search.edit(e),
+                    None => {}
                 }
                 Vec::new()
             }
             Msg::Paste(s) => {
                 if self.forms.open.is_some() {
                     self.forms.paste(&s);
-                } else if self.queue.filtering {
-                    self.queue.filter_paste(&s, queue_cx!(self));
+                } else {
+                    match self.prompt() {
+                        Some(Prompt::Filter) => self.queue.filter_paste(&s, queue_cx!(self)),
+                        Some(Prompt::Jump) => self.queue.jump_paste(&s),
+                        Some(Prompt::Search) => self.search.paste(&s),
+                        None => {}
+                    }
                 }
                 Vec::new()
             }
@@ -457,6 +510,8 @@ impl App {
             // Maintenance windows and suppressed alerts: on the record, not in the queue.
             Msg::Changed(ch) if ch.incident.is_record_only() => Vec::new(),
             Msg::Changed(ch) => {
+                // A new event may hold the filter's words: the server is asked again.
+                self.queue.search_stale();
                 let mut fx = vec![Effect::LoadIncident(ch.incident)];
                 if ch.paged {
                     fx.push(Effect::CheckPages(ch.incident));
@@ -492,8 +547,12 @@ impl App {
             }
             Msg::IncidentLoaded(_, Ok(ref inc)) => {
                 let (id, last) = (inc.id, inc.last_seq);
+                let jumped = self.queue.jumping_to() == Some(id);
                 self.link.update(&msg);
                 let fx = self.queue.update(msg, queue_cx!(self));
+                if jumped && self.queue.kept == Some(id) {
+                    self.say_jumped(id);
+                }
                 if Some(id) == self.queue.selected
                     && self.selected_timeline().is_none_or(|t| t.events.last().is_none_or(|e| e.seq < last))
                 {
@@ -540,6 +599,17 @@ impl App {
                 }
                 self.link.update(&msg);
                 self.pane.update(msg, self.queue.selected);
+                Vec::new()
+            }
+            Msg::Searched(q, Ok(found)) => {
+                self.queue.searched(q, &found, queue_cx!(self));
+                Vec::new()
+            }
+            Msg::Searched(_, Err(e)) => {
+                self.say(
+                    Level::Error,
+                    format!("searching timelines for the filter's words: {}", err_text(&e)),
+                );
                 Vec::new()
             }
             Msg::Executed(x) => self.on_executed(*x),
@@ -732,7 +802,23 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
-                self.queue.filtering = true;
+                if self.pane.focus == Pane::Detail && self.selected_timeline().is_some() {
+                    self.search.start();
+                } else {
+                    self.queue.filtering = true;
+                }
+                Vec::new()
+            }
+            Action::Jump => {
+                // The jump line is drawn on the queue: a zoomed detail makes room for it.
+                if self.pane.zoom && self.pane.focus != Pane::Queue {
+                    self.pane.zoom = false;
+                }
+                self.queue.jump = Some(String::new());
+                Vec::new()
+            }
+            Action::SearchNext => {
+                self.search_next();
                 Vec::new()
             }
             Action::CycleSort => {
@@ -848,6 +934,25 @@ impl App {
                 let known = self.selected_escalation().and_then(Result::ok).filter(|v| v.incident == inc.id);
                 forms::page_form(inc, known)
             }
+            Action::Review | Action::ActionItems | Action::Milestones | Action::Drill | Action::Correct => {
+                let at = super::form::Opening {
+                    actor: &self.actor,
+                    people: &self.on_call,
+                    timezone: self.timezone,
+                    now: self.now,
+                };
+                let timeline = self.pane.timeline_of(Some(inc.id)).map(|t| t.events.as_slice());
+                // The event picked for a correction: the first one shown on a scrolled timeline.
+                let picked = self.pane.timeline_top.filter(|_| self.pane.focus == Pane::Detail);
+                let Some(mut form) = forms::step_form(a, inc, at, timeline, picked) else {
+                    return Vec::new();
+                };
+                if let Some(why) = &self.link.read_only {
+                    form.notes
+                        .push(format!("read-only ({}): this list is all you can do here", one_line(why)));
+                }
+                form
+            }
             _ => match forms::kind_for(a) {
                 Some(kind) => Form::for_incident(kind, inc, &self.policy, &self.on_call),
                 // No form: the key is the command.
@@ -865,11 +970,73 @@ impl App {
         Vec::new()
     }
 
-    /// Keys while a form or the filter line has the keyboard.
+    /// The jump line was submitted: select the incident it names.
+    fn jump(&mut self) -> Vec<Effect> {
+        let Some(text) = self.queue.jump.take() else { return Vec::new() };
+        let t = text.trim();
+        let digits = t
+            .strip_prefix('#')
+            .or_else(|| t.get(..4).filter(|p| p.eq_ignore_ascii_case("inc-")).map(|_| &t[4..]))
+            .unwrap_or(t);
+        let Some(id) = digits.parse::<u64>().ok().filter(|n| *n > 0 && !IncidentId(*n).is_record_only())
+        else {
+            self.say(
+                Level::Error,
+                format!("'{}' is not an incident id: type 17 or INC-17", sanitize_line(t)),
+            );
+            return Vec::new();
+        };
+        let id = IncidentId(id);
+        let fx = self.queue.jump_to(id, queue_cx!(self));
+        if self.queue.kept == Some(id) {
+            self.say_jumped(id);
+        }
+        fx
+    }
+
+    /// The incident jumped to is shown though the queue leaves it out: say so, and for how long.
+    fn say_jumped(&mut self, id: IncidentId) {
+        let status = self.queue.incident(id).map_or("", |i| i.status.as_str());
+        self.say(
+            Level::Info,
+            format!("{id} ({status}): shown until you move; the filter or the open queue leaves it out"),
+        );
+    }
+
+    /// Go to the next event the timeline search matches.
+    fn search_next(&mut self) {
+        if self.search.text.trim().is_empty() {
+            let key = self.keymap.first(Action::Filter).unwrap_or_default();
+            self.say(Level::Error, format!("no timeline search: focus the timeline, then {key}"));
+            return;
+        }
+        let Some(events) = self.selected_timeline().map(|t| t.events.clone()) else { return };
+        match self.search.next(&events) {
+            Some(at) => {
+                self.pane.focus = Pane::Detail;
+                self.pane.timeline_top = Some(at);
+            }
+            None => {
+                let text = sanitize_line(&self.search.text).into_owned();
+                self.say(Level::Error, format!("no event in this timeline holds '{text}'"));
+            }
+        }
+    }
+
+    /// Keys while a form or a prompt has the keyboard.
     fn on_input_action(&mut self, a: Action) -> Vec<Effect> {
         if self.forms.open.is_none() {
-            if self.queue.filtering {
-                self.queue.filter_action(a, queue_cx!(self));
+            match (self.prompt(), a) {
+                (Some(Prompt::Filter), _) => self.queue.filter_action(a, queue_cx!(self)),
+                (Some(Prompt::Jump), Action::Submit) => return self.jump(),
+                (Some(Prompt::Jump), Action::Cancel) => self.queue.jump = None,
+                (Some(Prompt::Search), Action::Submit) => {
+                    self.search.typing = false;
+                    self.search.hit = None;
+                    self.search_next();
+                }
+                (Some(Prompt::Search), Action::Cancel) => self.search = TimelineSearch::default(),
+                _ => {}
             }
             return Vec::new();
         }

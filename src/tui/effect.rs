@@ -21,6 +21,9 @@ pub enum Effect {
     },
     /// Fetch one incident after a change.
     LoadIncident(IncidentId),
+    /// Ask the server which incidents pass a filter with words: it reads their timelines,
+    /// which the queue does not hold.
+    Search(crate::domain::Query),
     /// Fetch one incident's timeline.
     LoadTimeline(IncidentId),
     /// Fetch one incident's escalation: its policy's levels, who they reach, what was paged.

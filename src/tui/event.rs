@@ -78,6 +78,10 @@ pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         }
         Effect::LoadList { all } => Msg::ListLoaded(client.list(&Query { all, ..Query::default() })),
         Effect::LoadIncident(id) => Msg::IncidentLoaded(id, client.incident(id)),
+        Effect::Search(q) => {
+            let found = client.list(&q);
+            Msg::Searched(q, found)
+        }
         Effect::LoadTimeline(id) => Msg::TimelineLoaded(id, client.timeline(id)),
         Effect::LoadEscalation(id) => Msg::EscalationLoaded(id, client.escalation(id)),
         Effect::LoadRota(q) => Msg::RotaLoaded(q, client.rota(q)),

@@ -10,6 +10,10 @@ use crate::domain::{
     missing_for_close,
 };
 
+mod steps;
+
+pub use steps::Opening;
+
 /// How a field takes input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
@@ -134,6 +138,25 @@ pub enum FormKind {
     AddOverride,
     /// Remove an override (the form is the confirmation, with an optional reason).
     RemoveOverride,
+    /// The post-incident review on its own (step 8), without closing.
+    Review,
+    /// The action items: listed, one added, some completed.
+    ActionItems,
+    /// When the impact started, was detected, was reported.
+    Milestones,
+    /// The drill and near-miss flags.
+    Flags,
+    /// A correction of one event of the timeline.
+    Correct,
+}
+
+impl FormKind {
+    /// Forms whose commands [`Form::step_commands`] builds, with the clock, the zone and the
+    /// incident as last fetched.
+    #[must_use]
+    pub const fn is_step(self) -> bool {
+        matches!(self, Self::Review | Self::ActionItems | Self::Milestones | Self::Flags | Self::Correct)
+    }
 }
 
 /// An editing key that is not a binding: these work the same in every form.
@@ -173,9 +196,19 @@ pub struct Form {
     pub submitting: bool,
     /// For the remove-override form: which override.
     pub override_id: Option<u32>,
-    /// For the close form: the root cause on record when it opened. The form shows only its
-    /// text; closing keeps its trigger and factors, and an unchanged text is not recorded again.
+    /// For the close and root-cause forms: the root cause on record when it opened. The close
+    /// form shows only its text and keeps its trigger and factors; neither form records an
+    /// unchanged root cause again.
     pub prior_root_cause: Option<crate::domain::incident::RootCause>,
+    /// Lines shown above the fields: what is on record that the form is about (the action
+    /// items, the event being corrected). Already one terminal line each (sanitised).
+    pub notes: Vec<String>,
+    /// For the close form: the review on record when it opened, prefilled; an unchanged
+    /// review is not recorded again.
+    pub prior_review: Option<Review>,
+    /// For the correction form: each event's number and line, so the line shown above the
+    /// fields follows the number typed.
+    pub events: Vec<(u32, String)>,
 }
 
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
@@ -204,6 +237,9 @@ impl Form {
             submitting: false,
             override_id: None,
             prior_root_cause: None,
+            notes: Vec::new(),
+            prior_review: None,
+            events: Vec::new(),
         }
     }
 
@@ -318,6 +354,19 @@ impl Form {
                 return Self::new_incident(policy);
             }
             FormKind::Page => return Self::page(inc, 0, "the level after the last one paged"),
+            FormKind::Review => return Self::review(inc),
+            FormKind::Flags => return Self::flags(inc),
+            // Built by `steps` with the clock, the zone and the timeline; this is the fallback
+            // of a caller that has none: the times read as UTC, the owner is left to type.
+            FormKind::ActionItems | FormKind::Milestones | FormKind::Correct => {
+                let at =
+                    Opening { actor: "", people: on_call, timezone: chrono_tz::UTC, now: inc.updated_at };
+                return match kind {
+                    FormKind::ActionItems => Self::action_items(inc, at),
+                    FormKind::Milestones => Self::milestones(inc, at),
+                    _ => Self::correct(inc, &[], None, at),
+                };
+            }
             FormKind::Contain => {
                 ("Containment", vec![Field::line("Action", "what stopped the impact").required()])
             }
@@ -325,14 +374,22 @@ impl Form {
             FormKind::Finding => {
                 ("Finding", vec![Field::multi("Finding", "what the investigation found").required()])
             }
-            FormKind::RootCause => (
-                "Root cause",
-                vec![
-                    Field::multi("Root cause", "why it happened").required(),
-                    Field::line("Trigger", "optional; what set it off"),
-                    Field::multi("Contributing", "optional; one factor per line"),
-                ],
-            ),
+            FormKind::RootCause => {
+                // What is on record shows and stays unless edited: submitting records all three.
+                let rc = inc.root_cause.as_ref();
+                (
+                    "Root cause",
+                    vec![
+                        Field::multi("Root cause", "why it happened")
+                            .required()
+                            .with_value(rc.map_or("", |r| r.root_cause.as_str())),
+                        Field::line("Trigger", "optional; what set it off")
+                            .with_value(rc.and_then(|r| r.trigger.as_deref()).unwrap_or("")),
+                        Field::multi("Contributing", "optional; one factor per line")
+                            .with_value(&rc.map_or_else(String::new, |r| r.contributing_factors.join("\n"))),
+                    ],
+                )
+            }
             FormKind::StatusUpdate => (
                 "Status update",
                 vec![
@@ -383,14 +440,15 @@ impl Form {
                 let rc = inc.root_cause.as_ref().map_or("", |r| r.root_cause.as_str());
                 let mut root = Field::multi("Root cause", "why it happened").with_value(rc);
                 root.required = policy.closing.require_root_cause;
+                let r = inc.review.clone().unwrap_or_default();
                 (
                     "Review and close",
                     vec![
                         root,
-                        Field::multi("Went well", "one item per line"),
-                        Field::multi("Went wrong", "one item per line"),
-                        Field::multi("Got lucky", "one item per line"),
-                        Field::multi("Lessons", "one lesson per line"),
+                        Field::multi("Went well", "one item per line").with_value(&r.went_well.join("\n")),
+                        Field::multi("Went wrong", "one item per line").with_value(&r.went_wrong.join("\n")),
+                        Field::multi("Got lucky", "one item per line").with_value(&r.got_lucky.join("\n")),
+                        Field::multi("Lessons", "one lesson per line").with_value(&r.lessons.join("\n")),
                     ],
                 )
             }
@@ -398,6 +456,9 @@ impl Form {
         let mut form = Self::new(kind, Some(inc), title, fields);
         if kind == FormKind::Close {
             form.missing = missing_for_close(inc, &policy.closing);
+            form.prior_review.clone_from(&inc.review);
+        }
+        if matches!(kind, FormKind::Close | FormKind::RootCause) {
             form.prior_root_cause.clone_from(&inc.root_cause);
         }
         form
@@ -503,8 +564,8 @@ impl Form {
         if !self.check_required() {
             return None;
         }
-        if matches!(self.kind, FormKind::AddOverride | FormKind::RemoveOverride) {
-            // Rota commands are built by the app, which knows the time and the zone.
+        if matches!(self.kind, FormKind::AddOverride | FormKind::RemoveOverride) || self.kind.is_step() {
+            // Rota and step commands are built by the app, which knows the time and the zone.
             return Some(Vec::new());
         }
         let v = |i: usize| self.fields.get(i).map_or(String::new(), |f| f.trimmed().to_owned());
@@ -534,16 +595,32 @@ impl Form {
         };
         let cmds = match self.kind {
             // Rota forms are turned into commands by the app, which knows the time and zone.
-            FormKind::NewIncident | FormKind::AddOverride | FormKind::RemoveOverride => Vec::new(),
+            FormKind::NewIncident
+            | FormKind::AddOverride
+            | FormKind::RemoveOverride
+            | FormKind::Review
+            | FormKind::ActionItems
+            | FormKind::Milestones
+            | FormKind::Flags
+            | FormKind::Correct => Vec::new(),
             FormKind::Contain => vec![Command::Contain { id, action: v(0) }],
             FormKind::Note => vec![Command::Note { id, text: v(0) }],
             FormKind::Finding => vec![Command::Finding { id, text: v(0) }],
-            FormKind::RootCause => vec![Command::SetRootCause {
-                id,
-                root_cause: v(0),
-                trigger: o(1),
-                contributing_factors: lines(2),
-            }],
+            FormKind::RootCause => {
+                let (root_cause, trigger, contributing_factors) = (v(0), o(1), lines(2));
+                if self.prior_root_cause.as_ref().is_some_and(|p| {
+                    p.root_cause.trim() == root_cause
+                        && p.trigger.as_deref().map(str::trim) == trigger.as_deref()
+                        && p.contributing_factors
+                            .iter()
+                            .map(|f| f.trim())
+                            .eq(contributing_factors.iter().map(String::as_str))
+                }) {
+                    self.error = Some("nothing changed: the root cause on record says the same".to_owned());
+                    return None;
+                }
+                vec![Command::SetRootCause { id, root_cause, trigger, contributing_factors }]
+            }
             FormKind::StatusUpdate => vec![Command::StatusUpdate { id, audience: v(0), text: v(1) }],
             FormKind::Escalate => vec![Command::Escalate { id, to: v(0), reason: v(1) }],
             FormKind::Roles => vec![Command::AssignRole {
@@ -585,7 +662,8 @@ impl Form {
                     got_lucky: lines(3),
                     lessons: lines(4),
                 };
-                if !review.is_empty() {
+                // The review as recorded is prefilled: only an edited one is recorded again.
+                if !review.is_empty() && self.prior_review.as_ref() != Some(&review) {
                     cmds.push(Command::RecordReview { id, review });
                 }
                 cmds.push(Command::Close { id });

@@ -184,39 +184,81 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     wrap_hanging(text, width, width)
 }
 
-/// Word wrap where the first line has `first` columns and the others `rest`.
+/// Columns between tab stops when a note's tabs are laid out.
+const TAB: usize = 8;
+
+/// Text as typed or pasted, made ready for [`wrap`]: CR LF and lone CRs become line breaks and
+/// tabs become spaces to the next tab stop, so pasted logs keep their columns (the terminal
+/// sanitiser would turn each tab into one space). Sanitise the result as usual.
+#[must_use]
+pub(crate) fn lay_out_text(text: &str) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if !text.contains('\t') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut col = 0;
+    for c in text.chars() {
+        match c {
+            '\t' => {
+                let n = TAB - col % TAB;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' => {
+                out.push(c);
+                col = 0;
+            }
+            c => {
+                out.push(c);
+                col += c.width().unwrap_or(0);
+            }
+        }
+    }
+    out
+}
+
+/// Word wrap where the first line has `first` columns and the others `rest`. Each line of the
+/// text starts a new line; its indentation is kept, and so are runs of spaces inside it.
 #[must_use]
 pub(crate) fn wrap_hanging(text: &str, first: usize, rest: usize) -> Vec<String> {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     let mut out: Vec<String> = Vec::new();
     let limit = |out: &Vec<String>| if out.is_empty() { first.max(1) } else { rest.max(1) };
     for para in text.split('\n') {
-        let mut line = String::new();
-        let mut w = 0;
-        for word in para.split(' ') {
+        let body = para.trim_start_matches(' ');
+        // Indentation is kept up to half the line, so a deep one still leaves room for text.
+        let lead = (para.len() - body.len()).min(limit(&out) / 2);
+        let mut line = " ".repeat(lead);
+        let mut w = lead;
+        let mut fresh = true;
+        for word in body.split(' ') {
             let ww = word.width();
-            let sep = usize::from(!line.is_empty());
+            let sep = usize::from(!fresh);
             if w + sep + ww <= limit(&out) {
                 if sep == 1 {
                     line.push(' ');
                 }
                 line.push_str(word);
                 w += sep + ww;
+                fresh = false;
                 continue;
             }
-            if !line.is_empty() {
-                out.push(std::mem::take(&mut line));
-                w = 0;
+            if !fresh {
+                out.push(std::mem::replace(&mut line, " ".repeat(lead)));
+                w = lead;
             }
             for c in word.chars() {
                 let cw = c.width().unwrap_or(0);
-                if w + cw > limit(&out) {
-                    out.push(std::mem::take(&mut line));
-                    w = 0;
+                if w + cw > limit(&out) && w > lead {
+                    out.push(std::mem::replace(&mut line, " ".repeat(lead)));
+                    w = lead;
                 }
                 line.push(c);
                 w += cw;
             }
+            fresh = false;
         }
         out.push(line);
     }
@@ -232,6 +274,16 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
         assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn wrap_keeps_line_breaks_indentation_and_columns() {
+        let text = lay_out_text("stack:\r\n    at main\r\n\tkey\tvalue");
+        assert_eq!(text, "stack:\n    at main\n        key     value");
+        assert_eq!(wrap(&text, 40), vec!["stack:", "    at main", "        key     value"]);
+        // A wrapped indented line goes on at its indentation.
+        assert_eq!(wrap("  aaa bbb ccc", 9), vec!["  aaa bbb", "  ccc"]);
+        assert_eq!(lay_out_text("a\rb"), "a\nb");
     }
 
     #[test]

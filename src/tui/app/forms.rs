@@ -8,10 +8,10 @@ use chrono_tz::Tz;
 use crate::domain::alert::MaintenanceWindow;
 use crate::domain::decide::decide;
 use crate::domain::text::sanitize_line;
-use crate::domain::{Incident, RotaCommand, Source, Stamp, record};
+use crate::domain::{Event, Incident, RotaCommand, Source, Stamp, record};
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
-use crate::tui::form::{Edit, Form, FormKind};
+use crate::tui::form::{Edit, Form, FormKind, Opening};
 use crate::wire::EscalationView;
 
 use super::incident::Rules;
@@ -38,6 +38,7 @@ impl Forms {
             && !f.submitting
         {
             f.type_char(c);
+            f.follow_event();
         }
     }
 
@@ -45,9 +46,12 @@ impl Forms {
     pub fn edit(&mut self, e: Edit, cx: Ctx<'_>) -> Vec<Effect> {
         if let Some(f) = self.open.as_mut()
             && !f.submitting
-            && f.edit(e)
         {
-            return self.submit(cx);
+            let submit = f.edit(e);
+            f.follow_event();
+            if submit {
+                return self.submit(cx);
+            }
         }
         Vec::new()
     }
@@ -55,6 +59,7 @@ impl Forms {
     pub(crate) fn paste(&mut self, s: &str) {
         if let Some(f) = self.open.as_mut() {
             f.paste(s);
+            f.follow_event();
         }
     }
 
@@ -152,8 +157,44 @@ pub(crate) fn page_form(inc: &Incident, escalation: Option<&EscalationView>) -> 
     Form::page(inc, levels, &hint)
 }
 
+/// The form of a step the CLI had alone (review, action items, times, flags, correction);
+/// `None`: the action opens no such form. `timeline`: the incident's, when fetched;
+/// `picked`: the event the timeline shows first when scrolled (else the newest is taken).
+#[must_use]
+pub(crate) fn step_form(
+    a: Action,
+    inc: &Incident,
+    at: Opening<'_>,
+    timeline: Option<&[Event]>,
+    picked: Option<usize>,
+) -> Option<Form> {
+    Some(match a {
+        Action::Review => Form::review(inc),
+        Action::ActionItems => Form::action_items(inc, at),
+        Action::Milestones => Form::milestones(inc, at),
+        Action::Drill => Form::flags(inc),
+        Action::Correct => Form::correct(inc, timeline.unwrap_or_default(), picked, at),
+        _ => return None,
+    })
+}
+
 fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
-    let Some(cmds) = form.commands() else { return Vec::new() };
+    let cmds = if form.kind.is_step() {
+        let Some(inc) = form.incident.and_then(|id| cx.queue.incident(id)) else {
+            form.error = Some("the incident is not loaded yet: try again in a moment".to_owned());
+            return Vec::new();
+        };
+        match form.step_commands(inc, cx.timezone, cx.rules.now) {
+            Ok(cmds) => cmds,
+            Err(e) => {
+                form.error = Some(e);
+                return Vec::new();
+            }
+        }
+    } else {
+        let Some(cmds) = form.commands() else { return Vec::new() };
+        cmds
+    };
     if form.kind != FormKind::Page {
         // Play the commands against the cached incident with the domain's rules, so a refusal
         // shows on the form and nothing half-done is written. (Whom a page reaches is the

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::decide::{Context, decide};
 use crate::domain::{
-    Command, Event, FieldChanges, Incident, IncidentId, Policy, Priority, Refusal, Review, Role,
+    Command, Event, FieldChanges, Flag, Incident, IncidentId, Milestone, Policy, Priority, Refusal, Review,
+    Role,
 };
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
@@ -24,7 +25,7 @@ pub struct Timeline {
 }
 
 /// Actions the escalation pane offers, in this order, when the domain allows them.
-pub(crate) const INCIDENT_ACTIONS: [Action; 22] = [
+pub(crate) const INCIDENT_ACTIONS: [Action; 27] = [
     Action::Acknowledge,
     Action::Contain,
     Action::Note,
@@ -44,7 +45,12 @@ pub(crate) const INCIDENT_ACTIONS: [Action; 22] = [
     Action::RootCause,
     Action::Resolve,
     Action::Reopen,
+    Action::Review,
+    Action::ActionItems,
     Action::Close,
+    Action::Milestones,
+    Action::Drill,
+    Action::Correct,
     Action::Export,
     Action::NewIncident,
 ];
@@ -285,9 +291,20 @@ pub(crate) fn probe(action: Action, inc: &Incident) -> Option<Command> {
         }
         Action::Resolve => Some(Command::Resolve { id, summary: t(), recovered_at: None }),
         Action::Reopen => Some(Command::Reopen { id, reason: t() }),
-        Action::Close => {
+        Action::Close | Action::Review => {
             Some(Command::RecordReview { id, review: Review { lessons: vec![t()], ..Review::default() } })
         }
+        Action::ActionItems => {
+            Some(Command::AddActionItem { id, text: t(), owner: t(), due: inc.detected_at.date_naive() })
+        }
+        Action::Milestones => Some(Command::RecordTime {
+            id,
+            milestone: Milestone::Detected,
+            at: inc.detected_at,
+            reason: None,
+        }),
+        Action::Drill => Some(Command::SetFlag { id, flag: Flag::Drill, value: !inc.drill }),
+        Action::Correct => Some(Command::Correct { id, seq: inc.last_seq, text: t() }),
         Action::ImpactUp => up(FieldChanges { impact: Some(inc.impact.raised()), ..FieldChanges::default() }),
         Action::ImpactDown => {
             up(FieldChanges { impact: Some(inc.impact.lowered()), ..FieldChanges::default() })

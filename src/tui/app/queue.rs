@@ -4,7 +4,7 @@
 //!
 //! What fits on screen is the caller's to say (`rows`): the queue keeps no geometry.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::policy::Deadline;
 use crate::domain::text::sanitize_line;
@@ -45,6 +45,14 @@ pub struct Queue {
     /// so out of the open queue) until the responder moves: the selection never jumps to
     /// another incident by itself, so the next key acts on the incident the responder sees.
     pub kept: Option<IncidentId>,
+    /// The jump line being typed (`:` or `#`, then an id).
+    pub jump: Option<String>,
+    /// An incident jumped to that was not cached: select and show it once it arrives.
+    pending_jump: Option<IncidentId>,
+    /// The last query with words asked of the server (it reads timelines, the cache does not).
+    searched: Option<Query>,
+    /// The server's answer to `searched`: the incidents whose words it found.
+    hits: Option<(Query, HashSet<IncidentId>)>,
 }
 
 impl Default for Queue {
@@ -68,6 +76,10 @@ impl Default for Queue {
             filtering: false,
             pending_select: None,
             kept: None,
+            jump: None,
+            pending_jump: None,
+            searched: None,
+            hits: None,
         }
     }
 }
@@ -103,6 +115,13 @@ impl Queue {
             }
             Msg::IncidentLoaded(_, Ok(inc)) => {
                 self.upsert(inc, cx);
+                Vec::new()
+            }
+            Msg::IncidentLoaded(id, Err(_)) => {
+                if self.pending_jump == Some(id) {
+                    self.pending_jump = None;
+                    self.pending_select = None;
+                }
                 Vec::new()
             }
             _ => Vec::new(),
@@ -176,6 +195,103 @@ impl Queue {
         q
     }
 
+    /// What the server is asked for words: the query without order or limit.
+    fn search_key(&self) -> Query {
+        Query { sort: Sort::default(), limit: None, ..self.query() }
+    }
+
+    /// An incident passes the query: on its summary, or on the server's word search.
+    fn passes(&self, q: &Query, inc: &Incident) -> bool {
+        q.matches(inc)
+            || (q.has_words()
+                && q.matches_but_text(inc)
+                && self.hits.as_ref().is_some_and(|(hq, ids)| hq.text == q.text && ids.contains(&inc.id)))
+    }
+
+    /// The word search to ask the server for, once per query (`None`: asked already, or no
+    /// words). Timeline text is not in the cache, so the server is asked.
+    pub(crate) fn search_wanted(&mut self) -> Option<Query> {
+        let key = self.search_key();
+        if !key.has_words() || self.searched.as_ref() == Some(&key) {
+            return None;
+        }
+        self.searched = Some(key.clone());
+        Some(key)
+    }
+
+    /// Something changed on the record: the server's word search is asked again.
+    pub(crate) fn search_stale(&mut self) {
+        self.searched = None;
+    }
+
+    /// The server's answer to a word search; an answer to an older query is dropped.
+    pub(crate) fn searched(&mut self, q: Query, found: &[Incident], cx: Ctx<'_>) {
+        if q != self.search_key() {
+            return;
+        }
+        self.hits = Some((q, found.iter().map(|i| i.id).collect()));
+        self.refilter(cx);
+    }
+
+    /// Rows above and below the screen (the queue's title counts them).
+    #[must_use]
+    pub(crate) fn hidden_rows(&self, rows: usize) -> (usize, usize) {
+        let n = self.visible.len();
+        let below = n.saturating_sub(self.offset + rows);
+        (self.offset.min(n), below)
+    }
+
+    // ---- jump to an id ---------------------------------------------------------------------
+
+    pub(crate) fn jump_type(&mut self, c: char) {
+        if let Some(j) = self.jump.as_mut() {
+            j.push(c);
+        }
+    }
+
+    pub(crate) fn jump_edit(&mut self, e: Edit) {
+        if let Some(j) = self.jump.as_mut() {
+            match e {
+                Edit::Backspace => {
+                    j.pop();
+                }
+                Edit::Clear | Edit::DeleteWord => j.clear(),
+                _ => {}
+            }
+        }
+    }
+
+    pub(crate) fn jump_paste(&mut self, s: &str) {
+        if let Some(j) = self.jump.as_mut() {
+            j.push_str(&sanitize_line(s));
+        }
+    }
+
+    /// Select the incident with this id, whatever the filter and the closed toggle say: shown
+    /// (kept) until the responder moves. Not cached (resolved while the open queue shows):
+    /// fetched, and selected when it arrives (an unknown id is the fetch's error).
+    pub(crate) fn jump_to(&mut self, id: IncidentId, cx: Ctx<'_>) -> Vec<Effect> {
+        if self.row_of(id).is_some() {
+            self.select_id(id, cx.rows);
+            return Vec::new();
+        }
+        if self.incident(id).is_some() {
+            self.release();
+            self.kept = Some(id);
+            self.pending_select = Some(id);
+            self.refilter(cx);
+            return Vec::new();
+        }
+        self.pending_jump = Some(id);
+        vec![Effect::LoadIncident(id)]
+    }
+
+    /// The incident a jump is waiting for.
+    #[must_use]
+    pub(crate) const fn jumping_to(&self) -> Option<IncidentId> {
+        self.pending_jump
+    }
+
     #[must_use]
     pub(crate) fn row_of(&self, id: IncidentId) -> Option<usize> {
         let &pos = self.index.get(&id)?;
@@ -220,7 +336,7 @@ impl Queue {
         let Some(id) = self.kept.take() else { return };
         let q = self.query();
         if let Some(&pos) = self.index.get(&id)
-            && !self.incidents.get(pos).is_some_and(|inc| q.matches(inc))
+            && !self.incidents.get(pos).is_some_and(|inc| self.passes(&q, inc))
         {
             self.visible.retain(|&i| i != pos);
             if let Some(row) = self.selected.and_then(|sel| self.row_of(sel)) {
@@ -332,7 +448,7 @@ impl Queue {
         let incs = &self.incidents;
         let kept = self.kept.and_then(|id| self.index.get(&id).copied());
         let mut vis: Vec<usize> =
-            (0..incs.len()).filter(|&i| q.matches(&incs[i]) || Some(i) == kept).collect();
+            (0..incs.len()).filter(|&i| self.passes(&q, &incs[i]) || Some(i) == kept).collect();
         vis.sort_by(|&a, &b| q.sort.compare(&incs[a], &incs[b]));
         self.visible = vis;
         self.reselect(cx.rows);
@@ -386,8 +502,17 @@ impl Queue {
             self.index.insert(id, pos);
             pos
         };
+        if self.pending_jump == Some(id) {
+            // The incident jumped to has arrived: shown and selected whatever the filter says.
+            self.pending_jump = None;
+            if self.kept != Some(id) {
+                self.release();
+            }
+            self.kept = Some(id);
+            self.pending_select = Some(id);
+        }
         let q = self.query();
-        let matches = self.incidents.get(pos).is_some_and(|new| q.matches(new));
+        let matches = self.incidents.get(pos).is_some_and(|new| self.passes(&q, new));
         if !matches && was_visible && self.selected == Some(id) {
             self.kept = Some(id);
         }

@@ -14,7 +14,7 @@ use crate::tui::layout::Pane;
 
 /// The actions hinted in the footer for what has focus.
 fn hints(app: &App) -> &'static [Action] {
-    if app.queue.filtering {
+    if app.prompt().is_some() {
         return &[Action::Cancel];
     }
     if app.rota.view.is_some() {
@@ -110,7 +110,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
     };
     let mut spans = Vec::new();
-    if app.queue.filtering {
+    if app.prompt().is_some() {
         // Enter is an editing key, not a binding: it applies the filter as well.
         spans.push(Span::styled(" enter", th.accent()));
         spans.push(Span::styled(" apply ", th.muted()));

@@ -54,6 +54,13 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
         }
         lines.push(Line::raw(""));
     }
+    // What is on record that the form is about (action items, the event being corrected).
+    if !form.notes.is_empty() {
+        for n in &form.notes {
+            lines.push(Line::styled(fit(&sanitize(n), width), th.info()));
+        }
+        lines.push(Line::raw(""));
+    }
     if form.kind == FormKind::NewIncident {
         let imp = form.fields.get(2).and_then(|f| f.shown().parse::<Impact>().ok());
         let urg = form.fields.get(3).and_then(|f| f.shown().parse::<Urgency>().ok());

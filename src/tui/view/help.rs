@@ -1,4 +1,5 @@
 //! The help overlay, printed from the live keymap: every action, its keys, its doc comment.
+//! Lines wrap at the overlay's width, under their own column, so nothing is cut at 80 columns.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -6,9 +7,12 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::fit;
+use super::{fit, wrap};
 use crate::tui::action::Scope;
 use crate::tui::app::App;
+
+/// Columns of the keys before each action's help.
+const KEYS_W: usize = 18;
 
 /// The help text as lines (also what the snapshot test keeps honest).
 #[must_use]
@@ -24,19 +28,21 @@ pub(crate) fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             }
             out.push(Line::styled(action.scope().as_str(), th.accent()));
         }
+        let mut text = wrap(action.help(), width.saturating_sub(KEYS_W)).into_iter();
         out.push(Line::from(vec![
             Span::styled(
                 format!("{:>16}  ", fit(&keys, 16)),
                 th.fg(th.palette.accent).add_modifier(Modifier::BOLD),
             ),
-            Span::raw(fit(action.help(), width.saturating_sub(18))),
+            Span::raw(text.next().unwrap_or_default()),
         ]));
+        out.extend(text.map(|t| Line::raw(format!("{:KEYS_W$}{t}", ""))));
     }
     if scope == Some(Scope::Input) {
-        out.push(Line::styled(
-            fit("  In forms: enter = next field (new line in text boxes); left/right/home/end/delete edit at the cursor; left/right change a choice; ctrl-u clears, ctrl-w deletes a word.", width),
-            th.muted(),
-        ));
+        let note = "In forms: enter = next field (new line in text boxes); left/right/home/end/delete edit at the cursor; left/right change a choice; ctrl-u clears, ctrl-w deletes a word.";
+        for t in wrap(note, width.saturating_sub(2)) {
+            out.push(Line::styled(format!("  {t}"), th.muted()));
+        }
     }
     out
 }

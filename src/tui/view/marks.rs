@@ -22,6 +22,12 @@ pub(crate) fn with_column<T>(app: &App, row: &mut Vec<T>, first: impl FnOnce() -
     }
 }
 
+/// Columns the mark column takes, with its gap (none while nothing is marked).
+#[must_use]
+pub(crate) fn width(app: &App) -> u16 {
+    if app.marks.is_empty() { 0 } else { 2 }
+}
+
 /// The mark column of a queue row: `*` when marked (ASCII, so every locale shows it).
 #[must_use]
 pub(crate) fn cell(app: &App, id: IncidentId) -> Cell<'static> {

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
-use super::short_duration;
+use super::{fit, short_duration};
 use crate::domain::text::sanitize_line;
 use crate::domain::{Incident, Status};
 use crate::tui::app::App;
@@ -37,21 +37,27 @@ pub(crate) fn status_style(t: &Theme, s: Status) -> Style {
     }
 }
 
-fn row<'a>(app: &App, inc: &'a Incident) -> Row<'a> {
+/// Columns other than the title: their widths and the gaps between the eight columns.
+const FIXED: u16 = 2 + 4 + 14 + 10 + 5 + 8 + 7;
+const SERVICE_W: usize = 10;
+const OWNER_W: usize = 8;
+
+/// A row; `title_w`: the title column's width, so a long title ends with an ellipsis.
+fn row<'a>(app: &App, inc: &'a Incident, title_w: usize) -> Row<'a> {
     let t = &app.theme;
     let urgent = inc.priority.number() <= 2;
     let prio = Span::styled(
         inc.priority.to_string(),
         if urgent { t.fg(t.palette.urgent).add_modifier(Modifier::BOLD) } else { Style::new() },
     );
-    let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| sanitize_line(o).into_owned());
-    let service = inc.services.first().map_or_else(String::new, |s| sanitize_line(s).into_owned());
+    let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| fit(&sanitize_line(o), OWNER_W));
+    let service = inc.services.first().map_or_else(String::new, |s| fit(&sanitize_line(s), SERVICE_W));
     let mut cells = vec![
         Cell::from(inc.id.to_string()),
         Cell::from(prio),
         Cell::from(inc.severity.to_string()),
         Cell::from(Span::styled(status_label(inc.status), status_style(t, inc.status))),
-        Cell::from(sanitize_line(&inc.title)),
+        Cell::from(fit(&sanitize_line(&inc.title), title_w)),
         Cell::from(service),
         Cell::from(Span::styled(short_duration(app.now - inc.opened_at), t.muted())),
         Cell::from(owner),
@@ -88,6 +94,24 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if let Some(marked) = super::marks::count(app) {
         block = block.title_top(marked);
     }
+    let rows = crate::tui::layout::queue_rows(area);
+    // Rows off screen are counted, so a short pane never hides that there is more.
+    let hidden = match app.queue.hidden_rows(rows) {
+        (0, 0) => None,
+        (0, below) => Some(format!(" {below} more below ")),
+        (above, 0) => Some(format!(" {above} more above ")),
+        (above, below) => Some(format!(" {above} above · {below} below ")),
+    };
+    if let Some(h) = hidden {
+        block = block.title_bottom(Line::styled(h, t.border(focused)).right_aligned());
+    }
+    if let Some(j) = &app.queue.jump {
+        block = block.title_bottom(Line::from(vec![
+            Span::styled(" jump to ", t.accent()),
+            Span::raw(sanitize_line(j).into_owned()),
+            Span::styled("▏ ", t.accent()),
+        ]));
+    }
     if app.queue.visible_len() == 0 {
         let text = if !app.queue.loaded {
             "loading…".to_owned()
@@ -101,9 +125,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), t.muted())).block(block), area);
         return;
     }
-    let rows = crate::tui::layout::queue_rows(area);
+    let title_w =
+        usize::from(area.width.saturating_sub(2 + FIXED + app.queue.id_width + super::marks::width(app)));
     let body = app.queue.rows(app.queue.offset, rows).map(|(i, inc)| {
-        let r = row(app, inc);
+        let r = row(app, inc, title_w);
         if i == app.queue.sel_row { r.style(t.selected(focused)) } else { r }
     });
     let mut names: Vec<Cell<'_>> = ["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"]

@@ -1,6 +1,8 @@
 //! The timeline: one entry per event (time, actor, kind, text), multi-line text wrapped with a
-//! hanging indent. Only the events that fit are laid out, from the top one shown, or backwards
-//! from the newest while following.
+//! hanging indent: each line of a note starts a line, with its indentation and its tabs laid
+//! out. Only the events that fit are laid out, from the top one shown, or backwards from the
+//! newest while following. Events the timeline search matches are marked, the current one
+//! most.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,19 +11,34 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::wrap_hanging;
+use super::{lay_out_text, wrap_hanging};
 use crate::domain::Event;
-use crate::domain::text::sanitize;
+use crate::domain::text::{sanitize, sanitize_line};
 use crate::tui::app::App;
 
 const INDENT: usize = 6;
 
-/// The lines of one event at a width.
-fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
+/// How the timeline search sees an event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    None,
+    Match,
+    Current,
+}
+
+/// The lines of one event (at position `at`) at a width.
+fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize) -> Vec<Line<'a>> {
     let th = &app.theme;
+    let mark = if app.search.hit == Some(at) {
+        Mark::Current
+    } else if app.search.matches(ev) {
+        Mark::Match
+    } else {
+        Mark::None
+    };
     let time = crate::when::shown(ev.occurred_at, app.now, app.timezone);
     let actor = sanitize(&ev.actor).into_owned();
-    let text = sanitize(&ev.kind.describe()).into_owned();
+    let text = sanitize(&lay_out_text(&ev.kind.describe())).into_owned();
     // Most descriptions start with their kind ("acknowledged", "escalated to ..."): say it once.
     let name = ev.kind.name().replace('_', " ");
     let kind = if text.starts_with(&name) { String::new() } else { name };
@@ -38,8 +55,13 @@ fn event_lines<'a>(app: &App, ev: &Event, width: usize) -> Vec<Line<'a>> {
     }
     .into_iter();
     let head = chunks.next().unwrap_or_default();
+    let time_style = match mark {
+        Mark::None => th.muted(),
+        Mark::Match => th.accent().add_modifier(Modifier::BOLD),
+        Mark::Current => th.selected(true),
+    };
     let mut spans = vec![
-        Span::styled(time, th.muted()),
+        Span::styled(time, time_style),
         Span::raw(" "),
         Span::styled(actor, th.fg(th.palette.accent)),
         Span::raw(" "),
@@ -73,11 +95,11 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Some(top) => {
             let top = top.min(n.saturating_sub(1));
             let mut end = top;
-            for ev in &tl.events[top..] {
+            for (i, ev) in tl.events.iter().enumerate().skip(top) {
                 if lines.len() >= rows {
                     break;
                 }
-                lines.extend(event_lines(app, ev, width));
+                lines.extend(event_lines(app, ev, i, width));
                 end += 1;
             }
             lines.truncate(rows);
@@ -90,7 +112,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             let mut start = n;
             while start > 0 && used < rows {
                 start -= 1;
-                let b = event_lines(app, &tl.events[start], width);
+                let b = event_lines(app, &tl.events[start], start, width);
                 used += b.len();
                 blocks.push(b);
             }
@@ -117,6 +139,24 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let follow = if app.pane.timeline_top.is_none() { "" } else { " · scrolled (G follows)" };
     let mut all =
         vec![Line::styled(format!("Timeline ({n}){more}{follow}"), th.muted().add_modifier(Modifier::BOLD))];
+    if app.search.typing || !app.search.text.is_empty() {
+        // The search first: at 80 columns the range after it may be cut.
+        let (nth, total) = app.search.position(&tl.events);
+        let next = app.keymap.first(crate::tui::action::Action::SearchNext).unwrap_or_default();
+        let found = if app.search.typing {
+            "▏ enter finds".to_owned()
+        } else if total == 0 {
+            " · no event matches".to_owned()
+        } else {
+            format!(" {nth}/{total} · {next} next")
+        };
+        all[0] = Line::from(vec![
+            Span::styled(format!("Timeline ({n}) "), th.muted().add_modifier(Modifier::BOLD)),
+            Span::styled("/", th.accent()),
+            Span::raw(sanitize_line(&app.search.text).into_owned()),
+            Span::styled(format!("{found}{more}{follow}"), th.muted()),
+        ]);
+    }
     all.extend(lines);
     frame.render_widget(Paragraph::new(all), area);
 }
