@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph};
 
 use super::fit;
-use super::queue::status_label;
 use crate::domain::IncidentId;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -60,7 +59,7 @@ fn lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>> {
         .targets
         .iter()
         .map(|t| {
-            let head = format!("{:<10} {:<3} {:<15} ", t.id.to_string(), t.priority, status_label(t.status));
+            let head = format!("{:<10} {:<3} {:<13} ", t.id.to_string(), t.priority, t.status.as_str());
             let title = fit(&t.title, width.saturating_sub(head.chars().count()));
             Line::from(vec![Span::styled(head, th.accent()), Span::raw(title)])
         })
