@@ -222,6 +222,17 @@ pub(crate) fn replace(path: &Path, bytes: &[u8], access: Access) -> Result<(), F
     })
 }
 
+/// Create `path` as a new directory only this user may enter (0700): refused if anything has
+/// that name, a link included. For files an editor rewrites (the TUI's ctrl-e): an editor
+/// that renames over its file cannot then be raced by a neighbour in a shared `/tmp`.
+///
+/// # Errors
+/// [`FileError::Exists`], or the creation failed.
+pub(crate) fn create_private_dir(path: &Path) -> Result<(), FileError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(path).map_err(|e| FileError::io(path, "create", e))
+}
+
 /// Write `bytes` to a new file `path`; refused if the name exists.
 ///
 /// # Errors

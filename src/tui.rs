@@ -9,6 +9,7 @@
 //!   concern (queue, incident pane, forms, paging banner, rota and schedule view, connection).
 //! - [`layout`]: where the panes go and how many rows each shows, shared by app and views.
 //! - [`effect`]: the I/O `update` asks for, run off the render path.
+//! - [`editor`]: long text in the responder's `$VISUAL` / `$EDITOR`, the terminal lent to it.
 //! - [`view`]: one module per region; read-only.
 //! - [`headless`]: the same app driven without a terminal, for tests and benches.
 //!
@@ -16,6 +17,7 @@
 
 pub mod action;
 pub mod app;
+pub mod editor;
 pub mod effect;
 pub mod event;
 pub mod export;

@@ -33,4 +33,5 @@ mod tui_nav;
 mod tui_process;
 mod tui_pty;
 mod tui_screens;
+mod tui_text;
 mod watch;

@@ -172,6 +172,8 @@ actions! {
     NextField = "next_field", Input;
     /// Previous field
     PrevField = "prev_field", Input;
+    /// Write the focused text field in $VISUAL or $EDITOR (vi if neither is set); saving and quitting brings the text back
+    EditInEditor = "edit_in_editor", Input;
 }
 
 impl Action {

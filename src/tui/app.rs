@@ -88,6 +88,11 @@ pub enum Msg {
     Searched(crate::domain::Query, Result<Vec<Incident>, ClientError>),
     Exported(Result<String, String>),
     MaintenanceSet(Result<crate::domain::alert::MaintenanceWindow, ClientError>),
+    /// What the editor left in field `field` of the open form (`Err`: why nothing came back).
+    Edited {
+        field: usize,
+        text: Result<String, String>,
+    },
 }
 
 /// The answer to [`Effect::Execute`]: what was committed, and the error that stopped the rest.
@@ -434,8 +439,10 @@ impl App {
                 self.say(Level::Error, format!("{held_for}{text}"));
             }
             Some(Held::Offline(text)) => {
+                // The form covers the footer: the reason goes where the responder looks.
                 if let Some(f) = self.forms.open.as_mut() {
                     f.submitting = false;
+                    f.error = Some(text.to_owned());
                 }
                 self.say(Level::Error, format!("{held_for}{text}"));
             }
@@ -616,6 +623,10 @@ impl App {
             Msg::MaintenanceSet(r) => self.on_maintenance_set(r),
             Msg::Exported(Ok(path)) => {
                 self.say(Level::Info, format!("exported to {path}"));
+                Vec::new()
+            }
+            Msg::Edited { field, text } => {
+                self.forms.edited(field, text);
                 Vec::new()
             }
             Msg::Exported(Err(e)) => {
@@ -1048,6 +1059,7 @@ impl App {
             Action::NextField => self.forms.next_field(),
             Action::PrevField => self.forms.prev_field(),
             Action::Submit => return self.forms.submit(forms_cx!(self)),
+            Action::EditInEditor => return self.forms.edit_in_editor(),
             _ => {}
         }
         Vec::new()

@@ -50,6 +50,14 @@ pub enum Effect {
     },
     /// Write the incident's report as Markdown to the current directory (times also in `Tz`).
     Export(IncidentId, chrono_tz::Tz),
+    /// Hand the terminal to the responder's editor on a copy of field `field`'s `text` of the
+    /// open form, and give the text back as [`super::app::Msg::Edited`]. The event loop runs it
+    /// itself, between frames, because the editor needs the terminal; the headless runner
+    /// has no terminal to lend and drops it.
+    EditText {
+        field: usize,
+        text: String,
+    },
     Quit,
 }
 

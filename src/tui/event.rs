@@ -72,7 +72,8 @@ pub fn translate(app: &App, ev: &TermEvent) -> Option<Msg> {
 /// `Quit` is the caller's business and yields `None`.
 pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
     Some(match effect {
-        Effect::Quit | Effect::Bell => return None,
+        // The loop's own business: these need the terminal.
+        Effect::Quit | Effect::Bell | Effect::EditText { .. } => return None,
         Effect::LoadPage { all, limit } => {
             Msg::PageLoaded(client.list(&Query { all, limit: Some(limit), ..Query::default() }))
         }
@@ -133,6 +134,13 @@ impl Signals {
             hup: signal(SignalKind::hangup())?,
             int: signal(SignalKind::interrupt())?,
         })
+    }
+
+    /// Forget a ctrl-c typed while the terminal was lent to an editor in cooked mode: it
+    /// was meant for the editor, not for piket.
+    fn forget_interrupts(&mut self) {
+        use futures::FutureExt;
+        while self.int.recv().now_or_never().is_some() {}
     }
 
     /// The next of the three to arrive.
@@ -233,6 +241,19 @@ pub(crate) async fn run_loop(
                 Effect::Bell => {
                     terminal.backend_mut().write_all(b"\x07")?;
                     terminal.backend_mut().flush()?;
+                }
+                Effect::EditText { field, text } => {
+                    // crossterm's reader thread would take the editor's keys: stop it, and
+                    // wait (poll takes the reader's lock) until it has let go of the terminal.
+                    drop(input);
+                    let _ = ratatui::crossterm::event::poll(Duration::ZERO);
+                    super::terminal::suspend()?;
+                    let editor = super::editor::command(&|k| std::env::var(k).ok());
+                    let text = super::editor::edit(&editor, &text);
+                    super::terminal::resume(terminal)?;
+                    signals.forget_interrupts();
+                    input = EventStream::new();
+                    let _ = tx.send(Msg::Edited { field, text });
                 }
                 e => spawn(e),
             }

@@ -116,6 +116,11 @@ impl Field {
     }
 }
 
+/// CR LF and lone CR (what terminals send for a pasted line break) as LF.
+fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// Which form is open; each builds its own commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -163,7 +168,9 @@ impl FormKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edit {
     Backspace,
-    /// New line in a multi-line field, next field otherwise.
+    /// The one Enter rule of every form: a new line in a text box (a field of several lines),
+    /// the next field anywhere else. Enter never sends a form; only submit (ctrl-s) does, so a
+    /// responder who learnt one form cannot send another half-filled.
     Enter,
     /// Cursor left, or the previous choice.
     Left,
@@ -496,7 +503,9 @@ impl Form {
         }
     }
 
-    /// Apply an editing key. Returns true when Enter on the last one-line field asks to submit.
+    /// Apply an editing key. Returns true when Enter was pressed on the last field outside a
+    /// text box: there is no next field, and Enter does not send (see [`Edit::Enter`]), so the
+    /// caller says which key does.
     pub fn edit(&mut self, e: Edit) -> bool {
         let last = self.focus + 1 == self.fields.len();
         let Some(f) = self.fields.get_mut(self.focus) else { return false };
@@ -543,18 +552,44 @@ impl Form {
         false
     }
 
-    /// Insert pasted text into the focused field (newlines become spaces in one-line fields).
+    /// Insert pasted text into the focused field. Terminals send a pasted line break as CR
+    /// (and Windows text as CR LF): both become LF, so what is stored is what was copied. A
+    /// one-line field takes the lines joined by spaces; tabs and indentation are kept as typed.
     pub(crate) fn paste(&mut self, text: &str) {
         let Some(f) = self.fields.get_mut(self.focus) else { return };
+        f.error = None;
+        let text = unix_newlines(text);
         match f.kind {
-            FieldKind::Line => {
-                let line: String =
-                    text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
-                f.insert(&line);
+            FieldKind::Line => f.insert(&text.replace('\n', " ")),
+            FieldKind::Multi => f.insert(&text),
+            FieldKind::Choice(_) => {
+                f.error = Some("a choice takes no pasted text: move to a text field".to_owned())
             }
-            FieldKind::Multi => f.insert(&text.replace("\r\n", "\n")),
-            FieldKind::Choice(_) => {}
         }
+    }
+
+    /// The focused field's text, for an editor: `None` when the focused field is a choice.
+    #[must_use]
+    pub fn editable_text(&self) -> Option<&str> {
+        self.fields.get(self.focus).and_then(|f| match f.kind {
+            FieldKind::Choice(_) => None,
+            FieldKind::Line | FieldKind::Multi => Some(f.value.as_str()),
+        })
+    }
+
+    /// Replace field `i`'s text with what came back from an editor: line breaks as LF, the
+    /// final newline editors add dropped; a one-line field joins the lines with spaces.
+    pub fn set_text(&mut self, i: usize, text: &str) {
+        let Some(f) = self.fields.get_mut(i) else { return };
+        let text = unix_newlines(text);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        f.value = match f.kind {
+            FieldKind::Line => text.replace('\n', " "),
+            FieldKind::Multi => text.to_owned(),
+            FieldKind::Choice(_) => return,
+        };
+        f.cursor = f.value.len();
+        f.error = None;
     }
 
     /// Check required fields; on success, the commands this form stands for, in order.
@@ -729,9 +764,47 @@ mod tests {
         f.edit(Edit::Left);
         f.edit(Edit::DeleteWord);
         assert_eq!(f.fields[0].value, "Db !");
-        f.paste("é\nx");
+        f.paste("é\r\nx");
         assert_eq!(f.fields[0].value, "Db é x!");
         f.edit(Edit::Backspace);
         assert_eq!(f.fields[0].split_at_cursor(), ("Db é ", "!"));
+    }
+
+    #[test]
+    fn a_paste_keeps_its_lines_tabs_and_indentation_with_lf_breaks() {
+        let mut f = Form::new_incident(&Policy::default());
+        f.focus = 6;
+        f.paste("panic at:\r\tmain.rs:12\r    caused by\r\nend");
+        assert_eq!(f.fields[6].value, "panic at:\n\tmain.rs:12\n    caused by\nend");
+        f.focus = 0;
+        f.paste("db\rdown");
+        assert_eq!(f.fields[0].value, "db down", "a one-line field joins the lines");
+    }
+
+    #[test]
+    fn enter_never_sends_and_says_so_only_on_the_last_field() {
+        let mut f = Form::new_incident(&Policy::default());
+        f.focus = 5;
+        assert!(!f.edit(Edit::Enter), "a line field moves on");
+        assert_eq!(f.focus, 6);
+        assert!(!f.edit(Edit::Enter), "a text box takes a new line, even the last one");
+        assert_eq!(f.fields[6].value, "\n");
+        let mut contain = Form::new_incident(&Policy::default());
+        contain.fields.truncate(1);
+        assert!(contain.edit(Edit::Enter), "the last one-line field has nowhere to go");
+        assert_eq!(contain.focus, 0);
+    }
+
+    #[test]
+    fn an_editors_text_replaces_the_field() {
+        let mut f = Form::new_incident(&Policy::default());
+        f.focus = 6;
+        f.set_text(6, "first\r\n\tsecond\n");
+        assert_eq!(f.fields[6].value, "first\n\tsecond");
+        assert_eq!(f.fields[6].cursor, f.fields[6].value.len());
+        f.set_text(0, "a\nb\n");
+        assert_eq!(f.fields[0].value, "a b");
+        f.focus = 2;
+        assert_eq!(f.editable_text(), None, "a choice has no text to edit");
     }
 }

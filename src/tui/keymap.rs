@@ -305,7 +305,7 @@ impl KeyMap {
             out.push_str(&format!("| {keys} | {} | {} |\n", a.name(), a.help().replace('|', "\\|")));
         }
         out.push_str(
-            "\nIn forms, enter moves to the next field (a new line in text boxes); left/right, home/end and delete edit at the cursor; left/right or space change a choice; ctrl-u clears a field, ctrl-w deletes a word.\n",
+            "\nIn forms, enter moves to the next field (a new line in text boxes) and never sends the form: only submit does; a paste keeps its lines, tabs and indentation; left/right, home/end and delete edit at the cursor; left/right or space change a choice; ctrl-u clears a field, ctrl-w deletes a word.\n",
         );
         out
     }

@@ -18,7 +18,9 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 
 /// How many colours the terminal declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,6 +114,32 @@ impl TerminalGuard {
     pub const fn terminal(&mut self) -> &mut Screen {
         &mut self.terminal
     }
+}
+
+/// Lend the terminal to another program (the responder's editor): bracketed paste off, the
+/// main screen, the cursor shown, cooked mode, as a shell would leave it. [`resume`] takes it
+/// back; the guard still restores it if piket ends in between.
+///
+/// # Errors
+/// The terminal refused.
+pub fn suspend() -> io::Result<()> {
+    execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show)?;
+    disable_raw_mode()
+}
+
+/// Take the terminal back after [`suspend`] and redraw all of it on the next frame: the other
+/// program drew over the screen ratatui remembers.
+///
+/// # Errors
+/// The terminal refused.
+pub fn resume(terminal: &mut Screen) -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+    // Both buffers blank, as the screen now is (not `Terminal::clear`: it asks the terminal
+    // where its cursor is, and a terminal that does not answer would end piket).
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
 }
 
 impl Drop for TerminalGuard {

@@ -42,24 +42,52 @@ impl Forms {
         }
     }
 
-    /// An editing key; Enter on the last field submits.
+    /// An editing key. Enter never sends ([`Edit::Enter`]); on the last field, where it has
+    /// nowhere to move, the form says which key does.
     pub fn edit(&mut self, e: Edit, cx: Ctx<'_>) -> Vec<Effect> {
         if let Some(f) = self.open.as_mut()
             && !f.submitting
         {
-            let submit = f.edit(e);
+            let at_end = f.edit(e);
             f.follow_event();
-            if submit {
-                return self.submit(cx);
+            if at_end {
+                let submit = cx.rules.keymap.first(Action::Submit).unwrap_or_default();
+                f.error = Some(format!("enter does not send a form: {submit} submits it"));
             }
         }
         Vec::new()
     }
 
     pub(crate) fn paste(&mut self, s: &str) {
-        if let Some(f) = self.open.as_mut() {
+        if let Some(f) = self.open.as_mut()
+            && !f.submitting
+        {
             f.paste(s);
             f.follow_event();
+        }
+    }
+
+    /// Open the focused text field in the responder's editor; a choice has no text to edit.
+    pub(crate) fn edit_in_editor(&mut self) -> Vec<Effect> {
+        let Some(f) = self.open.as_mut().filter(|f| !f.submitting) else { return Vec::new() };
+        match f.editable_text() {
+            Some(text) => vec![Effect::EditText { field: f.focus, text: text.to_owned() }],
+            None => {
+                f.error = Some("an editor edits text fields; move to one first".to_owned());
+                Vec::new()
+            }
+        }
+    }
+
+    /// The editor's answer: the field takes the text, or the form says why it did not.
+    pub(crate) fn edited(&mut self, field: usize, text: Result<String, String>) {
+        let Some(f) = self.open.as_mut() else { return };
+        match text {
+            Ok(t) => {
+                f.set_text(field, &t);
+                f.follow_event();
+            }
+            Err(why) => f.error = Some(format!("{why}; the field is unchanged")),
         }
     }
 

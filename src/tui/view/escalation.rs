@@ -18,7 +18,7 @@
 use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
@@ -26,7 +26,9 @@ use unicode_width::UnicodeWidthStr;
 use super::{countdown, fit, fit_spans};
 use crate::domain::escalation::{Delivery, PageRecord};
 use crate::domain::text::sanitize_line;
+use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::app::incident::INCIDENT_ACTIONS;
 use crate::tui::layout::Pane;
 use crate::wire::EscalationView;
 
@@ -210,25 +212,123 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 ));
             }
         }
-        lines.push(Line::styled("actions now", head));
     }
-    let actions = app.possible_actions();
-    for (i, a) in actions.iter().enumerate() {
-        let key = app.keymap.first(*a).unwrap_or_else(|| "–".to_owned());
+    let rows = usize::from(inner.height);
+    let lines = fit_actions(app, lines, action_lines(app, width, head), (width, rows), focused);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The actions part: "actions now", one line per action the responder can take, then (for a
+/// read-only user) the ones the record would allow but this user may not, greyed, with the
+/// reason on the heading. Never empty: when nothing is possible, it says so.
+fn action_lines(app: &App, width: usize, head: Style) -> ActionLines {
+    let th = &app.theme;
+    let focused = app.pane.focus == Pane::Escalation;
+    let label = |a: Action| {
         let mut label = a.name().replace('_', " ");
-        if let Some(p) = app.selected_incident().and_then(|inc| app.priority_after(*a, inc)) {
+        if let Some(p) = app.selected_incident().and_then(|inc| app.priority_after(a, inc)) {
             label.push_str(&format!(" → {p}"));
         }
-        let line = Line::from(vec![
-            Span::styled(format!("{key:>6} "), th.accent()),
-            Span::raw(fit(&label, width.saturating_sub(7))),
-        ]);
-        lines.push(if focused && i == app.pane.action_sel { line.style(th.selected(true)) } else { line });
+        label
+    };
+    let line = |a: Action, key_style: Style, text_style: Style| {
+        let key = app.keymap.first(a).unwrap_or_else(|| "–".to_owned());
+        Line::from(vec![
+            Span::styled(format!("{key:>6} "), key_style),
+            Span::styled(fit(&label(a), width.saturating_sub(7)), text_style),
+        ])
+    };
+    let heading = match &app.link.read_only {
+        Some(why) => Line::from(vec![
+            Span::styled("actions now", head),
+            Span::styled(
+                fit(&format!(" · read-only: {}", sanitize_line(why)), width.saturating_sub(11)),
+                th.muted(),
+            ),
+        ]),
+        None => Line::styled("actions now", head),
+    };
+    let mut items: Vec<Line<'static>> = app
+        .possible_actions()
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let l = line(a, th.accent(), Style::new());
+            if focused && i == app.pane.action_sel { l.style(th.selected(true)) } else { l }
+        })
+        .collect();
+    if app.link.read_only.is_some() {
+        let greyed = th.muted().add_modifier(Modifier::DIM);
+        items.extend(held_back(app).into_iter().map(|a| line(a, greyed, greyed)));
     }
-    // Keep the selected action visible when the list is taller than the pane.
-    let rows = usize::from(inner.height);
-    let sel_line = lines.len().saturating_sub(actions.len()) + app.pane.action_sel;
-    let skip = if focused && sel_line >= rows { sel_line + 1 - rows } else { 0 };
-    let lines: Vec<Line<'_>> = lines.into_iter().skip(skip).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    if items.is_empty() {
+        items.push(Line::styled(fit("  none possible now", width), th.muted()));
+    }
+    ActionLines { heading, items }
+}
+
+/// What a read-only user may not do that the record would allow now.
+fn held_back(app: &App) -> Vec<Action> {
+    let Some(inc) = app.selected_incident() else { return vec![Action::NewIncident] };
+    INCIDENT_ACTIONS.iter().copied().filter(|&a| a.writes() && app.check(a, inc).is_ok()).collect()
+}
+
+struct ActionLines {
+    heading: Line<'static>,
+    items: Vec<Line<'static>>,
+}
+
+/// The pane's lines in `rows`: the escalation first, but never so much that the actions
+/// vanish (the heading, one action and a "more" line always fit, and the selected action when
+/// the pane has focus). Actions that do not fit are counted on a
+/// last line, so nothing is below the fold without the pane saying so.
+fn fit_actions(
+    app: &App,
+    mut info: Vec<Line<'static>>,
+    actions: ActionLines,
+    (width, rows): (usize, usize),
+    focused: bool,
+) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let ActionLines { heading, items } = actions;
+    let block = items.len() + 1;
+    // The heading, the actions down to the selected one, and a "more" line.
+    let sel = if focused { app.pane.action_sel.min(items.len().saturating_sub(1)) } else { 0 };
+    let keep = block.min((sel + 3).max(3));
+    info.truncate(rows.saturating_sub(keep));
+    let room = rows.saturating_sub(info.len() + 1);
+    let n = items.len();
+    let mut out = info;
+    out.push(heading);
+    if n <= room {
+        out.extend(items);
+        return out;
+    }
+    // Rows for actions, leaving one for "more below" (and one for "more above" when scrolled).
+    let mut shown = room.saturating_sub(1);
+    let mut start = 0;
+    if sel >= shown {
+        shown = room.saturating_sub(2);
+        start = (sel + 1).saturating_sub(shown.max(1));
+        if start + shown >= n {
+            shown = room.saturating_sub(1);
+            start = n - shown;
+        }
+    }
+    let more = |text: String| Line::styled(fit(&text, width), th.muted());
+    if start > 0 {
+        out.push(more(format!("  ↑ {start} more above")));
+    }
+    out.extend(items.into_iter().skip(start).take(shown));
+    let below = n.saturating_sub(start + shown);
+    if below > 0 {
+        let how = if focused {
+            String::new()
+        } else {
+            let key = app.keymap.first(Action::FocusNext).unwrap_or_default();
+            format!(" · {key}")
+        };
+        out.push(more(format!("  ↓ {below} more below{how}")));
+    }
+    out
 }

@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::fit;
 use crate::domain::text::sanitize_line;
@@ -82,25 +83,42 @@ fn short(a: Action) -> &'static str {
     }
 }
 
+/// The filter as typed, with the cursor while typing and its first problem.
+fn filter_line(app: &App) -> Line<'static> {
+    let th = &app.theme;
+    let mut spans =
+        vec![Span::styled(" / ", th.accent()), Span::raw(sanitize_line(&app.queue.filter_text).into_owned())];
+    if app.queue.filtering {
+        spans.push(Span::styled("▏", th.accent()));
+    }
+    if let Some(p) = app.queue.filter.problems.first() {
+        spans.push(Span::styled(format!("  {p}"), th.error()));
+    }
+    Line::from(spans)
+}
+
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let width = usize::from(area.width);
-    let first = if app.queue.filtering || !app.queue.filter_text.is_empty() {
-        let mut spans = vec![Span::styled(" / ", th.accent()), Span::raw(app.queue.filter_text.clone())];
-        if app.queue.filtering {
-            spans.push(Span::styled("▏", th.accent()));
-        }
-        if let Some(p) = app.queue.filter.problems.first() {
-            spans.push(Span::styled(format!("  {p}"), th.error()));
-        }
-        Line::from(spans)
+    let first = if app.queue.filtering {
+        filter_line(app)
     } else {
         match &app.message {
-            // Messages may quote the server's refusals, which quote names from elsewhere.
-            Some((Level::Info, m)) => Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.info()),
-            Some((Level::Error, m)) => {
-                Line::styled(fit(&format!(" {}", sanitize_line(m)), width), th.error())
+            // Messages may quote the server's refusals, which quote names from elsewhere. A
+            // filter stays named after it: a message must not hide that the queue is filtered,
+            // and a filter must not hide a message (a refused key said nothing at all).
+            Some((level, m)) => {
+                let style = if *level == Level::Error { th.error() } else { th.info() };
+                let tag = if app.queue.filter_text.is_empty() {
+                    String::new()
+                } else {
+                    format!("  / {}", sanitize_line(&app.queue.filter_text))
+                };
+                let tag = fit(&tag, width / 3);
+                let text = fit(&format!(" {}", sanitize_line(m)), width.saturating_sub(tag.width()));
+                Line::from(vec![Span::styled(text, style), Span::styled(tag, th.muted())])
             }
+            None if !app.queue.filter_text.is_empty() => filter_line(app),
             None => match &app.link.read_only {
                 Some(why) => {
                     Line::styled(fit(&format!(" read-only: {}", sanitize_line(why)), width), th.muted())

@@ -1,5 +1,7 @@
 //! Every form draws the same way: a box over the screen, what closing still needs (close form),
-//! the fields with their hints and messages in place, and the submit and cancel keys.
+//! the fields with their hints and messages in place, and the submit and cancel keys. Text is
+//! drawn as it was pasted or written: line breaks kept, tabs to their stops, indentation kept
+//! on every row a line wraps to.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,7 +9,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{fit, wrap};
+use super::{fit, lay_out_text, wrap};
 use crate::domain::text::sanitize;
 use crate::domain::{Impact, Urgency};
 use crate::tui::action::Action;
@@ -17,16 +19,37 @@ use crate::tui::form::{FieldKind, Form, FormKind};
 /// Rows a multi-line field shows.
 const TEXT_ROWS: usize = 4;
 
+/// The field's text as shown: laid out as the timeline lays out a note (tabs to their stops,
+/// see [`lay_out_text`]), made safe, the cursor mark at its place.
+fn shown_text(value: &str, before: &str, focused: bool) -> (String, usize) {
+    let laid = lay_out_text(value);
+    // The text before the cursor starts the value, so laid out alone it starts the layout.
+    let cut = lay_out_text(before).len().min(laid.len());
+    let (before, after) = laid.split_at(if laid.is_char_boundary(cut) { cut } else { laid.len() });
+    let (before, after) = (sanitize(before), sanitize(after));
+    let at = before.chars().count();
+    let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+    (shown, at)
+}
+
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) {
     let th = &app.theme;
     let popup = area.centered(Constraint::Max(84), Constraint::Max(area.height.saturating_sub(2).max(10)));
     let submit = app.keymap.first(Action::Submit).unwrap_or_default();
     let cancel = app.keymap.first(Action::Cancel).unwrap_or_default();
     let next = app.keymap.first(Action::NextField).unwrap_or_default();
+    let editor = app.keymap.first(Action::EditInEditor);
+    let text_field = form.fields.get(form.focus).is_some_and(|f| !matches!(f.kind, FieldKind::Choice(_)));
     let keys = if form.submitting {
         " sending… ".to_owned()
     } else {
-        format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next field ")
+        // Enter is left out: it never sends a form (its one rule is in the help and README).
+        match editor.filter(|_| text_field) {
+            Some(e) => {
+                format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next · {e} editor ")
+            }
+            None => format!(" {submit} submit · {cancel} cancel (nothing is written) · {next} next field "),
+        }
     };
     let block = Block::bordered()
         .border_style(th.accent())
@@ -95,11 +118,9 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
                 lines.push(Line::from(spans));
             }
             FieldKind::Line => {
-                let (before, after) = f.split_at_cursor();
-                let before = sanitize(before).replace('\n', " ");
-                let after = sanitize(after).replace('\n', " ");
-                let at = before.chars().count();
-                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+                let (before, _) = f.split_at_cursor();
+                let (shown, at) = shown_text(&f.value, before, focused);
+                let shown = shown.replace('\n', " ");
                 // A window of the line that keeps the cursor in sight.
                 let room = width.saturating_sub(4).max(1);
                 let chars: Vec<char> = shown.chars().collect();
@@ -108,9 +129,9 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form) 
                 lines.push(Line::from(vec![Span::raw("   "), Span::styled(window, value_style)]));
             }
             FieldKind::Multi => {
-                let (before, after) = f.split_at_cursor();
-                let (before, after) = (sanitize(before), sanitize(after));
-                let shown = if focused { format!("{before}▏{after}") } else { format!("{before}{after}") };
+                let (before, _) = f.split_at_cursor();
+                let (shown, _) = shown_text(&f.value, before, focused);
+                // Indentation is kept on every row a line wraps to, as in the timeline.
                 let wrapped = wrap(&shown, width.saturating_sub(4));
                 let rows = if focused { TEXT_ROWS } else { wrapped.len().clamp(1, 2) };
                 let mut skip = wrapped.len().saturating_sub(rows);
