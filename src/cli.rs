@@ -5,6 +5,7 @@
 //! Exit codes: 0 done, 1 refused or failed (the reason on stderr), 2 usage.
 
 mod args;
+mod bulk;
 mod ctx;
 mod generated;
 mod maintenance;

@@ -9,6 +9,7 @@ mod common;
 mod alertmanager_real;
 mod alerts;
 mod architecture;
+mod bulk;
 mod cli;
 mod cli_oncall;
 mod config;

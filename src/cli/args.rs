@@ -60,26 +60,30 @@ pub enum Cmd {
     New(NewArgs),
     /// 2. Change title, impact, urgency (priority follows), severity, category or services.
     Set(SetArgs),
-    /// 2. Set the priority by hand (needs --reason), or --clear to derive it again.
+    /// 2. Set the priority by hand (needs --reason), or --clear to derive it again; also of several
+    ///    incidents at once (`piket priority 4 5 P2 --reason ...`) or of those --filter selects.
     Priority(PriorityArgs),
     /// 1. Record when the impact started, was detected or reported.
     Time(TimeArgs),
     /// Mark or unmark a drill / near miss (left out of KPIs).
     Flag(FlagArgs),
-    /// 3. Acknowledge: you have it.
+    /// 3. Acknowledge: you have it. Several at once: `piket ack 4 5 6`, or --filter with the
+    ///    filters of `piket list` (shows what it will act on and asks first; --yes for scripts).
     #[command(visible_alias = "ack")]
-    Acknowledge(IdArg),
+    Acknowledge(AckArgs),
     /// 3. Take a role (no PERSON) or assign it; --release to clear it.
     Role(RoleArgs),
     /// 3. Record a containment action (the first one marks the incident contained).
     Contain(TextArgs),
-    /// 4. Add a note to the timeline.
-    Note(TextArgs),
+    /// 4. Add a note to the timeline; of several incidents: `piket note 4 5 6 "text"`, or --filter.
+    // The ids may be missing (--filter) before the text, which may not.
+    #[command(allow_missing_positional = true)]
+    Note(NoteArgs),
     /// 4. Add a finding of the investigation.
     Finding(TextArgs),
     /// 4. Record the root cause, trigger and contributing factors.
     RootCause(RootCauseArgs),
-    /// 5. Resolve: service restored.
+    /// 5. Resolve: service restored; several at once: `piket resolve 4 5 -m "..."`, or --filter.
     Resolve(ResolveArgs),
     /// 5. Reopen a resolved incident.
     Reopen(ReasonArgs),
@@ -232,16 +236,71 @@ pub struct SetArgs {
 
 #[derive(Debug, Args)]
 pub struct PriorityArgs {
-    pub id: IncidentId,
-    /// P1 .. P5.
-    #[arg(value_parser = parse::<Priority>, required_unless_present = "clear")]
-    pub priority: Option<Priority>,
+    /// Incident ids (INC-42 or 42), then the priority P1 .. P5 (none with --clear; with
+    /// --filter only the priority).
+    #[arg(value_name = "ID... PRIORITY", required_unless_present_any = ["clear", "filter"])]
+    pub values: Vec<String>,
     /// Why the matrix is wrong here (required for a manual priority).
     #[arg(long, short = 'r', required_unless_present = "clear")]
     pub reason: Option<String>,
     /// Drop the manual priority; derive it from impact and urgency again.
-    #[arg(long, conflicts_with_all = ["priority", "reason"])]
+    #[arg(long, conflicts_with = "reason")]
     pub clear: bool,
+    #[command(flatten)]
+    pub select: Select,
+}
+
+#[derive(Debug, Args)]
+pub struct AckArgs {
+    /// Incident ids: INC-42 or 42, one or more (or --filter).
+    #[arg(value_name = "ID", required_unless_present = "filter")]
+    pub ids: Vec<IncidentId>,
+    #[command(flatten)]
+    pub select: Select,
+}
+
+/// Acting on the incidents a filter selects instead of named ones.
+#[derive(Debug, Args)]
+pub struct Select {
+    /// Act on the incidents the filter options select (the filters of `piket list`: --status,
+    /// --all, --priority, --severity, --service, --text, --mine; none: the open queue). Shows
+    /// them and asks before acting; refuses without a terminal unless --yes is given.
+    #[arg(long)]
+    pub filter: bool,
+    /// With --filter: act without asking (for scripts; the list is still printed on stderr).
+    #[arg(long, short = 'y', requires = "filter")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub by: FilterArgs,
+}
+
+/// Which incidents: `piket list`'s filters, and --filter's for the commands that act on
+/// several incidents.
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Only these statuses: triggered, acknowledged, contained, resolved or closed (repeatable;
+    /// default: the open ones).
+    #[arg(long, value_parser = parse::<Status>)]
+    pub status: Vec<Status>,
+    /// Every status, closed included.
+    #[arg(long, short = 'a')]
+    pub all: bool,
+    /// Only these priorities: P1 .. P5 (repeatable).
+    #[arg(long = "priority", short = 'p', value_name = "PRIORITY", value_parser = parse::<Priority>)]
+    pub priorities: Vec<Priority>,
+    /// Only these severities: 1 .. 4 or SEV1 .. SEV4 (repeatable).
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Vec<Severity>,
+    /// Only incidents affecting this service.
+    #[arg(long, short = 's')]
+    pub service: Option<String>,
+    /// Words that must all occur in id, title, description, category, a service, a role or its
+    /// holder, or an event of the timeline; INC-7 or #7 matches that incident only.
+    #[arg(long, short = 't')]
+    pub text: Option<String>,
+    /// Only incidents you lead or hold a role in.
+    #[arg(long)]
+    pub mine: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -309,8 +368,24 @@ pub struct RootCauseArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// Incident ids: INC-42 or 42, one or more (or --filter).
+    #[arg(value_name = "ID", required_unless_present = "filter")]
+    pub ids: Vec<IncidentId>,
+    /// The text ("-": read standard input).
+    #[arg(id = "note", value_name = "TEXT")]
+    pub text: String,
+    #[command(flatten)]
+    pub select: Select,
+}
+
+#[derive(Debug, Args)]
 pub struct ResolveArgs {
-    pub id: IncidentId,
+    /// Incident ids: INC-42 or 42, one or more (or --filter).
+    #[arg(value_name = "ID", required_unless_present = "filter")]
+    pub ids: Vec<IncidentId>,
+    #[command(flatten)]
+    pub select: Select,
     /// What fixed it ("-": read standard input).
     #[arg(long, short = 'm')]
     pub summary: String,
@@ -515,29 +590,8 @@ pub struct CorrectArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only these statuses: triggered, acknowledged, contained, resolved or closed (repeatable;
-    /// default: the open ones).
-    #[arg(long, value_parser = parse::<Status>)]
-    pub status: Vec<Status>,
-    /// Every status, closed included.
-    #[arg(long, short = 'a')]
-    pub all: bool,
-    /// Only these priorities: P1 .. P5 (repeatable).
-    #[arg(long, short = 'p', value_parser = parse::<Priority>)]
-    pub priority: Vec<Priority>,
-    /// Only these severities: 1 .. 4 or SEV1 .. SEV4 (repeatable).
-    #[arg(long, value_parser = parse::<Severity>)]
-    pub severity: Vec<Severity>,
-    /// Only incidents affecting this service.
-    #[arg(long, short = 's')]
-    pub service: Option<String>,
-    /// Words that must all occur in id, title, description, category, a service, a role or its
-    /// holder, or an event of the timeline; INC-7 or #7 matches that incident only.
-    #[arg(long, short = 't')]
-    pub text: Option<String>,
-    /// Only incidents you lead or hold a role in.
-    #[arg(long)]
-    pub mine: bool,
+    #[command(flatten)]
+    pub by: FilterArgs,
     /// priority, newest, oldest, severity or updated.
     #[arg(long, default_value = "priority", value_parser = parse::<Sort>)]
     pub sort: Sort,
@@ -621,4 +675,17 @@ pub struct DemoArgs {
 
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
     s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap checks a definition only when its subcommand runs: check them all here.
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

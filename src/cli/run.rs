@@ -124,14 +124,21 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             done(ctx.exec(Command::Update { id: a.id, changes })?)
         }
         Cmd::Priority(a) => {
-            let cmd = match (a.clear, a.priority, a.reason) {
-                (true, _, _) => Command::ClearPriorityOverride { id: a.id },
-                (false, Some(priority), Some(reason)) => {
-                    Command::OverridePriority { id: a.id, priority, reason }
+            let (ids, priority) = priority_values(&a.values, a.clear)?;
+            match (priority, a.reason) {
+                (None, _) => super::bulk::act(ctx, ids, &a.select, "clear the manual priority of", |id| {
+                    Command::ClearPriorityOverride { id }
+                }),
+                (Some(priority), Some(reason)) => {
+                    let verb = format!("set priority {priority} on");
+                    super::bulk::act(ctx, ids, &a.select, &verb, |id| Command::OverridePriority {
+                        id,
+                        priority,
+                        reason: reason.clone(),
+                    })
                 }
-                _ => return Err(Fail::Input("give a priority and --reason, or --clear".into())),
-            };
-            done(ctx.exec(cmd)?)
+                (Some(_), None) => Err(Fail::Input("give a priority and --reason, or --clear".into())),
+            }
         }
         Cmd::Time(a) => {
             let milestone = match a.milestone {
@@ -149,7 +156,9 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             };
             done(ctx.exec(Command::SetFlag { id: a.id, flag, value: !a.off })?)
         }
-        Cmd::Acknowledge(a) => done(ctx.exec(Command::Acknowledge { id: a.id })?),
+        Cmd::Acknowledge(a) => {
+            super::bulk::act(ctx, a.ids, &a.select, "acknowledge", |id| Command::Acknowledge { id })
+        }
         Cmd::Role(a) => {
             let cmd = if a.release {
                 Command::ReleaseRole { id: a.id, role: a.role }
@@ -159,7 +168,13 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             done(ctx.exec(cmd)?)
         }
         Cmd::Contain(a) => done(ctx.exec(Command::Contain { id: a.id, action: text(&a.text)? })?),
-        Cmd::Note(a) => done(ctx.exec(Command::Note { id: a.id, text: text(&a.text)? })?),
+        Cmd::Note(a) => {
+            let t = text(&a.text)?;
+            super::bulk::act(ctx, a.ids, &a.select, "add the note to", |id| Command::Note {
+                id,
+                text: t.clone(),
+            })
+        }
         Cmd::Finding(a) => done(ctx.exec(Command::Finding { id: a.id, text: text(&a.text)? })?),
         Cmd::RootCause(a) => done(ctx.exec(Command::SetRootCause {
             id: a.id,
@@ -169,7 +184,12 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         })?),
         Cmd::Resolve(a) => {
             let recovered_at = ctx.opt_time(a.recovered_at.as_ref())?;
-            done(ctx.exec(Command::Resolve { id: a.id, summary: text(&a.summary)?, recovered_at })?)
+            let summary = text(&a.summary)?;
+            super::bulk::act(ctx, a.ids, &a.select, "resolve", |id| Command::Resolve {
+                id,
+                summary: summary.clone(),
+                recovered_at,
+            })
         }
         Cmd::Reopen(a) => done(ctx.exec(Command::Reopen { id: a.id, reason: a.reason })?),
         Cmd::Update(a) => {
@@ -226,17 +246,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::List(a) => {
-            let q = Query {
-                statuses: a.status,
-                all: a.all,
-                priorities: a.priority,
-                severities: a.severity,
-                service: a.service,
-                text: a.text,
-                person: a.mine.then(|| ctx.client.actor().to_owned()),
-                sort: a.sort,
-                limit: a.limit,
-            };
+            let q = a.by.query(ctx.client.actor(), a.sort, a.limit);
             let list = ctx.client.list(&q)?;
             if ctx.json {
                 print_json(&list)?;
@@ -319,4 +329,23 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         | Cmd::Man(_)
         | Cmd::Schedule(ScheduleCmd::Check(_)) => Err(Fail::Input("handled before a client is made".into())),
     }
+}
+
+/// `piket priority`'s positionals: incident ids, then the priority (none with --clear).
+fn priority_values(
+    values: &[String],
+    clear: bool,
+) -> Result<(Vec<crate::domain::IncidentId>, Option<crate::domain::Priority>), Fail> {
+    let (ids, priority) = match (clear, values.split_last()) {
+        (true, _) => (values, None),
+        (false, Some((last, ids))) => {
+            (ids, Some(last.parse::<crate::domain::Priority>().map_err(Fail::Input)?))
+        }
+        (false, None) => return Err(Fail::Input("give a priority and --reason, or --clear".into())),
+    };
+    let ids = ids
+        .iter()
+        .map(|s| s.parse::<crate::domain::IncidentId>().map_err(|e| Fail::Input(format!("'{s}': {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((ids, priority))
 }

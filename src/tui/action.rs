@@ -83,7 +83,7 @@ actions! {
     FocusPrev = "focus_prev", Normal;
     /// Open: focus the detail; in the actions pane, run the selected action
     Open = "open", Normal;
-    /// Back: close the overlay, clear the filter, or return to the queue
+    /// Back: close the overlay, go to the queue, clear the marks, then the filter
     Back = "back", Normal;
     /// Zoom the focused pane to the whole screen (again to unzoom)
     Zoom = "zoom", Normal;
@@ -161,6 +161,9 @@ actions! {
     CopyId = "copy_id", Normal;
     /// Copy a one-line summary of the selected incident (id, priority, status, title)
     CopySummary = "copy_summary", Normal;
+    /// Mark or unmark the selected incident: acknowledge, resolve, note, priority by hand then
+    /// act on all marked ones (a confirmation names each first)
+    Mark = "mark", Normal;
     /// Put someone on call for a while: an override of a schedule (form)
     AddOverride = "add_override", Schedule;
     /// Remove the selected override, with a reason (form to confirm)

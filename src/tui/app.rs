@@ -13,6 +13,7 @@ pub(crate) mod clipboard;
 pub(crate) mod connection;
 pub(crate) mod forms;
 pub(crate) mod incident;
+pub(crate) mod marks;
 pub mod mouse;
 pub(crate) mod paging;
 pub(crate) mod queue;
@@ -25,6 +26,7 @@ use ratatui::layout::Rect;
 use self::connection::{Held, Link, Said};
 use self::forms::Forms;
 use self::incident::{INCIDENT_ACTIONS, IncidentPane, Rules, Timeline};
+use self::marks::Marks;
 use self::paging::Paging;
 use self::queue::Queue;
 use self::schedule::Rota;
@@ -144,6 +146,8 @@ pub struct App {
     pub link: Link,
     /// The search within the selected incident's timeline.
     pub search: TimelineSearch,
+    /// Incidents marked to act on together, and the confirmation before a bulk action.
+    pub marks: Marks,
     /// Help overlay open, with its scroll offset.
     pub help: Option<usize>,
     /// What just happened, or why not (the footer's first line).
@@ -212,6 +216,7 @@ impl App {
             rota: Rota::default(),
             link: Link::default(),
             search: TimelineSearch::default(),
+            marks: Marks::default(),
             help: None,
             message: None,
         })
@@ -396,6 +401,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let before = self.queue.selected;
         let mut effects = self.step(msg);
+        self.fan_out_bulk_form(&mut effects);
         let banner_incident = self.paging.alert.as_ref().and_then(|p| self.queue.incident(p.incident));
         self.paging.settle(banner_incident);
         if self.queue.selected != before {
@@ -413,11 +419,25 @@ impl App {
         let held_for = effects
             .iter()
             .find_map(|e| match e {
-                Effect::Execute { cmds, .. } => cmds.first().and_then(Command::incident),
+                Effect::Execute { cmds, what } => {
+                    let mut ids: Vec<IncidentId> = cmds.iter().filter_map(Command::incident).collect();
+                    ids.dedup();
+                    // A bulk action names all of them, as its confirmation did.
+                    Some(if ids.len() > 1 {
+                        format!("{what}: ")
+                    } else {
+                        ids.first().map_or_else(String::new, |id| format!("{id}: "))
+                    })
+                }
                 _ => None,
             })
-            .map_or_else(String::new, |id| format!("{id}: "));
-        match self.link.hold_writes(&mut effects) {
+            .unwrap_or_default();
+        let held = self.link.hold_writes(&mut effects);
+        if held.is_some() {
+            // Nothing was sent: every mark stays.
+            self.marks.answered(&[]);
+        }
+        match held {
             Some(Held::ReadOnly(text)) => {
                 self.forms.open = None;
                 self.say(Level::Error, format!("{held_for}{text}"));
@@ -668,6 +688,8 @@ impl App {
         }
         let said: Vec<String> =
             said.iter().map(|(id, lines)| format!("{id}: {}", lines.join("; "))).collect();
+        let recorded: Vec<IncidentId> = x.outcomes.iter().map(|o| o.incident).collect();
+        let bulk = self.marks.answered(&recorded);
         self.link.answered(x.error.as_ref());
         match x.error {
             None => {
@@ -690,7 +712,13 @@ impl App {
                     }
                     None => x.what,
                 };
-                self.say(Level::Error, format!("{what}: {text}"));
+                let still = if bulk && !self.marks.is_empty() {
+                    let ids: Vec<String> = self.marks.ids.iter().map(ToString::to_string).collect();
+                    format!(" · still marked: {}", ids.join(", "))
+                } else {
+                    String::new()
+                };
+                self.say(Level::Error, format!("{what}: {text}{still}"));
             }
         }
         effects.dedup();
@@ -714,6 +742,10 @@ impl App {
                 _ => self.help = None,
             }
             return Vec::new();
+        }
+        if self.marks.confirm.is_some() {
+            // The confirmation names what it will do: only its own keys while it is up.
+            return self.on_confirm_action(a);
         }
         self.message = None;
         if a.writes()
@@ -772,6 +804,9 @@ impl App {
                     self.pane.zoom = false;
                 } else if self.pane.focus != Pane::Queue {
                     self.pane.focus = Pane::Queue;
+                } else if !self.marks.is_empty() {
+                    let n = self.marks.clear();
+                    self.say(Level::Info, format!("{n} marks cleared"));
                 } else if !self.queue.filter_text.is_empty() {
                     self.queue.clear_filter(queue_cx!(self));
                 }
@@ -824,6 +859,8 @@ impl App {
                 self.forms.open = Some(Form::new_incident(&self.policy));
                 Vec::new()
             }
+            Action::Mark => self.toggle_mark(),
+            a if !self.marks.is_empty() && marks::BULK_ACTIONS.contains(&a) => self.bulk_action(a),
             other => self.incident_action(other),
         }
     }

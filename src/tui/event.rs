@@ -101,13 +101,16 @@ pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
         Effect::LoadWhoami => Msg::WhoamiLoaded(client.whoami()),
         Effect::CheckPages(id) => Msg::PagesChecked(id, client.timeline(id)),
         Effect::Execute { cmds, what } => {
-            let incident = cmds.first().and_then(crate::domain::Command::incident);
+            let mut incident = cmds.first().and_then(crate::domain::Command::incident);
             let mut outcomes = Vec::new();
             let mut error = None;
             for cmd in cmds {
+                // A refusal names the incident it is about: a bulk action's is not the first.
+                let about = cmd.incident();
                 match client.execute(cmd, Source::Tui) {
                     Ok(o) => outcomes.push(o),
                     Err(e) => {
+                        incident = about.or(incident);
                         error = Some(e);
                         break;
                     }

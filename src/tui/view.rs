@@ -35,6 +35,7 @@ pub(crate) mod footer;
 pub(crate) mod form;
 pub(crate) mod header;
 pub(crate) mod help;
+pub(crate) mod marks;
 pub mod queue;
 pub(crate) mod schedule;
 pub(crate) mod timeline;
@@ -84,6 +85,9 @@ fn draw(frame: &mut Frame<'_>, app: &App) {
     footer::render(frame, areas.footer, app);
     if let Some(f) = &app.forms.open {
         form::render(frame, area, app, f);
+    }
+    if let Some(c) = &app.marks.confirm {
+        marks::render(frame, area, app, c);
     }
     if let Some(scroll) = app.help {
         help::render(frame, area, app, scroll);

@@ -52,7 +52,7 @@ fn row<'a>(app: &App, inc: &'a Incident, title_w: usize) -> Row<'a> {
     );
     let owner = inc.owner().map_or_else(|| "–".to_owned(), |o| fit(&sanitize_line(o), OWNER_W));
     let service = inc.services.first().map_or_else(String::new, |s| fit(&sanitize_line(s), SERVICE_W));
-    let row = Row::new(vec![
+    let mut cells = vec![
         Cell::from(inc.id.to_string()),
         Cell::from(prio),
         Cell::from(inc.severity.to_string()),
@@ -61,7 +61,9 @@ fn row<'a>(app: &App, inc: &'a Incident, title_w: usize) -> Row<'a> {
         Cell::from(service),
         Cell::from(Span::styled(short_duration(app.now - inc.opened_at), t.muted())),
         Cell::from(owner),
-    ]);
+    ];
+    super::marks::with_column(app, &mut cells, || super::marks::cell(app, inc.id));
+    let row = Row::new(cells);
     // Nobody has it yet: the whole row stands out.
     if inc.status == Status::Triggered { row.style(Style::new().add_modifier(Modifier::BOLD)) } else { row }
 }
@@ -89,6 +91,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let mut block =
         Block::bordered().border_style(t.border(focused)).title(Line::styled(title, t.border(focused)));
+    if let Some(marked) = super::marks::count(app) {
+        block = block.title_top(marked);
+    }
     let rows = crate::tui::layout::queue_rows(area);
     // Rows off screen are counted, so a short pane never hides that there is more.
     let hidden = match app.queue.hidden_rows(rows) {
@@ -120,14 +125,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), t.muted())).block(block), area);
         return;
     }
-    let title_w = usize::from(area.width.saturating_sub(2 + FIXED + app.queue.id_width));
+    let title_w =
+        usize::from(area.width.saturating_sub(2 + FIXED + app.queue.id_width + super::marks::width(app)));
     let body = app.queue.rows(app.queue.offset, rows).map(|(i, inc)| {
         let r = row(app, inc, title_w);
         if i == app.queue.sel_row { r.style(t.selected(focused)) } else { r }
     });
-    let header = Row::new(["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"])
-        .style(t.muted().add_modifier(Modifier::BOLD));
-    let widths = [
+    let mut names: Vec<Cell<'_>> = ["ID", "P", "SEV", "STATUS", "TITLE", "SERVICE", "AGE", "OWNER"]
+        .into_iter()
+        .map(Cell::from)
+        .collect();
+    super::marks::with_column(app, &mut names, || Cell::from(""));
+    let header = Row::new(names).style(t.muted().add_modifier(Modifier::BOLD));
+    let mut widths = vec![
         Constraint::Length(app.queue.id_width),
         Constraint::Length(2),
         Constraint::Length(4),
@@ -137,6 +147,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Constraint::Length(5),
         Constraint::Length(8),
     ];
+    super::marks::with_column(app, &mut widths, || Constraint::Length(1));
     let table = Table::new(body, widths).header(header).block(block).column_spacing(1);
     frame.render_widget(table, area);
 }
