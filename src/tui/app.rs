@@ -700,7 +700,7 @@ impl App {
                 let done = if said.is_empty() {
                     String::new()
                 } else {
-                    format!(" (recorded first: {})", said.join(" · "))
+                    format!(" (recorded: {})", said.join(" · "))
                 };
                 let text = format!("{}{done}", err_text(&e));
                 self.forms.answered(Err(&text));
