@@ -614,10 +614,12 @@ impl App {
                 Vec::new()
             }
             Msg::Searched(q, Ok(found)) => {
+                self.queue.search_answered();
                 self.queue.searched(q, &found, queue_cx!(self));
                 Vec::new()
             }
             Msg::Searched(_, Err(e)) => {
+                self.queue.search_answered();
                 self.say(
                     Level::Error,
                     format!("searching timelines for the filter's words: {}", err_text(&e)),
