@@ -237,6 +237,15 @@ fn filter_refuses_without_a_terminal_unless_yes_and_then_acts_on_exactly_what_it
     // Nothing matches: nothing to do, said.
     let err = p.fails(&["resolve", "--filter", "--service", "nope", "--yes", "-m", "x"], 0);
     assert!(err.contains("no incident matches"), "{err}");
+
+    // A bare --filter would be the whole open queue: refused, even with --yes.
+    let err = p.fails(&["ack", "--filter", "--yes"], 1);
+    assert!(err.contains("at least one filter"), "{err}");
+    assert_eq!(cli_status(&p, "INC-2"), "triggered");
+
+    // A note read from standard input leaves nothing to answer with: --yes, said up front.
+    let err = p.fails(&["note", "--filter", "--service", "checkout", "-"], 1);
+    assert!(err.contains("standard input") && err.contains("--yes"), "{err}");
 }
 
 /// `piket ARGS` with a terminal on stdin, answering the question with `answer`: its exit
