@@ -9,8 +9,9 @@
 //! "14:02" as the last one ([`parse_time`]); a planned one (the rota, an override) as the next
 //! ([`parse_time_ahead`], and the override form's richer [`parse_ahead`] / [`parse_until`]).
 //!
-//! And times people read: [`shown`] is the one form every front-end prints a moment in, so
-//! the TUI and the CLI agree, and a multi-day incident never reads as if it all happened today.
+//! And times people read: [`shown`] is the one form every front-end prints a moment in (the
+//! record's and the rota's alike), so the TUI and the CLI agree, and a multi-day incident never
+//! reads as if it all happened today. Headers that name a whole day or week spell it out.
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
