@@ -177,7 +177,9 @@ pub(crate) fn open_kept(path: &Path, access: Access, how: Reopen) -> Result<File
     })
 }
 
-fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError> {
+/// The open file is a regular file of this user: what piket made, not a device or a
+/// neighbour's file put in its place.
+fn own_regular(file: &File, path: &Path) -> Result<std::fs::Metadata, FileError> {
     let meta = file.metadata().map_err(|e| FileError::io(path, "inspect", e))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular { path: path.to_owned() });
@@ -186,6 +188,11 @@ fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError>
     if meta.uid() != me {
         return Err(FileError::Foreign { path: path.to_owned(), owner: meta.uid(), me });
     }
+    Ok(meta)
+}
+
+fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError> {
+    let meta = own_regular(file, path)?;
     let allowed = access.mode();
     if meta.mode() & 0o777 & !allowed != 0 {
         access.apply(file, path)?;
@@ -285,14 +292,7 @@ pub(crate) fn read_own(path: &Path) -> Result<String, FileError> {
             FileError::io(path, "open", e)
         }
     })?;
-    let meta = file.metadata().map_err(|e| FileError::io(path, "inspect", e))?;
-    if !meta.file_type().is_file() {
-        return Err(FileError::NotRegular { path: path.to_owned() });
-    }
-    let me = nix::unistd::geteuid().as_raw();
-    if meta.uid() != me {
-        return Err(FileError::Foreign { path: path.to_owned(), owner: meta.uid(), me });
-    }
+    let meta = own_regular(&file, path)?;
     let mode = meta.mode() & 0o777;
     if mode & 0o022 != 0 {
         return Err(FileError::Readable { path: path.to_owned(), mode });
