@@ -959,8 +959,9 @@ impl App {
                     now: self.now,
                 };
                 let timeline = self.pane.timeline_of(Some(inc.id)).map(|t| t.events.as_slice());
-                // The event picked for a correction: the first one shown on a scrolled timeline.
-                let picked = self.pane.timeline_top.filter(|_| self.pane.focus == Pane::Detail);
+                // The event picked for a correction: the one under the timeline's cursor (shown
+                // with its number while the timeline has the focus), else the newest.
+                let picked = self.pane.timeline_cursor.filter(|_| self.pane.focus == Pane::Detail);
                 let Some(mut form) = forms::step_form(a, inc, at, timeline, picked) else {
                     return Vec::new();
                 };
@@ -1031,7 +1032,10 @@ impl App {
         match self.search.next(&events) {
             Some(at) => {
                 self.pane.focus = Pane::Detail;
+                // The match on top, and the cursor on it (so `X` corrects what was found).
                 self.pane.timeline_top = Some(at);
+                let rows = self.timeline_rows();
+                self.pane.point_at(at, events.len(), rows);
             }
             None => {
                 let text = sanitize_line(&self.search.text).into_owned();
