@@ -130,6 +130,9 @@ fn the_timeline_search_goes_from_match_to_match() {
     assert!(h.draw().contains(&format!("/LAG 1/{} · N next", lag.len())), "{}", h.draw());
     h.act(Action::SearchNext);
     assert_eq!(h.app.pane.timeline_top, Some(lag[1]));
+    assert_eq!(h.app.pane.timeline_cursor, Some(lag[1]), "the cursor is on the match: X corrects it");
+    let seq = events[lag[1]].seq;
+    assert!(h.draw().contains(&format!("#{seq} ")), "{}", h.draw());
     for _ in 1..lag.len() {
         h.act(Action::SearchNext);
     }
