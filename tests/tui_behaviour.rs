@@ -1035,3 +1035,26 @@ fn the_footer_names_the_marks_and_what_acts_on_them() {
     let line = last(&mut h);
     assert!(line.starts_with("\" read-only: no writes  1 marked: esc clear"), "{line}");
 }
+
+/// A close refused in the TUI names the keys for what is still missing, and only that.
+#[test]
+fn a_refused_close_names_the_keys_for_what_is_missing() {
+    let mut policy = piket::domain::Policy::default();
+    policy.closing.require_action_items_done = true;
+    let c = World::new(policy);
+    let id = c.register("Checkout down", I::High, U::High, 2, &["api"]);
+    let due = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    c.run("ana", Command::AddActionItem { id, text: "alert on pool size".into(), owner: "ana".into(), due });
+    c.run("ana", Command::Resolve { id, summary: "rolled back".into(), recovered_at: None });
+    // The close form asks for the root cause and the review itself; what it cannot give is
+    // named by its key.
+    let mut h = close_form(&c, id.0);
+    fill(&mut h, &["pool too small", "a deploy", "", "", "size the pool for peak"]);
+    h.act(Action::Submit);
+    let error = h.app.form().and_then(|f| f.error.clone()).unwrap_or_default();
+    assert!(error.contains("action item #1 (ana) is not done"), "{error}");
+    assert!(error.contains("; next: F action items"), "{error}");
+    assert!(!error.contains(" root cause,") && !error.contains("W review"), "only what is missing: {error}");
+    assert_eq!(c.incident(id).status, Status::Resolved);
+    assert!(h.draw().contains("next: F"), "the form shows it:\n{}", h.draw());
+}

@@ -156,8 +156,13 @@ pub struct App {
 
 /// A client error in words.
 fn err_text(e: &ClientError) -> String {
+    keyed_err_text(e, None)
+}
+
+/// A client error in words, a refusal's steps by their keys when `keys` are given.
+fn keyed_err_text(e: &ClientError, keys: Option<&crate::tui::keymap::KeyMap>) -> String {
     match e {
-        ClientError::Refused(r) => super::refusal::text(r),
+        ClientError::Refused(r) => super::refusal::keyed(r, keys),
         other => other.to_string(),
     }
 }
@@ -702,7 +707,7 @@ impl App {
                 } else {
                     format!(" (recorded first: {})", said.join(" · "))
                 };
-                let text = format!("{}{done}", err_text(&e));
+                let text = format!("{}{done}", keyed_err_text(&e, Some(&self.keymap)));
                 self.forms.answered(Err(&text));
                 // A form's title ends with its incident ("Note · INC-3"): name it once, first.
                 let what = match x.incident {
@@ -940,7 +945,7 @@ impl App {
                 "{}: {} not possible: {}",
                 inc.id,
                 a.name().replace('_', " "),
-                super::refusal::text(&r)
+                super::refusal::keyed(&r, Some(&self.keymap))
             );
             self.say(Level::Error, msg);
             return Vec::new();
