@@ -177,7 +177,9 @@ pub(crate) fn open_kept(path: &Path, access: Access, how: Reopen) -> Result<File
     })
 }
 
-fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError> {
+/// The open file is a regular file of this user: what piket made, not a device or a
+/// neighbour's file put in its place.
+fn own_regular(file: &File, path: &Path) -> Result<std::fs::Metadata, FileError> {
     let meta = file.metadata().map_err(|e| FileError::io(path, "inspect", e))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular { path: path.to_owned() });
@@ -186,6 +188,11 @@ fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError>
     if meta.uid() != me {
         return Err(FileError::Foreign { path: path.to_owned(), owner: meta.uid(), me });
     }
+    Ok(meta)
+}
+
+fn check_kept(file: &File, path: &Path, access: Access) -> Result<(), FileError> {
+    let meta = own_regular(file, path)?;
     let allowed = access.mode();
     if meta.mode() & 0o777 & !allowed != 0 {
         access.apply(file, path)?;
@@ -270,6 +277,31 @@ pub(crate) fn write_numbered(
     Err(FileError::Exists { path: dir.join(format!("{stem}-1000.{ext}")) })
 }
 
+/// Read a file piket wrote earlier and will act on (the demo's rota, which can name commands
+/// to run): only this user's regular file, never through a link, and none that group or others
+/// may write. In a shared directory a neighbour could otherwise plant one first.
+///
+/// # Errors
+/// The name is a link, not a regular file, another user's or writable by others; or reading
+/// failed.
+pub(crate) fn read_own(path: &Path) -> Result<String, FileError> {
+    let mut file = OpenOptions::new().read(true).custom_flags(nofollow()).open(path).map_err(|e| {
+        if is_link(path) {
+            FileError::Symlink { path: path.to_owned() }
+        } else {
+            FileError::io(path, "open", e)
+        }
+    })?;
+    let meta = own_regular(&file, path)?;
+    let mode = meta.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(FileError::Readable { path: path.to_owned(), mode });
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| FileError::io(path, "read", e))?;
+    Ok(text)
+}
+
 /// Refuse a secret file (a token, a TLS key) that group or others may read or write.
 ///
 /// # Errors
@@ -331,6 +363,22 @@ mod tests {
 
     fn mode(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn only_ones_own_unwritable_file_is_read_as_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("demo.toml");
+        write_new(&own, b"timezone = \"UTC\"\n", Access::Private).unwrap();
+        assert_eq!(read_own(&own).unwrap(), "timezone = \"UTC\"\n");
+        // A link planted where the file is expected is refused, whatever it points at.
+        let link = dir.path().join("planted.toml");
+        std::os::unix::fs::symlink(&own, &link).unwrap();
+        assert!(matches!(read_own(&link), Err(FileError::Symlink { .. })), "{:?}", read_own(&link));
+        // A file others may write could have been changed by them.
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o622)).unwrap();
+        assert!(matches!(read_own(&own), Err(FileError::Readable { .. })));
+        assert!(matches!(read_own(dir.path()), Err(FileError::NotRegular { .. })));
     }
 
     #[test]

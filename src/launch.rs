@@ -149,9 +149,12 @@ pub(crate) fn demo(
 /// once the directory exists) with the user's display zone.
 fn demo_config(dir: &Path, user: &Config) -> color_eyre::Result<(PathBuf, Config, Option<String>)> {
     let path = dir.join(crate::demo::CONFIG_FILE);
-    if path.exists() {
-        let loaded = Config::load(Some(&path)).map_err(|e| eyre!("{e}"))?;
-        return Ok((path, loaded.config, None));
+    if std::fs::symlink_metadata(&path).is_ok() {
+        // It can name commands to run: only the file an earlier demo wrote is trusted.
+        let text = crate::files::read_own(&path)
+            .map_err(|e| eyre!("the demo's config: {e}; remove it, or pick another --data-dir"))?;
+        let config = Config::from_toml_str(&text, &path).map_err(|e| eyre!("{e}"))?;
+        return Ok((path, config, None));
     }
     let today = Utc::now().with_timezone(&user.timezone).date_naive();
     let text = format!(

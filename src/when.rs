@@ -9,8 +9,9 @@
 //! "14:02" as the last one ([`parse_time`]); a planned one (the rota, an override) as the next
 //! ([`parse_time_ahead`], and the override form's richer [`parse_ahead`] / [`parse_until`]).
 //!
-//! And times people read: [`shown`] is the one form every front-end prints a moment in, so
-//! the TUI and the CLI agree, and a multi-day incident never reads as if it all happened today.
+//! And times people read: [`shown`] is the one form every front-end prints a moment in (the
+//! record's and the rota's alike), so the TUI and the CLI agree, and a multi-day incident never
+//! reads as if it all happened today. Headers that name a whole day or week spell it out.
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
@@ -48,12 +49,12 @@ fn parse(s: &str, tz: Tz, now: DateTime<Utc>, toward: Toward) -> Result<DateTime
         return Ok(now);
     }
     if let Some(ago) = t.strip_suffix("ago").map(str::trim) {
-        return parse_span(ago).map(|d| now - d).ok_or_else(|| help(s, BEHIND));
+        return parse_span(ago).and_then(|d| now.checked_sub_signed(d)).ok_or_else(|| help(s, BEHIND));
     }
     if let Toward::Future = toward
         && let Some(span) = t.strip_prefix('+').or_else(|| t.strip_prefix("in "))
     {
-        return parse_span(span).map(|d| now + d).ok_or_else(|| help(s, BEHIND));
+        return parse_span(span).and_then(|d| now.checked_add_signed(d)).ok_or_else(|| help(s, AHEAD));
     }
     // "yesterday 14:02", "today 09:00", "tomorrow 09:00", "mon 14:00".
     if let Some((word, clock)) = t.split_once(' ')
@@ -169,24 +170,32 @@ pub(crate) fn parse_span(s: &str) -> Option<Duration> {
             num.push(c);
             continue;
         }
+        if c == ' ' && num.is_empty() {
+            continue;
+        }
         let n: i64 = num.parse().ok()?;
         num.clear();
+        // Typed text: a number too large for a duration is no span, never a panic.
         let unit = match c {
-            's' => Duration::seconds(n),
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
-            ' ' => continue,
-            _ => return None,
-        };
-        total += unit;
+            's' => Duration::try_seconds(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
+            'w' => Duration::try_weeks(n),
+            _ => None,
+        }?;
+        total = total.checked_add(&unit)?;
     }
     if !num.is_empty() {
         return None;
     }
-    Some(total)
+    // Every caller adds the span to a time near now: a bound far inside chrono's range keeps
+    // `now + span` from overflowing, whatever was typed.
+    (total.abs() <= Duration::days(MAX_SPAN_DAYS)).then_some(total)
 }
+
+/// The longest span a person types (a century); longer is a typo, not a time.
+const MAX_SPAN_DAYS: i64 = 36_525;
 
 /// A due date: "2026-12-01"; "+14d", "14d", "2w", "in 2w" from today; "today", "tomorrow",
 /// "yesterday"; a weekday ("fri", "friday": the next one after today, so "fri" said on a Friday
@@ -212,7 +221,8 @@ pub(crate) fn parse_date(s: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDat
     }
     let span = lower.strip_prefix("in ").unwrap_or(&lower);
     parse_span(span.trim_start_matches('+'))
-        .map(|d| (now + d).with_timezone(&tz).date_naive())
+        .and_then(|d| now.checked_add_signed(d))
+        .map(|d| d.with_timezone(&tz).date_naive())
         .ok_or_else(|| help_date(s))
 }
 
@@ -435,6 +445,18 @@ mod tests {
         let e = parse_time("yesterday-ish", Tz::UTC, now()).unwrap_err();
         assert!(e.contains("10m ago"), "{e}");
         assert!(parse_span("5x").is_none());
+        assert_eq!(parse_span("1h 30m"), Some(Duration::minutes(90)));
+        // Typed numbers too large for a time are refused, never a panic.
+        for big in ["99999999999w", "9223372036854775807s", "99999999999999999999d", "36526d", "5000w 5000w"]
+        {
+            assert!(parse_span(big).is_none(), "{big}");
+        }
+        for big in ["99999999999w ago", "in 99999999999w", "+99999999999d"] {
+            assert!(parse_time(big, Tz::UTC, now()).is_err(), "{big}");
+            assert!(parse_time_ahead(big, Tz::UTC, now()).is_err(), "{big}");
+            assert!(parse_until(big, Tz::UTC, now()).is_err(), "{big}");
+        }
+        assert!(parse_date("in 99999999999w", Tz::UTC, now()).is_err());
         assert!(parse_span("").is_none());
         assert_eq!(parse_date("+14d", Tz::UTC, now()), Ok(NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()));
         assert!(parse_date("soon", Tz::UTC, now()).is_err());

@@ -237,6 +237,15 @@ fn filter_refuses_without_a_terminal_unless_yes_and_then_acts_on_exactly_what_it
     // Nothing matches: nothing to do, said.
     let err = p.fails(&["resolve", "--filter", "--service", "nope", "--yes", "-m", "x"], 0);
     assert!(err.contains("no incident matches"), "{err}");
+
+    // A bare --filter would be the whole open queue: refused, even with --yes.
+    let err = p.fails(&["ack", "--filter", "--yes"], 1);
+    assert!(err.contains("at least one filter"), "{err}");
+    assert_eq!(cli_status(&p, "INC-2"), "triggered");
+
+    // A note read from standard input leaves nothing to answer with: --yes, said up front.
+    let err = p.fails(&["note", "--filter", "--service", "checkout", "-"], 1);
+    assert!(err.contains("standard input") && err.contains("--yes"), "{err}");
 }
 
 /// `piket ARGS` with a terminal on stdin, answering the question with `answer`: its exit
@@ -345,5 +354,64 @@ mod headless {
         // Esc clears the marks before anything else on the queue.
         h.act(Action::Back);
         assert!(h.app.marks.is_empty());
+    }
+
+    /// A peer acknowledges the first marked incident between the confirmation and Enter: that
+    /// one is refused and said, and the other marked incidents are still acknowledged.
+    #[test]
+    fn a_refusal_for_one_marked_incident_does_not_stop_the_others() {
+        let w = World::empty();
+        let ids: Vec<IncidentId> = ["Disk full", "API 502", "Replication stuck"]
+            .iter()
+            .map(|t| w.register(t, I::Medium, U::Medium, 3, &["db"]))
+            .collect();
+        let mut h =
+            Headless::new(w.ana.clone(), &TuiSettings::default(), w.now() + Duration::minutes(3), 120, 40)
+                .unwrap();
+        h.act(Action::SelectFirst);
+        for _ in 0..3 {
+            h.act(Action::Mark);
+        }
+        h.act(Action::Acknowledge);
+        let screen = h.draw();
+        assert!(screen.contains("Acknowledge 3 incidents"), "{screen}");
+        w.run("bob", Command::Acknowledge { id: ids[0] });
+        h.act(Action::Open);
+        assert_eq!(w.incident(ids[0]).acknowledged_by.as_deref(), Some("bob"));
+        for id in &ids[1..] {
+            let inc = w.incident(*id);
+            assert_eq!(inc.status, Status::Acknowledged, "{id} was not sent after the refusal");
+            assert_eq!(inc.acknowledged_by.as_deref(), Some("ana"));
+        }
+        let screen = h.draw();
+        assert!(screen.contains("INC-1"), "the refusal names its incident: {screen}");
+        assert_eq!(h.app.marks.ids, vec![ids[0]], "only the refused one stays marked");
+    }
+
+    /// While the confirmation is up, a click or the wheel over the queue moves nothing under
+    /// it: the screen keeps matching what the confirmation says.
+    #[test]
+    fn the_mouse_moves_nothing_under_a_confirmation() {
+        use piket::tui::app::Msg;
+        use piket::tui::app::mouse::Mouse;
+        let w = World::empty();
+        for t in ["Disk full", "API 502", "Replication stuck"] {
+            w.register(t, I::Medium, U::Medium, 3, &["db"]);
+        }
+        let mut h =
+            Headless::new(w.ana.clone(), &TuiSettings::default(), w.now() + Duration::minutes(3), 120, 40)
+                .unwrap();
+        h.act(Action::SelectFirst);
+        h.act(Action::Mark);
+        h.act(Action::Acknowledge);
+        let selected = h.app.selected();
+        // The queue's third row, under the border and the column header.
+        h.send(Msg::Mouse(Mouse::Click { column: 5, row: 5 }));
+        h.send(Msg::Mouse(Mouse::Wheel { column: 5, row: 5, down: true }));
+        assert_eq!(h.app.selected(), selected);
+        assert!(h.app.marks.confirm.is_some(), "the confirmation stays up");
+        h.act(Action::Back);
+        h.send(Msg::Mouse(Mouse::Click { column: 5, row: 5 }));
+        assert_ne!(h.app.selected(), selected, "without the confirmation a click selects");
     }
 }

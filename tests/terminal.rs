@@ -9,21 +9,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+use crate::common::pty::piket;
+
 /// Only a safety net for a hang, never a deadline a busy machine has to meet.
 const WAIT_LIMIT: Duration = Duration::from_secs(120);
-
-fn piket(home: &Path, data: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_piket"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env_remove("PIKET_CONFIG")
-        .env_remove("PIKET_SOCKET")
-        .output()
-        .unwrap()
-}
 
 /// Stops the server started for the data dir, however the test ends.
 struct Server<'a>(&'a Path, &'a Path);

@@ -1,5 +1,5 @@
 //! The demo data set (src/demo.rs, through the real engine) on the real screen: what a newcomer
-//! sees first after `piket demo`, at 80x24 and 160x48. The seed and the app share one fixed
+//! sees first after `piket demo`, at 80x24 and 200x50. The seed and the app share one fixed
 //! clock, so the snapshots are stable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -30,7 +30,7 @@ fn demo(w: u16, h: u16) -> Headless {
 
 #[test]
 fn demo_main_screen() {
-    for (w, h) in [(80u16, 24u16), (160, 48)] {
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
         let mut app = demo(w, h);
         insta::assert_snapshot!(format!("demo_main_{w}x{h}"), app.draw());
     }
@@ -38,11 +38,11 @@ fn demo_main_screen() {
 
 #[test]
 fn demo_all_incidents_and_a_closed_one() {
-    let mut app = demo(160, 48);
+    let mut app = demo(200, 50);
     app.act(Action::ToggleClosed);
     app.act(Action::SelectLast);
     app.act(Action::Open);
-    insta::assert_snapshot!("demo_all_160x48", app.draw());
+    insta::assert_snapshot!("demo_all_200x50", app.draw());
 }
 
 /// `piket demo` in a terminal, as a newcomer runs it: a minute after it starts, the demo's own

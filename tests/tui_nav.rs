@@ -265,3 +265,37 @@ fn the_queue_after_a_bulk_ack_while_filtered_is_in_the_order_of_a_fresh_load() {
         assert_eq!(shown(&h), shown(&fresh), "{words}: the order of a fresh load");
     }
 }
+
+/// Word search reads timelines on the server, so the queue bounds it: nothing while the filter
+/// line is typed, one search on Enter, and under a flood of changes at most one on its way.
+#[test]
+fn the_server_is_searched_on_enter_and_never_twice_at_once() {
+    use piket::tui::effect::Effect;
+    use piket::wire::Change;
+    let w = World::empty();
+    let id = w.register("Disk full", I::Medium, U::Medium, 3, &["db"]);
+    let mut h = Headless::new(w.ana.clone(), &TuiSettings::default(), w.now(), 120, 40).unwrap();
+    let searches = |fx: &[Effect]| fx.iter().filter(|e| matches!(e, Effect::Search(_))).count();
+    h.act(Action::Filter);
+    let mut typed = 0;
+    for c in "wal segments".chars() {
+        typed += searches(&h.app.update(Msg::Type(c)));
+    }
+    assert_eq!(typed, 0, "no search while the filter is typed");
+    let fx = h.app.update(Msg::Action(Action::Submit));
+    assert_eq!(searches(&fx), 1, "Enter asks the server once: {fx:?}");
+    // The answer has not come; changes keep arriving.
+    let mut more = 0;
+    for seq in 2..12 {
+        more += searches(&h.app.update(Msg::Changed(Change {
+            global_seq: u64::from(seq),
+            incident: id,
+            seq,
+            paged: false,
+        })));
+    }
+    assert_eq!(more, 0, "a second search while the first is on its way");
+    // Answered: the changes since are searched for, once.
+    let fx = h.app.update(Msg::Searched(piket::domain::Query::default(), Ok(Vec::new())));
+    assert_eq!(searches(&fx), 1, "{fx:?}");
+}

@@ -2,7 +2,7 @@
 //!
 //! The app runs headless against the real engine in memory on a clock the test sets, so ages,
 //! countdowns and timeline times are deterministic and no filter is needed. Sizes: 80x24 (the
-//! floor piket promises) and 160x48.
+//! floor piket promises) and 200x50.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -36,7 +36,7 @@ fn seeded() -> World {
 
 macro_rules! both_sizes {
     ($name:literal, $client:expr, |$h:ident| $drive:block) => {{
-        for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+        for (w, hgt) in [(80u16, 24u16), (200, 50)] {
             let mut $h = app(&$client, w, hgt);
             $drive;
             insta::assert_snapshot!(format!("{}_{w}x{hgt}", $name), $h.draw());
@@ -157,7 +157,7 @@ fn refusal_in_words_in_the_footer() {
 
 fn form_snapshot(name: &str, open: Action, select: usize, fill: &str) {
     let c = seeded();
-    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+    for (w, hgt) in [(80u16, 24u16), (200, 50)] {
         let mut h = app(&c, w, hgt);
         if open == Action::Close || open == Action::Reopen {
             h.act(Action::ToggleClosed);
@@ -174,7 +174,7 @@ fn form_snapshot(name: &str, open: Action, select: usize, fill: &str) {
 #[test]
 fn form_new_incident_with_validation_in_place() {
     let c = seeded();
-    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+    for (w, hgt) in [(80u16, 24u16), (200, 50)] {
         let mut h = app(&c, w, hgt);
         h.act(Action::NewIncident);
         h.act(Action::NextField);
@@ -251,7 +251,7 @@ fn form_reopen() {
 #[test]
 fn form_close_lists_what_is_missing() {
     let c = seeded();
-    for (w, hgt) in [(80u16, 24u16), (160, 48)] {
+    for (w, hgt) in [(80u16, 24u16), (200, 50)] {
         let mut h = app(&c, w, hgt);
         h.act(Action::ToggleClosed);
         h.act(Action::SelectLast);

@@ -263,7 +263,7 @@ pub struct AckArgs {
 #[derive(Debug, Args)]
 pub struct Select {
     /// Act on the incidents the filter options select (the filters of `piket list`: --status,
-    /// --all, --priority, --severity, --service, --text, --mine; none: the open queue). Shows
+    /// --all, --priority, --severity, --service, --text, --mine; at least one). Shows
     /// them and asks before acting; refuses without a terminal unless --yes is given.
     #[arg(long)]
     pub filter: bool,

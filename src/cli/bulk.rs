@@ -76,6 +76,15 @@ pub(super) fn targets(
     if !ids.is_empty() {
         return Err(Fail::Input("give incident ids or --filter, not both".into()));
     }
+    if !select.by.any() {
+        // A bare --filter would select the whole open queue: one missing flag in a script
+        // must not acknowledge everything.
+        return Err(Fail::Input(
+            "--filter needs at least one filter (--service db, --priority P1, --status triggered, --text WORDS, \
+             --mine ...); nothing was done"
+                .into(),
+        ));
+    }
     let list = ctx.client.list(&select.by.query(ctx.client.actor(), Sort::Priority, None))?;
     if list.is_empty() {
         errln!("piket: no incident matches the filter; nothing was done");
@@ -105,6 +114,22 @@ pub(super) fn targets(
     } else {
         Err(Fail::Input("not confirmed; nothing was done".into()))
     }
+}
+
+/// A text read from standard input (`-`) leaves nothing there to answer `--filter`'s
+/// question with: that needs `--yes`, said before anything is read or done.
+///
+/// # Errors
+/// The refusal, naming what to do.
+pub(super) fn stdin_free(text: &str, select: &Select) -> Result<(), Fail> {
+    if text.trim() == "-" && select.filter && !select.yes {
+        return Err(Fail::Input(
+            "the text comes from standard input, so --filter cannot ask there: check the incidents with \
+             `piket list` and the same filters, then add --yes"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Ask on stderr, read the answer from the terminal on stdin: only "y" or "yes" is a yes.

@@ -32,16 +32,6 @@ fn full(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%a %d %b %Y %H:%M %Z").to_string()
 }
 
-/// "03:15" when it is on the local day of `now`, else "Thu 26 Nov 03:15".
-fn near(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&tz);
-    if local.date_naive() == now.with_timezone(&tz).date_naive() {
-        local.format("%H:%M").to_string()
-    } else {
-        day_time(t, tz)
-    }
-}
-
 /// Names joined by ", ", each sanitised; "nobody" for none.
 fn names(list: &[String]) -> String {
     if list.is_empty() {
@@ -252,14 +242,18 @@ pub(super) fn next_step(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> Strin
     if let Some(n) = &v.next {
         let what = sanitize_line(&n.what);
         return if n.at <= now {
-            format!("next: {what} now (due at {})", near(n.at, tz, now))
+            format!("next: {what} now (due at {})", crate::when::shown(n.at, now, tz))
         } else {
-            format!("next: {what} in {} (at {})", human_duration(n.at - now), near(n.at, tz, now))
+            format!(
+                "next: {what} in {} (at {})",
+                human_duration(n.at - now),
+                crate::when::shown(n.at, now, tz)
+            )
         };
     }
     let Some(p) = &v.progress else { return "stopped: nothing has happened yet".to_owned() };
     if let (Some(at), Some(by)) = (p.acknowledged_at, &p.acknowledged_by) {
-        format!("stopped: acknowledged by {} at {}", sanitize_line(by), near(at, tz, now))
+        format!("stopped: acknowledged by {} at {}", sanitize_line(by), crate::when::shown(at, now, tz))
     } else if p.exhausted {
         "exhausted: every level was paged and nobody acknowledged".to_owned()
     } else if !p.open {
@@ -353,7 +347,7 @@ pub(super) fn escalation(v: &EscalationView, tz: Tz, now: DateTime<Utc>) -> Stri
         && v.next.is_some()
         && let (Some(at), Some(by)) = (p.acknowledged_at, &p.acknowledged_by)
     {
-        let _ = writeln!(s, "\nacknowledged by {} at {}", sanitize_line(by), near(at, tz, now));
+        let _ = writeln!(s, "\nacknowledged by {} at {}", sanitize_line(by), crate::when::shown(at, now, tz));
     } else {
         s.push('\n');
     }

@@ -169,6 +169,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         }
         Cmd::Contain(a) => done(ctx.exec(Command::Contain { id: a.id, action: text(&a.text)? })?),
         Cmd::Note(a) => {
+            super::bulk::stdin_free(&a.text, &a.select)?;
             let t = text(&a.text)?;
             super::bulk::act(ctx, a.ids, &a.select, "add the note to", |id| Command::Note {
                 id,
@@ -184,6 +185,7 @@ fn dispatch(ctx: &Ctx, command: Cmd) -> Result<ExitCode, Fail> {
         })?),
         Cmd::Resolve(a) => {
             let recovered_at = ctx.opt_time(a.recovered_at.as_ref())?;
+            super::bulk::stdin_free(&a.summary, &a.select)?;
             let summary = text(&a.summary)?;
             super::bulk::act(ctx, a.ids, &a.select, "resolve", |id| Command::Resolve {
                 id,

@@ -619,10 +619,12 @@ impl App {
                 Vec::new()
             }
             Msg::Searched(q, Ok(found)) => {
+                self.queue.search_answered();
                 self.queue.searched(q, &found, queue_cx!(self));
                 Vec::new()
             }
             Msg::Searched(_, Err(e)) => {
+                self.queue.search_answered();
                 self.say(
                     Level::Error,
                     format!("searching timelines for the filter's words: {}", err_text(&e)),
@@ -705,7 +707,7 @@ impl App {
                 let done = if said.is_empty() {
                     String::new()
                 } else {
-                    format!(" (recorded first: {})", said.join(" · "))
+                    format!(" (recorded: {})", said.join(" · "))
                 };
                 let text = format!("{}{done}", keyed_err_text(&e, Some(&self.keymap)));
                 self.forms.answered(Err(&text));

@@ -25,7 +25,7 @@ use super::effect::Effect;
 use super::form::Edit;
 use super::keymap::Key;
 use super::{export, view};
-use crate::client::Client;
+use crate::client::{Client, ClientError};
 use crate::domain::{Query, Source};
 
 /// Turn a terminal event into a message, through the keymap. `None`: nothing to do.
@@ -104,15 +104,29 @@ pub(crate) fn perform(client: &dyn Client, effect: Effect) -> Option<Msg> {
             let mut incident = cmds.first().and_then(crate::domain::Command::incident);
             let mut outcomes = Vec::new();
             let mut error = None;
+            // A form's commands about one incident build on each other: after a refusal the
+            // rest of that incident's are not sent. A bulk action's other incidents still get
+            // theirs (a peer acknowledging one of them first is the usual race); only a server
+            // that is away stops everything.
+            let mut refused = Vec::new();
             for cmd in cmds {
-                // A refusal names the incident it is about: a bulk action's is not the first.
                 let about = cmd.incident();
+                if about.is_some_and(|id| refused.contains(&id)) {
+                    continue;
+                }
                 match client.execute(cmd, Source::Tui) {
                     Ok(o) => outcomes.push(o),
                     Err(e) => {
-                        incident = about.or(incident);
-                        error = Some(e);
-                        break;
+                        let away = matches!(e, ClientError::Unavailable(_));
+                        // The first refusal is the one said; it names its own incident.
+                        if error.is_none() {
+                            incident = about.or(incident);
+                            error = Some(e);
+                        }
+                        refused.extend(about);
+                        if away || about.is_none() {
+                            break;
+                        }
                     }
                 }
             }

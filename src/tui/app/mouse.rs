@@ -8,7 +8,7 @@
 use ratatui::layout::{Position, Rect};
 
 use super::App;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Scope};
 use crate::tui::effect::Effect;
 use crate::tui::layout::Pane;
 
@@ -36,10 +36,12 @@ impl App {
             Mouse::Wheel { down, .. } => Some(if down { Action::SelectNext } else { Action::SelectPrev }),
             Mouse::Click { .. } => None,
         };
-        if self.forms.open.is_some() || self.queue.filtering {
+        // A form, a prompt (filter, jump, search) or a confirmation is what the responder is
+        // looking at: nothing under it may move.
+        if self.scope() == Scope::Input {
             return Vec::new();
         }
-        if self.help.is_some() || self.rota.view.is_some() {
+        if self.help.is_some() || self.rota.view.is_some() || self.marks.confirm.is_some() {
             // Scroll as the keys would; a click there means nothing.
             return wheel.map_or_else(Vec::new, |a| self.on_action(a));
         }
@@ -65,7 +67,7 @@ impl App {
                 self.pane.focus = pane;
                 // Queue rows start under the border and the column header.
                 if pane == Pane::Queue
-                    && let Some(line) = row.checked_sub(area.y + 2)
+                    && let Some(line) = row.checked_sub(area.y.saturating_add(2))
                     && row + 1 < area.bottom()
                 {
                     let at = self.queue.offset + usize::from(line);

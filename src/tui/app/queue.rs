@@ -53,6 +53,8 @@ pub struct Queue {
     searched: Option<Query>,
     /// The server's answer to `searched`: the incidents whose words it found.
     hits: Option<(Query, HashSet<IncidentId>)>,
+    /// A word search is on its way: no second one is sent until it is answered.
+    searching: bool,
 }
 
 impl Default for Queue {
@@ -79,6 +81,7 @@ impl Default for Queue {
             jump: None,
             pending_jump: None,
             searched: None,
+            searching: false,
             hits: None,
         }
     }
@@ -210,13 +213,24 @@ impl Queue {
 
     /// The word search to ask the server for, once per query (`None`: asked already, or no
     /// words). Timeline text is not in the cache, so the server is asked.
+    ///
+    /// The search reads timelines on the server, so its cost is bounded here: none while the
+    /// filter line is still being typed (the summary match filters as you type; Enter asks
+    /// the server), and at most one on its way per queue, so a flood of changes under a
+    /// filter with words costs one search after another, not one per change.
     pub(crate) fn search_wanted(&mut self) -> Option<Query> {
         let key = self.search_key();
-        if !key.has_words() || self.searched.as_ref() == Some(&key) {
+        if !key.has_words() || self.filtering || self.searching || self.searched.as_ref() == Some(&key) {
             return None;
         }
         self.searched = Some(key.clone());
+        self.searching = true;
         Some(key)
+    }
+
+    /// The word search's answer came (or failed): the next one may be asked.
+    pub(crate) const fn search_answered(&mut self) {
+        self.searching = false;
     }
 
     /// Something changed on the record: the server's word search is asked again.

@@ -262,21 +262,6 @@ impl Rota {
     }
 }
 
-/// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
-#[must_use]
-pub(crate) fn when(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
-    let local = at.with_timezone(&tz);
-    let today = now.with_timezone(&tz).date_naive();
-    let days = (local.date_naive() - today).num_days();
-    if days == 0 {
-        local.format("%H:%M").to_string()
-    } else if (1..7).contains(&days) {
-        local.format("%a %H:%M").to_string()
-    } else {
-        local.format("%d %b %H:%M").to_string()
-    }
-}
-
 /// "carol for bob in dba · Fri 18:00 → Sat 09:00".
 #[must_use]
 pub(crate) fn override_text(o: &Override, now: DateTime<Utc>, tz: Tz) -> String {
@@ -285,7 +270,7 @@ pub(crate) fn override_text(o: &Override, now: DateTime<Utc>, tz: Tz) -> String 
         "{}{covers} in {} · {} → {}",
         sanitize_line(&o.person),
         sanitize_line(&o.schedule),
-        when(o.start, now, tz),
-        when(o.end, now, tz)
+        crate::when::shown(o.start, now, tz),
+        crate::when::shown(o.end, now, tz)
     )
 }

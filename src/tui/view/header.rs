@@ -59,7 +59,7 @@ pub(crate) fn deadline_span(
 /// A time in the display zone: "09:00" today, "Tue 09:00" this week, "02 Dec 09:00" later.
 #[must_use]
 pub(crate) fn when(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::tui::app::schedule::when(at, app.now, app.timezone)
+    crate::when::shown(at, app.now, app.timezone)
 }
 
 /// People as one short text: "alice", "alice+bob".
