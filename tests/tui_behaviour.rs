@@ -960,6 +960,7 @@ fn a_read_only_user_is_offered_no_write_and_told_why() {
     for hint in [" new ", " ack ", " note ", " resolve "] {
         assert!(!last.contains(hint), "the footer offers{hint}: {last}");
     }
+    assert!(last.starts_with("\" read-only: no writes "), "the hints say why writes are missing: {last}");
     assert!(h.app.possible_actions().iter().all(|a| !a.writes()), "{:?}", h.app.possible_actions());
     assert_eq!(
         h.app.possible_actions(),
@@ -1004,4 +1005,56 @@ fn a_user_who_may_write_is_offered_writes() {
     assert!(h.app.link.read_only.is_none());
     assert!(h.app.possible_actions().iter().any(|a| a.writes()), "{:?}", h.app.possible_actions());
     assert!(!h.draw().contains("read-only"));
+}
+
+/// While incidents are marked the footer's keys are those that act on all of them, after
+/// their count, at 80 columns; for a read-only user only the way out is left, said so.
+#[test]
+fn the_footer_names_the_marks_and_what_acts_on_them() {
+    let c = seeded();
+    let now = c.now() + Duration::minutes(3);
+    let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), now, 80, 24).unwrap();
+    h.act(Action::SelectFirst);
+    let last = |h: &mut Headless| h.draw().lines().last().unwrap().to_owned();
+    assert!(!last(&mut h).contains("marked"), "{}", last(&mut h));
+    for _ in 0..3 {
+        h.act(Action::Mark);
+    }
+    assert_eq!(
+        last(&mut h),
+        "\" 3 marked: a ack  R resolve  m note  p prio  esc clear                          \""
+    );
+    h.act(Action::Back);
+    assert!(h.app.marks.is_empty());
+    assert!(last(&mut h).contains("j/k move"), "the queue's keys again: {}", last(&mut h));
+
+    c.ana.set_read_only(true);
+    let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), now, 80, 24).unwrap();
+    h.act(Action::SelectFirst);
+    h.act(Action::Mark);
+    let line = last(&mut h);
+    assert!(line.starts_with("\" read-only: no writes  1 marked: esc clear"), "{line}");
+}
+
+/// A close refused in the TUI names the keys for what is still missing, and only that.
+#[test]
+fn a_refused_close_names_the_keys_for_what_is_missing() {
+    let mut policy = piket::domain::Policy::default();
+    policy.closing.require_action_items_done = true;
+    let c = World::new(policy);
+    let id = c.register("Checkout down", I::High, U::High, 2, &["api"]);
+    let due = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    c.run("ana", Command::AddActionItem { id, text: "alert on pool size".into(), owner: "ana".into(), due });
+    c.run("ana", Command::Resolve { id, summary: "rolled back".into(), recovered_at: None });
+    // The close form asks for the root cause and the review itself; what it cannot give is
+    // named by its key.
+    let mut h = close_form(&c, id.0);
+    fill(&mut h, &["pool too small", "a deploy", "", "", "size the pool for peak"]);
+    h.act(Action::Submit);
+    let error = h.app.form().and_then(|f| f.error.clone()).unwrap_or_default();
+    assert!(error.contains("action item #1 (ana) is not done"), "{error}");
+    assert!(error.contains("; next: F action items"), "{error}");
+    assert!(!error.contains(" root cause,") && !error.contains("W review"), "only what is missing: {error}");
+    assert_eq!(c.incident(id).status, Status::Resolved);
+    assert!(h.draw().contains("next: F"), "the form shows it:\n{}", h.draw());
 }

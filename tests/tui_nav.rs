@@ -130,6 +130,9 @@ fn the_timeline_search_goes_from_match_to_match() {
     assert!(h.draw().contains(&format!("/LAG 1/{} · N next", lag.len())), "{}", h.draw());
     h.act(Action::SearchNext);
     assert_eq!(h.app.pane.timeline_top, Some(lag[1]));
+    assert_eq!(h.app.pane.timeline_cursor, Some(lag[1]), "the cursor is on the match: X corrects it");
+    let seq = events[lag[1]].seq;
+    assert!(h.draw().contains(&format!("#{seq} ")), "{}", h.draw());
     for _ in 1..lag.len() {
         h.act(Action::SearchNext);
     }
@@ -227,6 +230,40 @@ fn the_filter_refuses_an_unknown_key_in_a_pty() {
     t.keys("\x1b");
     t.wait_for(" Queue · 1 open");
     t.keys("q");
+}
+
+/// The report: INC-1 and INC-3 (all P3) bulk-acknowledged while a filter showed only them;
+/// after the filter went, the queue must read as a fresh load does (priority, then oldest).
+#[test]
+fn the_queue_after_a_bulk_ack_while_filtered_is_in_the_order_of_a_fresh_load() {
+    for words in ["svc:db", "db", "status:triggered"] {
+        let c = World::empty();
+        for (title, svc) in [("Disk full db", "db"), ("API 502", "api"), ("Replication stuck db", "db")] {
+            c.register(title, I::Medium, U::Medium, 3, &[svc]);
+            c.set_now(c.now() + Duration::seconds(20));
+        }
+        let mut h = app(&c, 120, 40);
+        assert_eq!(shown(&h), vec![1, 2, 3]);
+        let f = filter(&mut h, words);
+        h.act(Action::SelectFirst);
+        for id in f.iter().filter(|&&id| id != 2) {
+            h.act(Action::SelectFirst);
+            while h.app.queue.selected != Some(IncidentId(*id)) {
+                h.act(Action::SelectNext);
+            }
+            h.act(Action::Mark);
+        }
+        assert_eq!(h.app.marks.ids, vec![IncidentId(1), IncidentId(3)], "{words}");
+        h.act(Action::Acknowledge);
+        h.act(Action::Open);
+        assert_eq!(c.incident(IncidentId(3)).status, Status::Acknowledged, "{words}");
+        while !h.app.queue.filter_text.is_empty() {
+            h.act(Action::Back);
+        }
+        let fresh = app(&c, 120, 40);
+        assert_eq!(shown(&fresh), vec![1, 2, 3], "{words}");
+        assert_eq!(shown(&h), shown(&fresh), "{words}: the order of a fresh load");
+    }
 }
 
 /// Word search reads timelines on the server, so the queue bounds it: nothing while the filter

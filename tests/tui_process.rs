@@ -311,7 +311,7 @@ mod headless {
     }
 
     #[test]
-    fn a_correction_is_about_the_first_event_of_a_scrolled_timeline_else_the_newest() {
+    fn a_correction_is_about_the_event_under_the_timeline_cursor_else_the_newest() {
         let w = World::empty();
         w.seed();
         let id = app(&w).app.selected().unwrap();
@@ -332,16 +332,46 @@ mod headless {
         assert!(h.app.form().is_none(), "{:?}", h.app.message);
         assert_eq!(corrected(&w, id), vec![newest]);
 
-        // The timeline focused and scrolled to its start: its first event.
+        // The timeline focused: the cursor starts on the newest, highlighted with its number.
+        h.act(Action::Open);
+        let newest = w.timeline(id).last().unwrap().seq;
+        let screen = h.draw();
+        assert!(screen.contains(&format!("#{newest} ")), "the cursor's event shows its number:\n{screen}");
+        // Two up: the cursor moves over the events (the newest is the correction just made).
+        h.act(Action::SelectPrev);
+        h.act(Action::SelectPrev);
+        let under = newest - 2;
+        let screen = h.draw();
+        assert!(
+            screen.lines().any(|l| l.contains(&format!("#{under} ")) && l.contains("note 38")),
+            "the event under the cursor, with its number:\n{screen}"
+        );
+        assert!(!screen.contains(&format!("#{newest} ")), "one cursor:\n{screen}");
+        h.act(Action::Correct);
+        assert_eq!(h.app.form().unwrap().fields[0].value, under.to_string());
+        assert!(
+            h.app.form().unwrap().notes[0].ends_with("ana: note 38"),
+            "{:?}",
+            h.app.form().unwrap().notes
+        );
+        h.type_text("note 38 was bo's");
+        h.act(Action::Submit);
+        assert_eq!(corrected(&w, id), vec![newest - 1, under]);
+        let newest = newest - 1;
+
+        // Back at the start: the cursor brings the first event on screen, and X corrects it.
         h.act(Action::Open);
         h.act(Action::SelectFirst);
+        assert_eq!(h.app.pane.timeline_top, Some(0), "the cursor keeps itself on screen");
+        let screen = h.draw();
+        assert!(screen.lines().any(|l| l.contains("#1 ") && l.contains("registered")), "{screen}");
         h.act(Action::Correct);
         let form = h.app.form().unwrap();
         assert!(form.notes[0].starts_with("#1 "), "{:?}", form.notes);
         assert!(h.draw().contains("registered"), "the form shows the event it corrects");
         h.type_text("reported by the support desk, not an alert");
         h.act(Action::Submit);
-        assert_eq!(corrected(&w, id), vec![newest, 1]);
+        assert_eq!(corrected(&w, id), vec![newest, under, 1]);
 
         // Another number typed: the line shown follows it, and the correction is about it.
         h.act(Action::Correct);
@@ -358,7 +388,7 @@ mod headless {
         h.act(Action::NextField);
         h.type_text("the note was ana's second one");
         h.act(Action::Submit);
-        assert_eq!(corrected(&w, id), vec![newest, 1, 3]);
+        assert_eq!(corrected(&w, id), vec![newest, under, 1, 3]);
     }
 }
 

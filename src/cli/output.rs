@@ -380,6 +380,7 @@ pub(crate) fn next_steps(id: Option<crate::domain::IncidentId>, steps: &[Step]) 
                 Step::RootCause => about(&|id| format!("piket root-cause {id} \"the cause\"")),
                 Step::Close => about(&|id| format!("piket close {id}")),
                 Step::Note => about(&|id| format!("piket note {id} \"text\"")),
+                Step::ActionItems => about(&|id| format!("piket action done {id} N")),
                 Step::Escalate => about(&|id| format!("piket escalate {id} --to NAME --reason \"why\"")),
                 Step::ShowSchedules => Some("piket schedule show".to_owned()),
                 Step::ListOverrides => Some("piket override list".to_owned()),

@@ -254,6 +254,9 @@ fn steps_for_close(inc: &Incident, rules: &ClosingRules) -> Vec<Step> {
     if review_missing(inc, rules) {
         next.push(Step::Review);
     }
+    if rules.require_action_items_done && inc.action_items.iter().any(|a| !a.done) {
+        next.push(Step::ActionItems);
+    }
     next
 }
 

@@ -39,6 +39,8 @@ pub enum Step {
     CancelMaintenance(u32),
     /// Give this input again: the refusal is about what was typed, not the state.
     Check(Input),
+    /// Complete the incident's open action items (closing requires them done).
+    ActionItems,
 }
 
 /// An input a refusal is about; the CLI names its flag, the TUI its field.
@@ -79,6 +81,7 @@ impl Step {
             Self::EndMaintenance(_) => "end-maintenance",
             Self::CancelMaintenance(_) => "cancel-maintenance",
             Self::Check(_) => "check",
+            Self::ActionItems => "action-items",
         }
     }
 

@@ -145,7 +145,7 @@ actions! {
     Milestones = "milestones", Normal;
     /// Mark or unmark a drill or near miss, out of the KPIs (form)
     Drill = "drill", Normal;
-    /// Correct an event: the first on a scrolled timeline, or the newest (form)
+    /// Correct the event under the timeline's cursor (j/k there), else the newest (form)
     Correct = "correct", Normal;
     /// Maintenance window for the service: its alerts open no incident (form)
     Maintenance = "maintenance", Normal;

@@ -156,8 +156,13 @@ pub struct App {
 
 /// A client error in words.
 fn err_text(e: &ClientError) -> String {
+    keyed_err_text(e, None)
+}
+
+/// A client error in words, a refusal's steps by their keys when `keys` are given.
+fn keyed_err_text(e: &ClientError, keys: Option<&crate::tui::keymap::KeyMap>) -> String {
     match e {
-        ClientError::Refused(r) => super::refusal::text(r),
+        ClientError::Refused(r) => super::refusal::keyed(r, keys),
         other => other.to_string(),
     }
 }
@@ -704,7 +709,7 @@ impl App {
                 } else {
                     format!(" (recorded: {})", said.join(" · "))
                 };
-                let text = format!("{}{done}", err_text(&e));
+                let text = format!("{}{done}", keyed_err_text(&e, Some(&self.keymap)));
                 self.forms.answered(Err(&text));
                 // A form's title ends with its incident ("Note · INC-3"): name it once, first.
                 let what = match x.incident {
@@ -942,7 +947,7 @@ impl App {
                 "{}: {} not possible: {}",
                 inc.id,
                 a.name().replace('_', " "),
-                super::refusal::text(&r)
+                super::refusal::keyed(&r, Some(&self.keymap))
             );
             self.say(Level::Error, msg);
             return Vec::new();
@@ -961,8 +966,9 @@ impl App {
                     now: self.now,
                 };
                 let timeline = self.pane.timeline_of(Some(inc.id)).map(|t| t.events.as_slice());
-                // The event picked for a correction: the first one shown on a scrolled timeline.
-                let picked = self.pane.timeline_top.filter(|_| self.pane.focus == Pane::Detail);
+                // The event picked for a correction: the one under the timeline's cursor (shown
+                // with its number while the timeline has the focus), else the newest.
+                let picked = self.pane.timeline_cursor.filter(|_| self.pane.focus == Pane::Detail);
                 let Some(mut form) = forms::step_form(a, inc, at, timeline, picked) else {
                     return Vec::new();
                 };
@@ -1033,7 +1039,10 @@ impl App {
         match self.search.next(&events) {
             Some(at) => {
                 self.pane.focus = Pane::Detail;
+                // The match on top, and the cursor on it (so `X` corrects what was found).
                 self.pane.timeline_top = Some(at);
+                let rows = self.timeline_rows();
+                self.pane.point_at(at, events.len(), rows);
             }
             None => {
                 let text = sanitize_line(&self.search.text).into_owned();

@@ -239,7 +239,7 @@ fn submit_commands(form: &mut Form, cx: Ctx<'_>) -> Vec<Effect> {
                     }
                 }
                 Err(r) => {
-                    form.error = Some(crate::tui::refusal::text(&r));
+                    form.error = Some(crate::tui::refusal::keyed(&r, Some(cx.rules.keymap)));
                     return Vec::new();
                 }
             }

@@ -64,6 +64,9 @@ pub struct IncidentPane {
     pub escalation: Option<(IncidentId, Result<EscalationView, String>)>,
     /// First timeline event shown; `None` follows the newest.
     pub timeline_top: Option<usize>,
+    /// The timeline event under the cursor (what `X` corrects); `None`: the newest, following
+    /// new events as they come.
+    pub timeline_cursor: Option<usize>,
     pub action_sel: usize,
     /// A timeline fetch in flight, so moving fast does not ask twice.
     timeline_requested: Option<IncidentId>,
@@ -79,6 +82,7 @@ impl Default for IncidentPane {
             timeline: None,
             escalation: None,
             timeline_top: None,
+            timeline_cursor: None,
             action_sel: 0,
             timeline_requested: None,
             escalation_requested: None,
@@ -119,6 +123,7 @@ impl IncidentPane {
     /// The selection moved: the timeline follows the newest, the actions start at the top.
     pub(crate) const fn selection_moved(&mut self) {
         self.timeline_top = None;
+        self.timeline_cursor = None;
         self.action_sel = 0;
     }
 
@@ -166,20 +171,43 @@ impl IncidentPane {
             .map(|(_, e)| e.as_ref().map_err(String::as_str))
     }
 
-    /// Scroll the timeline of `len` events with `rows` on screen.
+    /// Move the cursor over a timeline of `len` events with `rows` on screen. The first event
+    /// shown moves only to keep the cursor on screen; on the newest event the timeline follows
+    /// new events again.
     pub(crate) fn scroll(&mut self, a: Action, len: usize, rows: usize) {
+        let Some(last) = len.checked_sub(1) else { return };
+        let at = self.timeline_cursor.unwrap_or(last).min(last);
+        let to = match a {
+            Action::SelectNext => at + 1,
+            Action::SelectPrev => at.saturating_sub(1),
+            Action::SelectFirst => 0,
+            Action::SelectLast => last,
+            Action::PageDown => at + rows,
+            Action::PageUp => at.saturating_sub(rows),
+            _ => return,
+        }
+        .min(last);
+        self.point_at(to, len, rows);
+    }
+
+    /// Put the cursor on event `at` and scroll as little as keeps it on screen.
+    pub(crate) fn point_at(&mut self, at: usize, len: usize, rows: usize) {
+        if at + 1 >= len {
+            self.timeline_cursor = None;
+            self.timeline_top = None;
+            return;
+        }
+        let rows = rows.max(1);
         let top = self.timeline_top.unwrap_or_else(|| len.saturating_sub(rows));
-        let new = match a {
-            Action::SelectNext => Some(top + 1),
-            Action::SelectPrev => Some(top.saturating_sub(1)),
-            Action::SelectFirst => Some(0),
-            Action::SelectLast => None,
-            Action::PageDown => Some(top + rows),
-            Action::PageUp => Some(top.saturating_sub(rows)),
-            _ => self.timeline_top,
+        let top = if at < top {
+            at
+        } else if at >= top + rows {
+            at + 1 - rows
+        } else {
+            top
         };
-        // Reaching the end follows new events again.
-        self.timeline_top = new.filter(|t| *t + rows < len);
+        self.timeline_cursor = Some(at);
+        self.timeline_top = Some(top);
     }
 
     /// Move the cursor over `n` offered actions.

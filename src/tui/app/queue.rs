@@ -562,3 +562,112 @@ impl Queue {
         self.id_width = u16::try_from(max_id.to_string().len() + 4).unwrap_or(10);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        EventKind, Impact, Priority, Registration, Severity, Source, Stamp, Urgency, record,
+    };
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn incident(id: u64, mins: i64, priority: Priority, services: &[&str]) -> Incident {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap() + Duration::minutes(mins);
+        let kind = EventKind::Registered(Registration {
+            title: format!("incident {id}"),
+            description: None,
+            reported_by: None,
+            channel: "tui".into(),
+            services: services.iter().map(|s| (*s).to_owned()).collect(),
+            impact: Impact::Medium,
+            urgency: Urgency::Medium,
+            priority,
+            severity: Severity::SEV3,
+            category: None,
+            detected_at: now,
+            impact_started_at: None,
+            reported_at: None,
+            drill: false,
+        });
+        let stamp = Stamp { actor: "ana", source: Source::Tui, now };
+        record(None, vec![kind], &stamp, || IncidentId(id)).unwrap().summary
+    }
+
+    fn ids(q: &Queue) -> Vec<u64> {
+        (0..q.visible_len()).filter_map(|r| q.row(r)).map(|i| i.id.0).collect()
+    }
+
+    /// Random upserts, filter changes, moves and sorts: the rows always stand in the sort's
+    /// order, and without a filter they are the rows of a fresh load.
+    #[test]
+    fn upserts_and_filter_changes_keep_the_order_of_a_fresh_load() {
+        let policy = Policy::default();
+        let cx = Ctx { me: "ana", policy: &policy, rows: 5 };
+        let prios = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+        let filters = ["svc:db", "status:triggered", "p:3", "mine", ""];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..200 {
+            let mut q = Queue::default();
+            let start: Vec<Incident> = (1..=6)
+                .map(|id| {
+                    let svc = if next(2) == 0 { "db" } else { "api" };
+                    incident(
+                        id,
+                        i64::try_from(next(30)).unwrap(),
+                        prios[usize::try_from(next(4)).unwrap()],
+                        &[svc],
+                    )
+                })
+                .collect();
+            let _ = q.update(Msg::ListLoaded(Ok(start)), cx);
+            for step in 0..30 {
+                match next(6) {
+                    0 | 1 => {
+                        let id = IncidentId(next(8) + 1);
+                        let mut inc = q.incident(id).cloned().unwrap_or_else(|| {
+                            incident(id.0, i64::try_from(next(30)).unwrap(), Priority::P3, &["db"])
+                        });
+                        inc.last_seq += 1;
+                        inc.updated_at += Duration::minutes(i64::try_from(next(10)).unwrap());
+                        match next(3) {
+                            0 => inc.status = Status::Acknowledged,
+                            1 => inc.priority = prios[usize::try_from(next(4)).unwrap()],
+                            _ => inc.status = Status::Resolved,
+                        }
+                        q.upsert(inc, cx);
+                    }
+                    2 => {
+                        q.filter_text = filters[usize::try_from(next(5)).unwrap()].to_owned();
+                        q.kept = None;
+                        q.refilter(cx);
+                    }
+                    3 => q.clear_filter(cx),
+                    4 => {
+                        let acts = [Action::SelectNext, Action::SelectPrev, Action::SelectLast];
+                        q.navigate(acts[usize::try_from(next(3)).unwrap()], 5);
+                    }
+                    _ => q.cycle_sort(cx),
+                }
+                let qq = q.query();
+                let rows: Vec<&Incident> = (0..q.visible_len()).filter_map(|r| q.row(r)).collect();
+                assert!(
+                    rows.windows(2).all(|w| qq.sort.compare(w[0], w[1]).is_lt()),
+                    "step {step}: {:?} not in {} order",
+                    ids(&q),
+                    qq.sort.as_str()
+                );
+                if q.filter_text.is_empty() && q.kept.is_none() {
+                    let mut fresh = Queue { sort: q.sort, ..Queue::default() };
+                    let _ = fresh.update(Msg::ListLoaded(Ok(q.incidents.clone())), cx);
+                    assert_eq!(ids(&q), ids(&fresh), "step {step}: a fresh load's order");
+                }
+            }
+        }
+    }
+}

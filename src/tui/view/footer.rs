@@ -1,5 +1,7 @@
 //! Bottom two lines: a message (what happened, or why not) or the filter being typed; then the
-//! keys of the focused pane, from the live keymap.
+//! keys of the focused pane, from the live keymap. While incidents are marked the keys are
+//! those that act on all of them, after their count; a read-only user's keys start with
+//! "read-only", so the writes left out are not left out silently.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 use super::fit;
 use crate::domain::text::sanitize_line;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Level};
+use crate::tui::app::{App, Level, marks};
 use crate::tui::layout::Pane;
 
 /// The actions hinted in the footer for what has focus.
@@ -57,8 +59,14 @@ fn hints(app: &App) -> &'static [Action] {
     }
 }
 
+/// Incidents are marked and the keys act on all of them (not in a prompt or the rota view).
+fn marked(app: &App) -> Option<usize> {
+    (!app.marks.is_empty() && app.prompt().is_none() && app.rota.view.is_none()).then(|| app.marks.len())
+}
+
 fn short(a: Action) -> &'static str {
     match a {
+        Action::OverridePriority => "prio",
         Action::SelectNext => "move",
         Action::SelectLast => "newest",
         Action::Open => "open",
@@ -133,8 +141,21 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans.push(Span::styled(" enter", th.accent()));
         spans.push(Span::styled(" apply ", th.muted()));
     }
-    for &a in hints(app) {
-        if app.link.read_only.is_some() && a.writes() {
+    let read_only = app.link.read_only.is_some();
+    if read_only && app.prompt().is_none() {
+        spans.push(Span::styled(" read-only:", th.error()));
+        spans.push(Span::styled(" no writes ", th.muted()));
+    }
+    let marked = marked(app);
+    let keys: Vec<Action> = match marked {
+        Some(n) => {
+            spans.push(Span::styled(format!(" {n} marked:"), th.accent()));
+            marks::BULK_ACTIONS.iter().copied().chain([Action::Back]).collect()
+        }
+        None => hints(app).to_vec(),
+    };
+    for a in keys {
+        if read_only && a.writes() {
             continue;
         }
         let Some(key) = app.keymap.first(a) else { continue };
@@ -144,8 +165,14 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         } else {
             key
         };
+        // Esc on the queue clears the marks; elsewhere it goes back to the queue first.
+        let what = if marked.is_some() && a == Action::Back && app.pane.focus == Pane::Queue {
+            "clear"
+        } else {
+            short(a)
+        };
         spans.push(Span::styled(format!(" {key}"), th.accent()));
-        spans.push(Span::styled(format!(" {} ", short(a)), th.muted()));
+        spans.push(Span::styled(format!(" {what} "), th.muted()));
     }
     let used: usize = spans.iter().map(Span::width).sum();
     if used > width {

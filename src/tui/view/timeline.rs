@@ -2,7 +2,9 @@
 //! hanging indent: each line of a note starts a line, with its indentation and its tabs laid
 //! out. Only the events that fit are laid out, from the top one shown, or backwards from the
 //! newest while following. Events the timeline search matches are marked, the current one
-//! most.
+//! most. While the timeline has the focus, the event under its cursor (what a correction is
+//! about) is highlighted and shows its number, the one the correction form asks for; the
+//! cursor is always laid out on screen.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,6 +17,7 @@ use super::{lay_out_text, wrap_hanging};
 use crate::domain::Event;
 use crate::domain::text::{sanitize, sanitize_line};
 use crate::tui::app::App;
+use crate::tui::layout::Pane;
 
 const INDENT: usize = 6;
 
@@ -26,8 +29,13 @@ enum Mark {
     Current,
 }
 
-/// The lines of one event (at position `at`) at a width.
-fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize) -> Vec<Line<'a>> {
+/// The event under the cursor, when the timeline has the focus (`n` events).
+fn cursor(app: &App, n: usize) -> Option<usize> {
+    (app.pane.focus == Pane::Detail && n > 0).then(|| app.pane.timeline_cursor.unwrap_or(n - 1).min(n - 1))
+}
+
+/// The lines of one event (at position `at`) at a width; `cursor`: it is under the cursor.
+fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize, cursor: bool) -> Vec<Line<'a>> {
     let th = &app.theme;
     let mark = if app.search.hit == Some(at) {
         Mark::Current
@@ -42,7 +50,13 @@ fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize) -> Vec<Line<'
     // Most descriptions start with their kind ("acknowledged", "escalated to ..."): say it once.
     let name = ev.kind.name().replace('_', " ");
     let kind = if text.starts_with(&name) { String::new() } else { name };
-    let prefix_w = time.width() + 1 + actor.width() + 1 + if kind.is_empty() { 0 } else { kind.width() + 1 };
+    let number = if cursor { format!("#{} ", ev.seq) } else { String::new() };
+    let prefix_w = number.width()
+        + time.width()
+        + 1
+        + actor.width()
+        + 1
+        + if kind.is_empty() { 0 } else { kind.width() + 1 };
     let mut lines = Vec::new();
     let first_room = width.saturating_sub(prefix_w);
     let rest_room = width.saturating_sub(INDENT).max(1);
@@ -61,6 +75,7 @@ fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize) -> Vec<Line<'
         Mark::Current => th.selected(true),
     };
     let mut spans = vec![
+        Span::styled(number, th.selected(true)),
         Span::styled(time, time_style),
         Span::raw(" "),
         Span::styled(actor, th.fg(th.palette.accent)),
@@ -74,6 +89,10 @@ fn event_lines<'a>(app: &App, ev: &Event, at: usize, width: usize) -> Vec<Line<'
     lines.push(Line::from(spans));
     for c in chunks {
         lines.push(Line::from(format!("{}{c}", " ".repeat(INDENT))));
+    }
+    if cursor {
+        let style = ratatui::style::Style::new().add_modifier(Modifier::BOLD);
+        lines = lines.into_iter().map(|l| l.patch_style(style)).collect();
     }
     lines
 }
@@ -90,29 +109,44 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let n = tl.events.len();
+    let cur = cursor(app, n);
+    let lines_of = |i: usize, ev: &Event| event_lines(app, ev, i, width, cur == Some(i));
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows);
-    let (from, to) = match app.pane.timeline_top {
+    // From the top one shown, unless the cursor would fall below the screen (wrapped events
+    // take more than a row): then back from the cursor, as when following the newest.
+    let from_top = app.pane.timeline_top.map(|top| top.min(n.saturating_sub(1))).filter(|&top| {
+        let mut used = 0;
+        cur.is_none_or(|c| {
+            c < top || {
+                for (i, ev) in tl.events.iter().enumerate().take(c + 1).skip(top) {
+                    used += lines_of(i, ev).len();
+                }
+                used <= rows
+            }
+        })
+    });
+    let (from, to) = match from_top {
         Some(top) => {
-            let top = top.min(n.saturating_sub(1));
             let mut end = top;
             for (i, ev) in tl.events.iter().enumerate().skip(top) {
                 if lines.len() >= rows {
                     break;
                 }
-                lines.extend(event_lines(app, ev, i, width));
+                lines.extend(lines_of(i, ev));
                 end += 1;
             }
             lines.truncate(rows);
             (top, end)
         }
         None => {
-            // Follow the newest: walk back from the end until the area is full.
+            // Follow the newest (or the cursor): walk back until the area is full.
+            let last = if app.pane.timeline_top.is_some() { cur.map_or(n, |c| c + 1) } else { n };
             let mut blocks: Vec<Vec<Line<'_>>> = Vec::new();
             let mut used = 0;
-            let mut start = n;
+            let mut start = last;
             while start > 0 && used < rows {
                 start -= 1;
-                let b = event_lines(app, &tl.events[start], start, width);
+                let b = lines_of(start, &tl.events[start]);
                 used += b.len();
                 blocks.push(b);
             }
@@ -127,7 +161,7 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 let skip = lines.len().saturating_sub(rows);
                 lines.drain(..skip);
             }
-            (start, n)
+            (start, last)
         }
     };
     // A pane with no row for events shows no range (it would read "events 2-1").
