@@ -583,12 +583,20 @@ fn the_header_asks_who_is_on_call_again_once_a_hand_off_has_passed() {
     use piket::tui::effect::Effect;
     let c = World::rota();
     let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), c.now(), 180, 40).unwrap();
-    assert!(h.draw().contains("on call: alice (dba), dave (web) · next bob 2026-11-26 09:00"), "{}", h.draw());
+    assert!(
+        h.draw().contains("on call: alice (dba), dave (web) · next bob 2026-11-26 09:00"),
+        "{}",
+        h.draw()
+    );
     let handoff = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
     let fx = h.app.update(Msg::Tick(handoff - Duration::seconds(1)));
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "not before the hand-off: {fx:?}");
     h.set_now(handoff);
-    assert!(h.draw().contains("on call: bob (dba), dave (web) · next carol 2026-11-27 18:00"), "{}", h.draw());
+    assert!(
+        h.draw().contains("on call: bob (dba), dave (web) · next carol 2026-11-27 18:00"),
+        "{}",
+        h.draw()
+    );
     let fx = h.app.update(Msg::Tick(handoff + Duration::seconds(1)));
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadRota(_))), "asked once per hand-off: {fx:?}");
 }
