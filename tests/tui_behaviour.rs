@@ -1066,3 +1066,30 @@ fn a_refused_close_names_the_keys_for_what_is_missing() {
     assert_eq!(c.incident(id).status, Status::Resolved);
     assert!(h.draw().contains("next: F"), "the form shows it:\n{}", h.draw());
 }
+
+/// At 80 columns a refusal rarely fits one line: it takes the hints' line too, so its next
+/// step is on screen, and the hints come back with the next key.
+#[test]
+fn a_long_refusal_at_80_columns_keeps_its_next_step_on_screen() {
+    let c = World::new(piket::domain::Policy::default());
+    c.register("Checkout down", I::High, U::High, 2, &["api"]);
+    let mut h = Headless::new(c.ana.clone(), &TuiSettings::default(), c.now(), 80, 24).unwrap();
+    h.act(Action::Review);
+    let screen = h.draw();
+    let footer: Vec<&str> = screen.lines().rev().take(2).collect();
+    let said = format!("{} {}", footer[1].trim_matches('"').trim(), footer[0].trim_matches('"').trim());
+    let message = h.app.message.clone().map(|(_, m)| m).unwrap_or_default();
+    assert!(message.len() > 80, "a refusal longer than a line: {message}");
+    let tail: String = message
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(said.contains(&tail), "the end of the refusal ({tail}) is on screen:\n{screen}");
+    h.act(Action::SelectNext);
+    assert!(h.draw().lines().last().unwrap_or_default().contains("? help"), "{}", h.draw());
+}

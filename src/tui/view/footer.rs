@@ -108,6 +108,9 @@ fn filter_line(app: &App) -> Line<'static> {
 pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let th = &app.theme;
     let width = usize::from(area.width);
+    // An error too long for one line takes the hints' line too: a refusal's next step is what
+    // the responder needs, and the hints come back with the next key.
+    let mut second: Option<Line<'static>> = None;
     let first = if app.queue.filtering {
         filter_line(app)
     } else {
@@ -123,7 +126,16 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     format!("  / {}", sanitize_line(&app.queue.filter_text))
                 };
                 let tag = fit(&tag, width / 3);
-                let text = fit(&format!(" {}", sanitize_line(m)), width.saturating_sub(tag.width()));
+                let room = width.saturating_sub(tag.width());
+                let said = format!(" {}", sanitize_line(m));
+                let text = if *level == Level::Error && said.width() > room {
+                    let lines = super::wrap_hanging(&said, room, width.saturating_sub(1));
+                    let rest: Vec<&str> = lines.iter().skip(1).map(|l| l.trim()).collect();
+                    second = Some(Line::styled(fit(&format!(" {}", rest.join(" ")), width), style));
+                    fit(lines.first().map_or("", String::as_str), room)
+                } else {
+                    said
+                };
                 Line::from(vec![Span::styled(text, style), Span::styled(tag, th.muted())])
             }
             None if !app.queue.filter_text.is_empty() => filter_line(app),
@@ -181,5 +193,6 @@ pub(crate) fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             spans.truncate(spans.len() - 2);
         }
     }
-    frame.render_widget(Paragraph::new(vec![first, Line::from(spans)]), area);
+    let second = second.unwrap_or_else(|| Line::from(spans));
+    frame.render_widget(Paragraph::new(vec![first, second]), area);
 }
