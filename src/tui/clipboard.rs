@@ -12,12 +12,6 @@ use crate::domain::text::sanitize_line;
 /// Longest text sent: some terminals refuse (or truncate) larger OSC 52 payloads.
 const MAX_CHARS: usize = 400;
 
-/// The incident's id as people write it (`INC-7`).
-#[must_use]
-pub(crate) fn id_text(inc: &Incident) -> String {
-    inc.id.to_string()
-}
-
 /// One line to paste into a chat: id, priority, status, title, services.
 #[must_use]
 pub(crate) fn summary_text(inc: &Incident) -> String {

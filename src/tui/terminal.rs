@@ -93,18 +93,11 @@ impl TerminalGuard {
     /// # Errors
     /// The terminal refused (not a tty).
     pub fn new() -> io::Result<Self> {
-        Self::with_colours(Colours::default())
+        Self::start(Colours::default(), false)
     }
 
-    /// As [`Self::new`], writing colours as `colours` says.
-    ///
-    /// # Errors
-    /// The terminal refused (not a tty).
-    pub fn with_colours(colours: Colours) -> io::Result<Self> {
-        Self::start(colours, false)
-    }
-
-    /// As [`Self::with_colours`], capturing the mouse when `mouse` (`[tui] mouse`).
+    /// As [`Self::new`], writing colours as `colours` says and capturing the mouse when
+    /// `mouse` (`[tui] mouse`).
     ///
     /// # Errors
     /// The terminal refused (not a tty).

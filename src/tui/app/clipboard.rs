@@ -2,7 +2,7 @@
 
 use super::{App, Level};
 use crate::tui::action::Action;
-use crate::tui::clipboard::{id_text, summary_text};
+use crate::tui::clipboard::summary_text;
 use crate::tui::effect::Effect;
 
 impl App {
@@ -13,7 +13,7 @@ impl App {
             self.say(Level::Error, "no incident selected: nothing to copy");
             return Vec::new();
         };
-        let text = if a == Action::CopySummary { summary_text(inc) } else { id_text(inc) };
+        let text = if a == Action::CopySummary { summary_text(inc) } else { inc.id.to_string() };
         let shown = crate::domain::text::sanitize_line(&text).into_owned();
         self.say(Level::Info, format!("copied to the clipboard: {shown}"));
         vec![Effect::Clipboard(text)]
