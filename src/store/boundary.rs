@@ -28,6 +28,8 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::alert::AlertState;
 use crate::domain::{Event, Incident, IncidentId};
 
@@ -143,6 +145,65 @@ pub trait Reader {
     /// # Errors
     /// Storage failure or an undecodable event.
     fn events_since(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError>;
+
+    /// Every incident summary by id, from `from` on, until `f` breaks: whole-record reads
+    /// (`list --all`, the projections check of `verify`, exports) stream through this instead
+    /// of holding every summary at once. The default reads them all first; a backend with an
+    /// ordered table streams.
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable summary.
+    fn each_incident(
+        &self,
+        from: IncidentId,
+        f: &mut dyn FnMut(Incident) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        for i in self.all_incidents()? {
+            if i.id >= from && f(i).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Incidents opened in `since <= opened_at < until`, oldest first, until `f` breaks:
+    /// `stats --since 30d` reads what its window holds, not the whole history. The default
+    /// scans every summary; a backend keeps an index by opening time.
+    ///
+    /// # Errors
+    /// Storage failure or an undecodable summary.
+    fn each_opened_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        f: &mut dyn FnMut(Incident) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let mut v: Vec<Incident> = self
+            .all_incidents()?
+            .into_iter()
+            .filter(|i| since <= i.opened_at && i.opened_at < until)
+            .collect();
+        v.sort_by_key(|i| (i.opened_at, i.id));
+        for i in v {
+            if f(i).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`Reader::each_in_log`], from the event after global sequence `after` on
+    /// (`verify --since`, streamed exports). The default walks from the start and skips.
+    ///
+    /// # Errors
+    /// Storage failure or a malformed record.
+    fn each_in_log_after(
+        &self,
+        after: u64,
+        f: &mut dyn FnMut(LogEntry) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.each_in_log(&mut |e| if e.global_seq <= after { ControlFlow::Continue(()) } else { f(e) })
+    }
 
     /// The chain head and the last global sequence number (all zero and 0 before the first).
     ///
